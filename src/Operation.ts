@@ -1,0 +1,122 @@
+/**
+ * An operation of the admin API, declared as data: method, path, where each input field goes,
+ * the success schema per status, the documented error statuses, whether a retry is safe, the
+ * rate-limit bucket and how it paginates. The client, the sandbox and the CLI all interpret the
+ * same declarations (see `Operations`).
+ *
+ * @since 0.1.0
+ */
+import type * as Schema from "effect/Schema"
+import type { CommonError, StatusErrorClass } from "./KratosError.js"
+
+/** @since 0.1.0 @category models */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+
+/**
+ * How a retry behaves:
+ * - `safe`: a read; retry freely.
+ * - `idempotent`: PUT/DELETE and the like; repeating it leaves the same state, so retry on 5xx and timeouts.
+ * - `unsafe`: create, batch, recovery, JSON Patch; retry only when the server provably did not act
+ *   (429, connection refused), otherwise fail so the caller can reconcile.
+ *
+ * @since 0.1.0 @category models
+ */
+export type Safety = "safe" | "idempotent" | "unsafe"
+
+/** Ory Network rate-limit buckets (`x-ory-ratelimit-bucket`). @since 0.1.0 @category models */
+export type Bucket = "kratos-admin-high" | "kratos-admin-medium" | "kratos-admin-low"
+
+/** A 204 (or any bodiless) success. @since 0.1.0 @category models */
+export const NoContent: unique symbol = Symbol.for("effect-kratos/Operation/NoContent")
+/** @since 0.1.0 @category models */
+export type NoContent = typeof NoContent
+
+/** Success statuses to the schema of their body, or `NoContent`. @since 0.1.0 @category models */
+export type SuccessMap = { readonly [status: number]: Schema.Schema<any, any, never> | NoContent }
+
+/**
+ * How a list operation pages:
+ * - `keyset`: `page_size` + `page_token`, the token being opaque (identities, sessions);
+ * - `offset`: the same parameters, but the server also sends `X-Total-Count`.
+ * Both are followed through `Link: <...>; rel="next"`.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface Pagination<Item> {
+  readonly style: "keyset" | "offset"
+  readonly item: Schema.Schema<Item, any, never>
+  readonly defaultPageSize: number
+  readonly maxPageSize: number
+}
+
+/** Where each input field goes on the wire. @since 0.1.0 @category models */
+export interface ParamLocations<I> {
+  readonly path: ReadonlyArray<keyof I & string>
+  readonly query: ReadonlyArray<keyof I & string>
+  /** The field that is the JSON body. */
+  readonly body?: keyof I & string
+}
+
+/** @since 0.1.0 @category models */
+export interface Operation<
+  Name extends string = string,
+  I = any,
+  IE = any,
+  S extends SuccessMap = SuccessMap,
+  Errs extends ReadonlyArray<StatusErrorClass> = ReadonlyArray<StatusErrorClass>,
+  Item = any
+> {
+  /** The spec's operationId. */
+  readonly name: Name
+  readonly summary: string
+  readonly method: HttpMethod
+  /** The path template, `{name}` for path parameters, e.g. `/admin/identities/{id}`. */
+  readonly path: string
+  /** One object holding every parameter; encoding it is the pre-flight check. */
+  readonly input: Schema.Schema<I, IE, never>
+  readonly params: ParamLocations<I>
+  readonly success: S
+  /** The statuses the operation documents (or Kratos really answers), beyond the common ones. */
+  readonly errors: Errs
+  readonly safety: Safety
+  readonly bucket: Bucket
+  /** False for the schema endpoints, which Kratos serves without auth. */
+  readonly auth: boolean
+  readonly pagination?: Pagination<Item> | undefined
+}
+
+/** Declares an operation, keeping every type parameter. @since 0.1.0 @category constructors */
+export const make = <
+  const Name extends string,
+  I,
+  IE,
+  const S extends SuccessMap,
+  const Errs extends ReadonlyArray<StatusErrorClass>,
+  Item = never
+>(op: Operation<Name, I, IE, S, Errs, Item>): Operation<Name, I, IE, S, Errs, Item> => op
+
+/** The input an operation takes. @since 0.1.0 @category type-level */
+export type Input<Op> = Op extends Operation<any, infer I, any, any, any, any> ? I : never
+
+/** What the success statuses decode to (`undefined` for `NoContent`). @since 0.1.0 @category type-level */
+export type Success<Op> = Op extends Operation<any, any, any, infer S, any, any>
+  ? { [K in keyof S]: S[K] extends Schema.Schema<infer A, any, any> ? A : undefined }[keyof S]
+  : never
+
+/** The item type of a list operation. @since 0.1.0 @category type-level */
+export type Item<Op> = Op extends Operation<any, any, any, any, any, infer Item> ? Item : never
+
+/** Exactly the errors an operation can fail with. @since 0.1.0 @category type-level */
+export type Failure<Op> = Op extends Operation<any, any, any, any, infer Errs, any>
+  ? InstanceType<Errs[number]> | CommonError
+  : never
+
+/** True when every input field is optional, so the input object may be omitted. @since 0.1.0 @category type-level */
+export type InputOptional<Op> = {} extends Input<Op> ? true : false
+
+/** The statuses an operation answers with success. @since 0.1.0 */
+export const successStatuses = (op: Operation): ReadonlyArray<number> => Object.keys(op.success).map(Number)
+
+/** The path with its parameters filled in (each URI-encoded). @since 0.1.0 */
+export const renderPath = (op: Operation, values: Readonly<Record<string, unknown>>): string =>
+  op.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(values[name])))
