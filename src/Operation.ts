@@ -92,7 +92,7 @@ export const make = <
   IE,
   const S extends SuccessMap,
   const Errs extends ReadonlyArray<StatusErrorClass>,
-  Item = never
+  Item = unknown
 >(op: Operation<Name, I, IE, S, Errs, Item>): Operation<Name, I, IE, S, Errs, Item> => op
 
 /** The input an operation takes. @since 0.1.0 @category type-level */
