@@ -1,0 +1,300 @@
+/**
+ * Identities and sessions: building them from request bodies the way Kratos' handlers do, running
+ * the `ory.sh/kratos` extension over traits, and rendering the JSON each endpoint shows.
+ */
+import { randomUUID } from "node:crypto"
+import type { SchemaEntry } from "./schemas.js"
+import { derive, validateTraits } from "./schemas.js"
+import { fail } from "./response.js"
+import type { StoredCredential, StoredIdentity, StoredRecoveryAddress, StoredSession, StoredVerifiableAddress } from "./store.js"
+
+/** @internal */
+export interface Ctx {
+  /** Base of `schema_url` and recovery links, no trailing slash. */
+  readonly publicUrl: string
+  /** The request's time, from the Effect clock. */
+  readonly now: number
+  readonly schemas: ReadonlyMap<string, SchemaEntry>
+}
+
+/** @internal */
+export const iso = (ms: number): string => new Date(ms).toISOString()
+
+/** @internal */
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Finds a schema by id or by its base64url form; throws Kratos' 400 when unknown. @internal */
+export const lookupSchema = (ctx: Ctx, id: string | undefined): SchemaEntry => {
+  const wanted = id && id.length > 0 ? id : "default"
+  const direct = ctx.schemas.get(wanted)
+  if (direct) return direct
+  const decoded = Buffer.from(wanted, "base64url").toString("utf8")
+  const viaB64 = ctx.schemas.get(decoded)
+  if (viaB64 && Buffer.from(decoded, "utf8").toString("base64url") === wanted) return viaB64
+  return fail(400, { reason: `Unable to find JSON Schema ID: ${wanted}` })
+}
+
+/** A password credential config after import (hashing already done). @internal */
+export type PasswordConfig = { readonly hashed_password: string } | { readonly use_password_migration_hook: true }
+
+/** Credentials of a create/update body, already checked and hashed. @internal */
+export interface ImportedCredentials {
+  readonly password?: PasswordConfig | undefined
+  readonly oidc?: ReadonlyArray<Record<string, unknown>> | undefined
+  readonly saml?: ReadonlyArray<Record<string, unknown>> | undefined
+}
+
+const credential = (type: string, identifiers: Array<string>, config: Record<string, unknown>, now: string): StoredCredential => ({
+  type,
+  identifiers,
+  config,
+  version: 0,
+  created_at: now,
+  updated_at: now
+})
+
+const providerIds = (providers: ReadonlyArray<Record<string, unknown>>) =>
+  providers.map((p) => `${String(p.provider)}:${String(p.subject)}`)
+
+/** Merges imported credentials into existing ones as PUT does (password replaced, providers appended). @internal */
+export const mergeCredentials = (
+  existing: Record<string, StoredCredential>,
+  imported: ImportedCredentials | undefined,
+  now: string
+): Record<string, StoredCredential> => {
+  const out: Record<string, StoredCredential> = { ...existing }
+  if (!imported) return out
+  if (imported.password) {
+    const prev = out.password
+    out.password = prev
+      ? { ...prev, config: { ...imported.password }, updated_at: now }
+      : credential("password", [], { ...imported.password }, now)
+  }
+  for (const type of ["oidc", "saml"] as const) {
+    const providers = imported[type]
+    if (!providers || providers.length === 0) continue
+    const prev = out[type]
+    const prevProviders = ((prev?.config.providers as Array<Record<string, unknown>> | undefined) ?? [])
+    const all = [...prevProviders, ...providers.map((p) => ({ ...p }))]
+    out[type] = prev
+      ? { ...prev, identifiers: [...new Set([...prev.identifiers, ...providerIds(providers)])], config: { ...prev.config, providers: all }, updated_at: now }
+      : credential(type, providerIds(providers), { providers: all }, now)
+  }
+  return out
+}
+
+/**
+ * Validates traits and runs the extension: credential identifiers are re-derived, addresses are
+ * the ones backed by traits (keeping the state of existing ones), plus imports on create.
+ * @internal
+ */
+export const applySchema = (
+  entry: SchemaEntry,
+  i: StoredIdentity,
+  nowIso: string,
+  imported?: {
+    readonly verifiable: ReadonlyArray<StoredVerifiableAddress>
+    readonly recovery: ReadonlyArray<StoredRecoveryAddress>
+  }
+): StoredIdentity => {
+  validateTraits(entry, i.traits)
+  const d = derive(entry, i.traits)
+  const credentials = { ...i.credentials }
+  const setIds = (type: string, ids: ReadonlyArray<string>, config?: Record<string, unknown>) => {
+    if (ids.length === 0) return
+    const prev = credentials[type]
+    credentials[type] = prev
+      ? { ...prev, identifiers: [...ids], ...(config ? { config } : {}) }
+      : credential(type, [...ids], config ?? {}, nowIso)
+  }
+  setIds("password", d.password)
+  setIds("webauthn", d.webauthn)
+  if (d.code.length > 0) {
+    setIds("code", d.code.map((c) => c.value), { addresses: d.code.map((c) => ({ channel: c.via, address: c.value })) })
+  }
+  const prevVerifiable = [...(imported?.verifiable ?? []), ...i.verifiable_addresses]
+  const verifiable: Array<StoredVerifiableAddress> = d.verification.map((a) =>
+    prevVerifiable.find((p) => p.via === a.via && p.value === a.value) ?? {
+      id: randomUUID(),
+      value: a.value,
+      verified: false,
+      via: a.via,
+      status: "pending",
+      created_at: nowIso,
+      updated_at: nowIso
+    }
+  )
+  const prevRecovery = [...(imported?.recovery ?? []), ...i.recovery_addresses]
+  const recovery: Array<StoredRecoveryAddress> = d.recovery.map((a) =>
+    prevRecovery.find((p) => p.via === a.via && p.value === a.value) ?? {
+      id: randomUUID(),
+      value: a.value,
+      via: a.via,
+      created_at: nowIso,
+      updated_at: nowIso
+    }
+  )
+  if (imported) {
+    for (const a of imported.verifiable) if (!verifiable.some((v) => v.via === a.via && v.value === a.value)) verifiable.push(a)
+    for (const a of imported.recovery) if (!recovery.some((v) => v.via === a.via && v.value === a.value)) recovery.push(a)
+  }
+  return { ...i, credentials, verifiable_addresses: verifiable, recovery_addresses: recovery }
+}
+
+/** The body fields `createIdentity` and batch items carry (already strictly decoded). @internal */
+export interface CreateInput {
+  readonly schema_id?: string | undefined
+  readonly traits?: unknown
+  readonly external_id?: string | undefined
+  readonly metadata_public?: unknown
+  readonly metadata_admin?: unknown
+  readonly organization_id?: string | null | undefined
+  readonly state?: string | undefined
+  readonly verifiable_addresses?: ReadonlyArray<{
+    readonly value: string
+    readonly verified: boolean
+    readonly via: string
+    readonly status: string
+    readonly verified_at?: string | null | undefined
+  }> | undefined
+  readonly recovery_addresses?: ReadonlyArray<{ readonly value: string; readonly via: string }> | undefined
+}
+
+/** Builds (does not store) a new identity, validating schema and traits. @internal */
+export const buildIdentity = (ctx: Ctx, body: CreateInput, creds: ImportedCredentials | undefined): StoredIdentity => {
+  const entry = lookupSchema(ctx, body.schema_id)
+  const now = iso(ctx.now)
+  const base: StoredIdentity = {
+    id: randomUUID(),
+    ...(body.external_id ? { external_id: body.external_id } : {}),
+    credentials: mergeCredentials({}, creds, now),
+    schema_id: entry.id,
+    state: body.state && body.state.length > 0 ? body.state : "active",
+    state_changed_at: now,
+    traits: body.traits ?? {},
+    verifiable_addresses: [],
+    recovery_addresses: [],
+    metadata_public: body.metadata_public ?? null,
+    metadata_admin: body.metadata_admin ?? null,
+    created_at: now,
+    updated_at: now,
+    organization_id: body.organization_id ?? null
+  }
+  return applySchema(entry, base, now, {
+    verifiable: (body.verifiable_addresses ?? []).map((a) => ({
+      id: randomUUID(),
+      value: a.value.toLowerCase(),
+      verified: a.verified,
+      via: a.via,
+      status: a.status,
+      ...(a.verified_at ? { verified_at: a.verified_at } : a.verified ? { verified_at: now } : {}),
+      created_at: now,
+      updated_at: now
+    })),
+    recovery: (body.recovery_addresses ?? []).map((a) => ({
+      id: randomUUID(),
+      value: a.value.toLowerCase(),
+      via: a.via,
+      created_at: now,
+      updated_at: now
+    }))
+  })
+}
+
+/** How much of the credentials an endpoint shows (§0 of the semantics notes). @internal */
+export type CredentialView =
+  | { readonly _tag: "omit" }
+  | { readonly _tag: "noConfig" }
+  /** Configs shown only for these types (get / include_credential); "all" for the admin patch form. */
+  | { readonly _tag: "include"; readonly types: ReadonlySet<string> | "all" }
+
+const renderCredentials = (i: StoredIdentity, view: CredentialView): Record<string, unknown> | undefined => {
+  if (view._tag === "omit") return undefined
+  const keys = Object.keys(i.credentials)
+  if (keys.length === 0) return undefined
+  const out: Record<string, unknown> = {}
+  for (const k of keys) {
+    const c = i.credentials[k]
+    const showConfig = view._tag === "include" && (view.types === "all" || view.types.has(k))
+    out[k] = showConfig
+      ? { type: c.type, identifiers: c.identifiers, config: c.config, version: c.version, created_at: c.created_at, updated_at: c.updated_at }
+      : { type: c.type, identifiers: c.identifiers, version: c.version, created_at: c.created_at, updated_at: c.updated_at }
+  }
+  return out
+}
+
+/** The identity JSON in Kratos' field order. @internal */
+export const renderIdentity = (
+  publicUrl: string,
+  i: StoredIdentity,
+  view: CredentialView,
+  metadataAdmin = true
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = { id: i.id }
+  if (i.external_id) out.external_id = i.external_id
+  const creds = renderCredentials(i, view)
+  if (creds) out.credentials = creds
+  out.schema_id = i.schema_id
+  out.schema_url = `${publicUrl}/schemas/${Buffer.from(i.schema_id, "utf8").toString("base64url")}`
+  out.state = i.state
+  out.state_changed_at = i.state_changed_at
+  out.traits = i.traits
+  if (i.verifiable_addresses.length > 0) out.verifiable_addresses = i.verifiable_addresses
+  if (i.recovery_addresses.length > 0) out.recovery_addresses = i.recovery_addresses
+  out.metadata_public = i.metadata_public
+  if (metadataAdmin && i.metadata_admin !== null && i.metadata_admin !== undefined) out.metadata_admin = i.metadata_admin
+  out.created_at = i.created_at
+  out.updated_at = i.updated_at
+  out.organization_id = i.organization_id
+  return out
+}
+
+/** The admin JSON form JSON Patch applies to (credentials with config, metadata_admin always). @internal */
+export const adminForm = (publicUrl: string, i: StoredIdentity): Record<string, unknown> => {
+  const out = renderIdentity(publicUrl, i, { _tag: "include", types: "all" })
+  out.metadata_admin = i.metadata_admin
+  return structuredClone(out)
+}
+
+/** @internal */
+export const sessionLifespanMs = 24 * 3600 * 1000
+
+/** Session JSON; `expand` decides whether identity and devices are embedded. @internal */
+export const renderSession = (
+  publicUrl: string,
+  s: StoredSession,
+  identity: StoredIdentity | undefined,
+  now: number,
+  expand: { readonly identity: boolean; readonly devices: boolean }
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = {
+    id: s.id,
+    active: s.active && s.expires_at > now && (identity?.state ?? "active") === "active",
+    expires_at: iso(s.expires_at),
+    authenticated_at: iso(s.authenticated_at),
+    authenticator_assurance_level: s.aal,
+    authentication_methods: s.methods,
+    issued_at: iso(s.issued_at)
+  }
+  if (expand.identity && identity) out.identity = renderIdentity(publicUrl, identity, { _tag: "omit" }, false)
+  if (expand.devices) out.devices = s.devices
+  return out
+}
+
+/** A new session for an identity. @internal */
+export const newSession = (
+  identityId: string,
+  now: number,
+  options: { readonly active?: boolean | undefined; readonly expiresInMs?: number | undefined; readonly aal?: string | undefined; readonly method?: string | undefined }
+): StoredSession => ({
+  id: randomUUID(),
+  identity_id: identityId,
+  active: options.active ?? true,
+  expires_at: now + (options.expiresInMs ?? sessionLifespanMs),
+  authenticated_at: now,
+  issued_at: now,
+  created_at: now,
+  aal: options.aal ?? "aal1",
+  methods: [{ method: options.method ?? "password", aal: options.aal ?? "aal1", completed_at: iso(now) }],
+  devices: [{ id: randomUUID(), ip_address: "127.0.0.1", location: "Sandbox", user_agent: "effect-kratos-sandbox" }]
+})

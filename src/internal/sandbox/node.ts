@@ -1,0 +1,97 @@
+/**
+ * The `node:http` adapter: reads the body (bounded), runs `core.handle` on a pre-built runtime
+ * and writes the answer. A scripted reset destroys the socket.
+ */
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Runtime from "effect/Runtime"
+import type { SandboxCore } from "./core.js"
+import { defaultMaxBodyBytes } from "./core.js"
+import { errorResponse } from "./response.js"
+
+const empty = new Uint8Array(0)
+
+const lowerHeaders = (h: http.IncomingHttpHeaders): Record<string, string | undefined> => {
+  const out: Record<string, string | undefined> = {}
+  for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) ? v.join(", ") : v
+  return out
+}
+
+/** @internal */
+export const serve = (
+  core: SandboxCore,
+  port: number,
+  host: string
+): Effect.Effect<{ readonly server: http.Server; readonly url: string }, Error> =>
+  Effect.gen(function*() {
+    const runtime = yield* Effect.runtime<never>()
+    const runFork = Runtime.runFork(runtime)
+    const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+      const limit = core.options.maxBodyBytes ?? defaultMaxBodyBytes
+      const chunks: Array<Buffer> = []
+      let size = 0
+      let tooLarge = false
+      req.on("data", (chunk: Buffer) => {
+        if (tooLarge) return
+        size += chunk.length
+        if (size > limit) {
+          tooLarge = true
+          chunks.length = 0
+          const r = errorResponse(413, { message: "The request body is too large" }, String(req.headers["x-request-id"] ?? ""))
+          res.writeHead(413, { ...r.headers, connection: "close" })
+          res.end(r.body)
+          return
+        }
+        chunks.push(chunk)
+      })
+      req.on("error", () => res.destroy())
+      req.on("end", () => {
+        if (tooLarge) return
+        const body = chunks.length === 0 ? empty : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+        const fiber = runFork(core.handle({
+          method: req.method ?? "GET",
+          url: req.url ?? "/",
+          headers: lowerHeaders(req.headers),
+          body
+        }))
+        fiber.addObserver((exit) => {
+          if (res.destroyed) return
+          if (Exit.isFailure(exit)) {
+            res.writeHead(500, { "content-type": "application/json" })
+            res.end(JSON.stringify({ error: { code: 500, status: "Internal Server Error", message: "An internal server error occurred, please contact the system administrator" } }))
+            return
+          }
+          const r = exit.value
+          if (r.reset) {
+            req.socket.destroy()
+            return
+          }
+          res.writeHead(r.status, r.headers)
+          res.end(r.body)
+        })
+        res.on("close", () => {
+          // The client went away: nothing to answer, but the work (a commit) still finishes.
+        })
+      })
+    })
+    server.on("clientError", (_err, socket) => {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n")
+      else socket.destroy()
+    })
+    yield* Effect.async<void, Error>((resume) => {
+      server.once("error", (e) => resume(Effect.fail(e)))
+      server.listen(port, host, () => resume(Effect.void))
+    })
+    const address = server.address() as AddressInfo
+    const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address
+    return { server, url: `http://${shownHost}:${address.port}` }
+  })
+
+/** @internal */
+export const close = (server: http.Server): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    server.close(() => resume(Effect.void))
+    server.closeAllConnections()
+  })

@@ -1,0 +1,232 @@
+/**
+ * In-memory storage with the indexes Kratos' unique constraints need, and a sorted id index so
+ * keyset pagination costs O(log n + page).
+ */
+import { fail } from "./response.js"
+
+/** @internal */
+export interface StoredCredential {
+  type: string
+  identifiers: Array<string>
+  config: Record<string, unknown>
+  version: number
+  created_at: string
+  updated_at: string
+}
+
+/** @internal */
+export interface StoredVerifiableAddress {
+  id: string
+  value: string
+  verified: boolean
+  via: string
+  status: string
+  verified_at?: string | null | undefined
+  created_at: string
+  updated_at: string
+}
+
+/** @internal */
+export interface StoredRecoveryAddress {
+  id: string
+  value: string
+  via: string
+  created_at: string
+  updated_at: string
+}
+
+/** @internal */
+export interface StoredIdentity {
+  id: string
+  external_id?: string | undefined
+  credentials: Record<string, StoredCredential>
+  schema_id: string
+  state: string
+  state_changed_at: string
+  traits: unknown
+  verifiable_addresses: Array<StoredVerifiableAddress>
+  recovery_addresses: Array<StoredRecoveryAddress>
+  metadata_public: unknown
+  metadata_admin: unknown
+  created_at: string
+  updated_at: string
+  organization_id: string | null
+}
+
+/** @internal */
+export interface StoredSession {
+  id: string
+  identity_id: string
+  active: boolean
+  expires_at: number
+  authenticated_at: number
+  issued_at: number
+  created_at: number
+  aal: string
+  methods: Array<{ method: string; aal: string; completed_at: string; provider?: string }>
+  devices: Array<{ id: string; ip_address: string; location: string; user_agent: string }>
+}
+
+const CONFLICT_REASON = "This identity conflicts with another identity that already exists."
+
+/** Binary search: index of the first element > key (or >= when `inclusive`). @internal */
+export const lowerBound = (xs: ReadonlyArray<string>, key: string, inclusive = false): number => {
+  let lo = 0
+  let hi = xs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (inclusive ? xs[mid] < key : xs[mid] <= key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+const credKey = (type: string, identifier: string) => `${type}\u0000${identifier}`
+const addrKey = (via: string, value: string) => `${via}\u0000${value}`
+
+/** Unique keys an identity occupies. */
+const uniqueKeys = (i: StoredIdentity) => {
+  const creds: Array<string> = []
+  for (const c of Object.values(i.credentials)) for (const id of c.identifiers) creds.push(credKey(c.type, id))
+  return {
+    creds,
+    verifiable: i.verifiable_addresses.map((a) => addrKey(a.via, a.value)),
+    recovery: i.recovery_addresses.map((a) => addrKey(a.via, a.value)),
+    external: i.external_id ? [i.external_id] : []
+  }
+}
+
+/** @internal */
+export class Store {
+  readonly identities = new Map<string, StoredIdentity>()
+  /** Identity ids in UUID (= lowercase hex) order. */
+  ids: Array<string> = []
+  readonly byCredential = new Map<string, string>()
+  readonly byExternalId = new Map<string, string>()
+  readonly byVerifiable = new Map<string, string>()
+  readonly byRecovery = new Map<string, string>()
+  readonly sessions = new Map<string, StoredSession>()
+  readonly sessionsByIdentity = new Map<string, Set<string>>()
+  private sortedSessions: Array<StoredSession> | undefined
+
+  clear(): void {
+    this.identities.clear()
+    this.ids = []
+    this.byCredential.clear()
+    this.byExternalId.clear()
+    this.byVerifiable.clear()
+    this.byRecovery.clear()
+    this.sessions.clear()
+    this.sessionsByIdentity.clear()
+    this.sortedSessions = undefined
+  }
+
+  /** The first identity (other than `self`) that holds one of `i`'s unique values. */
+  conflictOf(i: StoredIdentity): string | undefined {
+    const k = uniqueKeys(i)
+    const check = (index: Map<string, string>, keys: Array<string>) => {
+      for (const key of keys) {
+        const owner = index.get(key)
+        if (owner !== undefined && owner !== i.id) return owner
+      }
+      return undefined
+    }
+    const dup = (keys: Array<string>) => new Set(keys).size !== keys.length
+    if (dup(k.verifiable) || dup(k.recovery)) return i.id
+    return check(this.byCredential, k.creds) ?? check(this.byExternalId, k.external) ??
+      check(this.byVerifiable, k.verifiable) ?? check(this.byRecovery, k.recovery)
+  }
+
+  private index(i: StoredIdentity, add: boolean): void {
+    const k = uniqueKeys(i)
+    const apply = (m: Map<string, string>, keys: Array<string>) => {
+      for (const key of keys) {
+        if (add) m.set(key, i.id)
+        else if (m.get(key) === i.id) m.delete(key)
+      }
+    }
+    apply(this.byCredential, k.creds)
+    apply(this.byExternalId, k.external)
+    apply(this.byVerifiable, k.verifiable)
+    apply(this.byRecovery, k.recovery)
+  }
+
+  /** Inserts, or throws Kratos' 409. */
+  insert(i: StoredIdentity, conflict: { readonly message?: string; readonly reason?: string } = { reason: CONFLICT_REASON }): void {
+    if (this.conflictOf(i) !== undefined) fail(409, conflict)
+    this.identities.set(i.id, i)
+    this.index(i, true)
+    this.ids.splice(lowerBound(this.ids, i.id), 0, i.id)
+  }
+
+  /** Bulk insert for seeding: conflicting items are skipped; the id index is re-sorted once. */
+  insertMany(items: ReadonlyArray<StoredIdentity>): Array<StoredIdentity> {
+    const added: Array<StoredIdentity> = []
+    for (const i of items) {
+      if (this.conflictOf(i) !== undefined) continue
+      this.identities.set(i.id, i)
+      this.index(i, true)
+      added.push(i)
+    }
+    this.ids = this.ids.concat(added.map((i) => i.id)).sort()
+    return added
+  }
+
+  /** Replaces a stored identity, or throws 409 (message only, as Kratos' update does). */
+  replace(next: StoredIdentity): void {
+    const prev = this.identities.get(next.id)
+    if (!prev) return
+    this.index(prev, false)
+    if (this.conflictOf(next) !== undefined) {
+      this.index(prev, true)
+      fail(409, { message: "Unable to insert or update resource because a resource with that value exists already" })
+    }
+    this.identities.set(next.id, next)
+    this.index(next, true)
+  }
+
+  delete(id: string): boolean {
+    const prev = this.identities.get(id)
+    if (!prev) return false
+    this.index(prev, false)
+    this.identities.delete(id)
+    const at = lowerBound(this.ids, id, true)
+    if (this.ids[at] === id) this.ids.splice(at, 1)
+    for (const sid of this.sessionsByIdentity.get(id) ?? []) this.sessions.delete(sid)
+    this.sessionsByIdentity.delete(id)
+    this.sortedSessions = undefined
+    return true
+  }
+
+  addSession(s: StoredSession): void {
+    this.sessions.set(s.id, s)
+    let set = this.sessionsByIdentity.get(s.identity_id)
+    if (!set) this.sessionsByIdentity.set(s.identity_id, (set = new Set()))
+    set.add(s.id)
+    this.sortedSessions = undefined
+  }
+
+  deleteSessionsOf(identityId: string): number {
+    const set = this.sessionsByIdentity.get(identityId)
+    if (!set) return 0
+    for (const sid of set) this.sessions.delete(sid)
+    this.sessionsByIdentity.delete(identityId)
+    this.sortedSessions = undefined
+    return set.size
+  }
+
+  /** Sessions in Kratos' list order: created_at DESC, id ASC. */
+  sessionsSorted(): ReadonlyArray<StoredSession> {
+    if (!this.sortedSessions) {
+      this.sortedSessions = [...this.sessions.values()].sort(compareSessions)
+    }
+    return this.sortedSessions
+  }
+}
+
+/** @internal */
+export const compareSessions = (a: { created_at: number; id: string }, b: { created_at: number; id: string }): number =>
+  b.created_at - a.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+/** @internal */
+export const conflictReason = CONFLICT_REASON
