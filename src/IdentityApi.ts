@@ -1,0 +1,196 @@
+/**
+ * The admin Identity API client: one method per operationId, derived from the declarations in
+ * `Operations` by a single interpreter, plus a `Stream` per list operation and the client's status.
+ *
+ * ```ts
+ * const program = Effect.gen(function*() {
+ *   const api = yield* IdentityApi
+ *   const page = yield* api.listIdentities({ page_size: 100 })
+ *   // page.nextPageToken: Option<string>, page.totalCount: Option<number>
+ * })
+ * program.pipe(
+ *   Effect.provide(IdentityApi.layer({ baseUrl: "http://127.0.0.1:4434" })),
+ *   Effect.provide(NodeHttpClient.layerUndici)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { compile } from "./internal/client/interpreter.js"
+import * as KratosHttpClient from "./KratosHttpClient.js"
+import { TransportError } from "./KratosError.js"
+import type * as Operation from "./Operation.js"
+import { operations, type Operations } from "./Operations.js"
+import type { Page } from "./Pagination.js"
+
+export {
+  /** @since 0.1.0 */
+  operations
+}
+
+/** @since 0.1.0 @category models */
+export type ClientOptions = KratosHttpClient.ClientOptions
+/** @since 0.1.0 @category models */
+export type ClientStatus = KratosHttpClient.ClientStatus
+
+/** The names of the list operations (those whose declarations carry an item schema). @since 0.1.0 @category models */
+export type ListOperationName = {
+  [K in keyof Operations]: unknown extends Operation.Item<Operations[K]> ? never : K
+}[keyof Operations]
+
+/**
+ * What a call returns: a `Page` for list operations, `void` for 204-only operations, otherwise the
+ * decoded body (with `undefined` for a 204 among other success statuses, e.g. extendSession).
+ *
+ * @since 0.1.0 @category models
+ */
+export type Result<Op> = unknown extends Operation.Item<Op>
+  ? [Operation.Success<Op>] extends [undefined] ? void : Operation.Success<Op>
+  : Page<Operation.Item<Op>>
+
+/** A method of the service; the input may be omitted when all its fields are optional. @since 0.1.0 @category models */
+export type Method<Op> = Operation.InputOptional<Op> extends true
+  ? (input?: Operation.Input<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
+  : (input: Operation.Input<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
+
+/** A stream over every page of a list operation. @since 0.1.0 @category models */
+export type StreamMethod<Op> = Operation.InputOptional<Op> extends true
+  ? (input?: Operation.Input<Op>) => Stream.Stream<Operation.Item<Op>, Operation.Failure<Op>>
+  : (input: Operation.Input<Op>) => Stream.Stream<Operation.Item<Op>, Operation.Failure<Op>>
+
+/** @since 0.1.0 @category models */
+export type Methods = { readonly [K in keyof Operations]: Method<Operations[K]> }
+
+/** @since 0.1.0 @category models */
+export interface Service extends Methods {
+  readonly listIdentitiesStream: StreamMethod<Operations["listIdentities"]>
+  readonly listSessionsStream: StreamMethod<Operations["listSessions"]>
+  readonly listIdentitySessionsStream: StreamMethod<Operations["listIdentitySessions"]>
+  readonly listIdentitySchemasStream: StreamMethod<Operations["listIdentitySchemas"]>
+  readonly status: Effect.Effect<ClientStatus>
+}
+
+const streamNames: { readonly [K in ListOperationName]: `${K}Stream` } = {
+  listIdentities: "listIdentitiesStream",
+  listSessions: "listSessionsStream",
+  listIdentitySessions: "listIdentitySessionsStream",
+  listIdentitySchemas: "listIdentitySchemasStream"
+}
+
+/**
+ * Interprets every declaration of `Operations` against a built client.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const fromHttpClient = (http: KratosHttpClient.Service): Service => {
+  const service: Record<string, unknown> = { status: http.status }
+  for (const op of Object.values(operations) as ReadonlyArray<Operation.Operation>) {
+    const compiled = compile(op, http)
+    service[op.name] = compiled.call
+    if (compiled.stream !== undefined) service[streamNames[op.name as ListOperationName]] = compiled.stream
+  }
+  // One typed view of the record the loop filled from the table; `Service` is derived from the same table.
+  return service as unknown as Service
+}
+
+/**
+ * A client that refuses every call because its options are unusable (a bad base URL, a key over
+ * plain http): each call fails with a `TransportError` (`sent: false`) carrying the reason.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const refusing = (error: KratosHttpClient.ClientConfigError, baseUrl: string): Service => {
+  const service: Record<string, unknown> = {
+    status: Effect.succeed({
+      baseUrl,
+      authConfigured: true,
+      rateLimit: undefined,
+      retryBudget: undefined,
+      inFlight: 0,
+      maxConcurrency: 0
+    } satisfies ClientStatus)
+  }
+  for (const name of Object.keys(operations)) {
+    const fail = Effect.fail(
+      new TransportError({ operation: name, reason: "Other", message: error.message, sent: false, attempts: 0 })
+    )
+    service[name] = () => fail
+    if (name in streamNames) service[streamNames[name as ListOperationName]] = () => Stream.fromEffect(fail)
+  }
+  return service as unknown as Service
+}
+
+/**
+ * Builds the client, failing with `ClientConfigError` on unusable options.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const make = (
+  options: ClientOptions
+): Effect.Effect<Service, KratosHttpClient.ClientConfigError, HttpClient.HttpClient> =>
+  Effect.map(KratosHttpClient.make(options), fromHttpClient)
+
+/** The environment variables `layerConfig` reads. @since 0.1.0 @category config */
+export const config: Config.Config<{
+  readonly baseUrl: string
+  readonly apiKey: Option.Option<import("effect/Redacted").Redacted<string>>
+}> = Config.all({
+  baseUrl: Config.string("ORY_SDK_URL").pipe(Config.orElse(() => Config.string("KRATOS_ADMIN_URL"))),
+  apiKey: Config.redacted("ORY_API_KEY").pipe(
+    Config.orElse(() => Config.redacted("ORY_PROJECT_API_KEY")),
+    Config.option
+  )
+})
+
+/**
+ * The client service. Build its layer once and share it: the rate limiter, concurrency cap and
+ * retry budget live in it.
+ *
+ * @since 0.1.0 @category tags
+ */
+export class IdentityApi extends Context.Tag("effect-kratos/IdentityApi")<IdentityApi, Service>() {
+  /**
+   * A client over the `HttpClient` you provide (`NodeHttpClient.layerUndici`, `FetchHttpClient.layer`).
+   * With unusable options (a bad base URL, a key over plain http to a non-loopback host) every
+   * call fails with a `TransportError` (`sent: false`) saying why; `layerStrict` fails the build
+   * instead.
+   */
+  static layer(options: ClientOptions): Layer.Layer<IdentityApi, never, HttpClient.HttpClient> {
+    return Layer.effect(
+      IdentityApi,
+      Effect.catchTag(make(options), "ClientConfigError", (e) => Effect.succeed(refusing(e, options.baseUrl)))
+    )
+  }
+
+  /** Like `layer`, but unusable options fail the build with `ClientConfigError`. */
+  static layerStrict(
+    options: ClientOptions
+  ): Layer.Layer<IdentityApi, KratosHttpClient.ClientConfigError, HttpClient.HttpClient> {
+    return Layer.effect(IdentityApi, make(options))
+  }
+
+  /** A client over a `KratosHttpClient` you built (or layered) yourself. */
+  static readonly layerWithoutHttpClient: Layer.Layer<IdentityApi, never, KratosHttpClient.KratosHttpClient> = Layer
+    .effect(IdentityApi, Effect.map(KratosHttpClient.KratosHttpClient, fromHttpClient))
+
+  /**
+   * Reads `ORY_SDK_URL` (else `KRATOS_ADMIN_URL`) and `ORY_API_KEY` (else `ORY_PROJECT_API_KEY`);
+   * `options` sets everything else.
+   */
+  static layerConfig(
+    options?: Omit<ClientOptions, "baseUrl" | "apiKey">
+  ): Layer.Layer<IdentityApi, ConfigError.ConfigError, HttpClient.HttpClient> {
+    return Layer.unwrapEffect(
+      Effect.map(config, ({ apiKey, baseUrl }) =>
+        IdentityApi.layer({ ...options, baseUrl, apiKey: Option.getOrUndefined(apiKey) }))
+    )
+  }
+}

@@ -1,0 +1,348 @@
+/**
+ * The layered `HttpClient` every operation of a client shares: base URL, bearer auth, user agent,
+ * `Accept: application/json`, no trace propagation to the third-party server; per attempt a
+ * timeout, the concurrency cap, the (adaptive) rate limiter and Ory Network's one-write-per-path
+ * rule; around all of it the safety-aware retry with its client-wide budget.
+ *
+ * Each layer is an exported `HttpClient => HttpClient` function, so a user can rebuild the stack
+ * differently and provide it as `KratosHttpClient` (see `IdentityApi.layerWithoutHttpClient`).
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as AdaptiveRateLimiter from "./AdaptiveRateLimiter.js"
+import { AttemptTimeout, classifyTransport, currentCall, safetyOfMethod } from "./internal/client/context.js"
+import * as RetryPolicy from "./RetryPolicy.js"
+
+/** @since 0.1.0 @category models */
+export interface ClientOptions {
+  /** The admin API's base URL, e.g. `http://127.0.0.1:4434` or `https://<slug>.projects.oryapis.com`. */
+  readonly baseUrl: string
+  readonly apiKey?: Redacted.Redacted<string> | undefined
+  /** Allow sending the key over plain http to a non-loopback host. */
+  readonly allowInsecureApiKey?: boolean | undefined
+  readonly userAgent?: string | undefined
+  /** Per attempt, until the response headers arrive (default 30 s). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** The whole call, retries included (default 2 min). */
+  readonly deadline?: Duration.DurationInput | undefined
+  /** `false` disables retries. */
+  readonly retry?: false | RetryPolicy.RetryOptions | undefined
+  /**
+   * Client-side rate limiting; default `{ adaptive: true }` (off until the first 429), `false` for none.
+   */
+  readonly rateLimit?: false | AdaptiveRateLimiter.RateLimitOptions | undefined
+  /** Requests in flight at most (default 16). */
+  readonly maxConcurrency?: number | undefined
+  /** Ory Network's "one write per path at a time": serialise non-GET requests per path. */
+  readonly serializeWritesPerPath?: boolean | undefined
+}
+
+/** What a client reports about itself (never the key). @since 0.1.0 @category models */
+export interface ClientStatus {
+  readonly baseUrl: string
+  readonly authConfigured: boolean
+  readonly rateLimit: AdaptiveRateLimiter.RateLimiterStatus | undefined
+  /** Tokens left in the retry budget (`undefined` when retries or the budget are off). */
+  readonly retryBudget: number | undefined
+  readonly inFlight: number
+  readonly maxConcurrency: number
+}
+
+/** The client cannot be built from these options. @since 0.1.0 @category errors */
+export class ClientConfigError extends Schema.TaggedError<ClientConfigError>()("ClientConfigError", {
+  reason: Schema.Literal("InsecureApiKey", "InvalidBaseUrl"),
+  message: Schema.String
+}) {}
+
+/** @since 0.1.0 @category models */
+export interface Service {
+  readonly client: HttpClient.HttpClient
+  readonly baseUrl: string
+  /** Whole-call deadline. */
+  readonly deadline: Duration.Duration
+  readonly status: Effect.Effect<ClientStatus>
+}
+
+/** @since 0.1.0 @category tags */
+export class KratosHttpClient extends Context.Tag("effect-kratos/KratosHttpClient")<KratosHttpClient, Service>() {}
+
+const isLoopback = (hostname: string): boolean => {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase()
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h)
+}
+
+/**
+ * Checks the base URL and refuses a key over plain http to a non-loopback host.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const validateOptions = (options: ClientOptions): Either.Either<URL, ClientConfigError> => {
+  let url: URL
+  try {
+    url = new URL(options.baseUrl)
+  } catch {
+    return Either.left(new ClientConfigError({ reason: "InvalidBaseUrl", message: `Invalid base URL: ${options.baseUrl}` }))
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return Either.left(
+      new ClientConfigError({ reason: "InvalidBaseUrl", message: `Base URL must be http(s): ${options.baseUrl}` })
+    )
+  }
+  if (options.apiKey !== undefined && url.protocol === "http:" && !isLoopback(url.hostname) && !options.allowInsecureApiKey) {
+    return Either.left(
+      new ClientConfigError({
+        reason: "InsecureApiKey",
+        message: `Refusing to send the API key over plain http to ${url.host}; use https, ` +
+          `or set allowInsecureApiKey if this network is trusted.`
+      })
+    )
+  }
+  return Either.right(url)
+}
+
+/**
+ * Base URL, bearer key, user agent, JSON accept header; no trace headers to the server.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const withBase = (options: {
+  readonly baseUrl: string
+  readonly apiKey?: Redacted.Redacted<string> | undefined
+  readonly userAgent?: string | undefined
+}) =>
+<E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> => {
+  const base = options.baseUrl.replace(/\/+$/, "")
+  const userAgent = options.userAgent ?? "effect-kratos/0.1.0"
+  const apiKey = options.apiKey
+  return client.pipe(
+    HttpClient.mapRequest((request) => {
+      let r = HttpClientRequest.prependUrl(request, base)
+      r = HttpClientRequest.setHeader(r, "user-agent", userAgent)
+      r = HttpClientRequest.acceptJson(r)
+      return apiKey === undefined ? r : HttpClientRequest.bearerToken(r, apiKey)
+    }),
+    HttpClient.withTracerPropagation(false)
+  )
+}
+
+/**
+ * Fails an attempt whose response headers take longer than `timeout`, as a transport error the
+ * retry layer recognises as a timeout.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const withAttemptTimeout = (timeout: Duration.DurationInput) =>
+<E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | HttpClientError.RequestError, R> => {
+  const duration = Duration.decode(timeout)
+  const millis = Duration.toMillis(duration)
+  return HttpClient.transform(client, (effect, request) =>
+    Effect.timeoutFail(effect, {
+      duration,
+      onTimeout: () =>
+        new HttpClientError.RequestError({
+          request,
+          reason: "Transport",
+          description: `attempt timed out after ${millis} ms`,
+          cause: new AttemptTimeout(millis)
+        })
+    }))
+}
+
+/** The shared admission state of `withAdmission`. @since 0.1.0 @category models */
+export interface Admission {
+  readonly limiter: AdaptiveRateLimiter.AdaptiveRateLimiter | undefined
+  readonly semaphore: Effect.Semaphore
+  readonly serializeWritesPerPath: boolean
+  readonly inFlight: { value: number }
+}
+
+/**
+ * Admits each attempt: a permit of the concurrency cap, a token of the rate limiter, and (option)
+ * the per-path write lock; reports 429s back to the limiter.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const withAdmission = (admission: Admission) =>
+<E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> => {
+  const { inFlight, limiter, semaphore } = admission
+  const locks = new Map<string, { readonly semaphore: Effect.Semaphore; users: number }>()
+  const withPathLock = <A, E1, R1>(request: HttpClientRequest.HttpClientRequest, effect: Effect.Effect<A, E1, R1>) => {
+    if (!admission.serializeWritesPerPath || request.method === "GET" || request.method === "HEAD") return effect
+    let path: string
+    try {
+      path = new URL(request.url).pathname
+    } catch {
+      path = request.url
+    }
+    return Effect.acquireUseRelease(
+      Effect.sync(() => {
+        let lock = locks.get(path)
+        if (lock === undefined) {
+          lock = { semaphore: Effect.unsafeMakeSemaphore(1), users: 0 }
+          locks.set(path, lock)
+        }
+        lock.users++
+        return lock
+      }),
+      (lock) => lock.semaphore.withPermits(1)(effect),
+      (lock) =>
+        Effect.sync(() => {
+          if (--lock.users === 0) locks.delete(path)
+        })
+    )
+  }
+  return HttpClient.transform(client, (effect, request) => {
+    const send = Effect.acquireUseRelease(
+      Effect.sync(() => inFlight.value++),
+      () => effect,
+      () => Effect.sync(() => inFlight.value--)
+    )
+    const limited = limiter === undefined
+      ? send
+      : limiter.acquire.pipe(
+        Effect.zipRight(send),
+        Effect.tap((response) => limiter.record(response.status === 429))
+      )
+    return withPathLock(request, semaphore.withPermits(1)(limited))
+  })
+}
+
+const drain = (response: HttpClientResponse.HttpClientResponse) => Effect.ignore(response.text)
+
+const lowerHeaders = (response: HttpClientResponse.HttpClientResponse) =>
+  response.headers as Readonly<Record<string, string | undefined>>
+
+/**
+ * Retries by the operation's safety (see `RetryPolicy.classify`), waiting the jittered backoff or
+ * the server's hint, while the client-wide budget can pay. A retryable response that is not retried
+ * is returned as is, so the caller still turns it into its typed error.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: RetryPolicy.RetryBudget) =>
+<R>(
+  client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>
+): HttpClient.HttpClient.With<HttpClientError.HttpClientError, R> =>
+  HttpClient.transform(client, (effect, request) =>
+    Effect.flatMap(FiberRef.get(currentCall), (call) => {
+      const safety = call?.safety ?? safetyOfMethod(request.method)
+      const loop = (
+        attempt: number,
+        lastKind: Option.Option<RetryPolicy.RetryKind>
+      ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R> => {
+        if (call !== undefined) call.attempts = attempt
+        return Effect.matchEffect(effect, {
+          onSuccess: (response) => {
+            if (!RetryPolicy.isRetryableStatus(response.status)) {
+              return Effect.as(budget.release(lastKind), response)
+            }
+            return retry(attempt, { _tag: "Status", status: response.status }, Option.some(response), Effect.succeed(response))
+          },
+          onFailure: (error) =>
+            error._tag === "RequestError" && error.reason === "Transport"
+              ? retry(
+                attempt,
+                { _tag: "Transport", reason: classifyTransport(error.cause) },
+                Option.none(),
+                Effect.fail(error)
+              )
+              : Effect.fail(error)
+        })
+      }
+      const retry = (
+        attempt: number,
+        outcome: RetryPolicy.Outcome,
+        response: Option.Option<HttpClientResponse.HttpClientResponse>,
+        giveUp: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
+      ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R> => {
+        if (attempt >= options.maxAttempts) return giveUp
+        const kind = RetryPolicy.classify(safety, outcome, options)
+        if (Option.isNone(kind)) return giveUp
+        return Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          const serverHint = Option.match(response, {
+            onNone: () => Option.none<Duration.Duration>(),
+            onSome: (r) => RetryPolicy.hint(r.status, lowerHeaders(r), now)
+          })
+          const wait = RetryPolicy.delay(options, attempt, yield* Random.next, serverHint)
+          if (Option.isNone(wait)) return yield* giveUp
+          if (!(yield* budget.tryAcquire(kind.value))) return yield* giveUp
+          if (Option.isSome(response)) yield* drain(response.value)
+          yield* Effect.sleep(wait.value)
+          return yield* loop(attempt + 1, kind)
+        })
+      }
+      return loop(1, Option.none())
+    }))
+
+/**
+ * Builds the layered client from options, once: the limiter, semaphore and retry budget it holds
+ * are shared by every operation and fiber using it.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const make = (
+  options: ClientOptions
+): Effect.Effect<Service, ClientConfigError, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    yield* validateOptions(options)
+    const transport = yield* HttpClient.HttpClient
+    const maxConcurrency = Math.max(1, options.maxConcurrency ?? 16)
+    const rateLimit = options.rateLimit === undefined ? { adaptive: true } : options.rateLimit
+    const limiter = rateLimit === false ? undefined : yield* AdaptiveRateLimiter.make(rateLimit)
+    const retryOptions = options.retry === false ? undefined : RetryPolicy.resolve(options.retry)
+    const budget = retryOptions === undefined || retryOptions.budget === false
+      ? undefined
+      : yield* RetryPolicy.makeBudget(retryOptions.budget)
+    const admission: Admission = {
+      limiter,
+      semaphore: yield* Effect.makeSemaphore(maxConcurrency),
+      serializeWritesPerPath: options.serializeWritesPerPath ?? false,
+      inFlight: { value: 0 }
+    }
+    const attempt = transport.pipe(
+      withBase(options),
+      withAttemptTimeout(options.timeout ?? "30 seconds"),
+      withAdmission(admission)
+    )
+    const client = retryOptions === undefined
+      ? attempt
+      : withRetry(retryOptions, budget ?? RetryPolicy.unlimitedBudget)(attempt)
+    const baseUrl = options.baseUrl.replace(/\/+$/, "")
+    return {
+      client,
+      baseUrl,
+      deadline: Duration.decode(options.deadline ?? "2 minutes"),
+      status: Effect.gen(function*() {
+        return {
+          baseUrl,
+          authConfigured: options.apiKey !== undefined,
+          rateLimit: limiter === undefined ? undefined : yield* limiter.status,
+          retryBudget: budget === undefined ? undefined : yield* budget.tokens,
+          inFlight: admission.inFlight.value,
+          maxConcurrency
+        }
+      })
+    }
+  })
+
+/** @since 0.1.0 @category layers */
+export const layer = (
+  options: ClientOptions
+): Layer.Layer<KratosHttpClient, ClientConfigError, HttpClient.HttpClient> =>
+  Layer.effect(KratosHttpClient, make(options))

@@ -1,0 +1,77 @@
+/**
+ * What the HTTP layers know about the call they serve: the operation (for its retry safety) and
+ * how many attempts were made. The interpreter sets it per call; requests sent outside the
+ * interpreter get a safety derived from their method.
+ */
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
+import type { Safety } from "../../Operation.js"
+
+export interface CallContext {
+  readonly operation: string
+  readonly safety: Safety
+  attempts: number
+  /** The status of the last response, for the span. */
+  status: number | undefined
+}
+
+export const currentCall: FiberRef.FiberRef<CallContext | undefined> = globalValue(
+  "effect-kratos/internal/client/currentCall",
+  () => FiberRef.unsafeMake<CallContext | undefined>(undefined)
+)
+
+export const safetyOfMethod = (method: HttpClientRequest.HttpClientRequest["method"]): Safety =>
+  method === "GET" || method === "HEAD" || method === "OPTIONS"
+    ? "safe"
+    : method === "PUT" || method === "DELETE"
+    ? "idempotent"
+    : "unsafe"
+
+/** Marks a per-attempt timeout inside a `RequestError`'s cause. */
+export class AttemptTimeout {
+  readonly _tag = "AttemptTimeout"
+  constructor(readonly millis: number) {}
+  toString(): string {
+    return `attempt timed out after ${this.millis} ms`
+  }
+}
+
+export type TransportReason = "ConnectionRefused" | "ConnectionReset" | "Timeout" | "Other"
+
+const resetCodes = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "ECONNABORTED", "UND_ERR_CLOSED"])
+const timeoutCodes = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"])
+
+/**
+ * Sorts a transport failure by walking its cause chain (undici and fetch nest the system error,
+ * and happy-eyeballs connects wrap several in an AggregateError).
+ */
+export const classifyTransport = (cause: unknown): TransportReason => {
+  const seen = new Set<unknown>()
+  let refused = false
+  const visit = (u: unknown): TransportReason | undefined => {
+    if (u === null || typeof u !== "object" || seen.has(u)) return undefined
+    seen.add(u)
+    if (u instanceof AttemptTimeout) return "Timeout"
+    const record = u as { code?: unknown; cause?: unknown; errors?: unknown; name?: unknown; message?: unknown }
+    const code = typeof record.code === "string" ? record.code : undefined
+    if (code !== undefined) {
+      if (code === "ECONNREFUSED") refused = true
+      else if (resetCodes.has(code)) return "ConnectionReset"
+      else if (timeoutCodes.has(code)) return "Timeout"
+    }
+    if (record.name === "TimeoutError") return "Timeout"
+    if (typeof record.message === "string" && /other side closed|socket hang up|reset/i.test(record.message)) {
+      return "ConnectionReset"
+    }
+    if (Array.isArray(record.errors)) {
+      for (const e of record.errors) {
+        const r = visit(e)
+        if (r !== undefined) return r
+      }
+    }
+    return visit(record.cause)
+  }
+  const found = visit(cause)
+  return found ?? (refused ? "ConnectionRefused" : "Other")
+}

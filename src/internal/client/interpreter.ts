@@ -1,0 +1,247 @@
+/**
+ * The one interpreter of operation declarations: encode (and so validate) the input, build the
+ * request, send it through the shared client inside the call's context, dispatch on the status.
+ * Everything per operation (decoders, the status table) is compiled once, when the client is built.
+ */
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { ErrorGeneric } from "../../GenericError.js"
+import type { Service as HttpService } from "../../KratosHttpClient.js"
+import {
+  commonStatuses,
+  fromStatus,
+  InvalidInput,
+  type KratosError,
+  ResponseDecodeError,
+  TransportError
+} from "../../KratosError.js"
+import * as Operation from "../../Operation.js"
+import { nextPageToken, type Page } from "../../Pagination.js"
+import * as RetryPolicy from "../../RetryPolicy.js"
+import { type CallContext, classifyTransport, currentCall } from "./context.js"
+
+type AnyEffect = Effect.Effect<unknown, KratosError>
+
+/** One line per issue, `path: complaint`, rather than the whole schema's tree. */
+const formatParseError = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .join("; ")
+
+const decodeErrorBody = Schema.decodeUnknownOption(Schema.parseJson(ErrorGeneric))
+
+const statusText = (status: number): string => `HTTP ${status}`
+
+/** What one call of an operation returns before shaping (`undefined` for NoContent). */
+export interface Compiled {
+  readonly op: Operation.Operation
+  readonly call: (input: unknown) => AnyEffect
+  /** For list operations: the stream of items following `Link rel="next"`. */
+  readonly stream?: (input: unknown) => Stream.Stream<unknown, KratosError>
+}
+
+const transportError = (op: string, call: CallContext, error: HttpClientError.HttpClientError): KratosError => {
+  if (error._tag === "ResponseError") {
+    return new ResponseDecodeError({
+      operation: op,
+      status: error.response.status,
+      message: error.description ?? error.message,
+      requestId: error.response.headers["x-request-id"],
+      attempts: call.attempts
+    })
+  }
+  if (error.reason !== "Transport") {
+    return new TransportError({
+      operation: op,
+      reason: "Other",
+      message: error.description ?? error.reason,
+      sent: false,
+      attempts: call.attempts
+    })
+  }
+  const reason = classifyTransport(error.cause)
+  const cause = error.cause as { message?: unknown } | undefined
+  return new TransportError({
+    operation: op,
+    reason,
+    message: error.description ?? (typeof cause?.message === "string" ? cause.message : "transport failure"),
+    sent: reason !== "ConnectionRefused",
+    attempts: call.attempts
+  })
+}
+
+/** Compiles one operation against a client. */
+export const compile = (op: Operation.Operation, http: HttpService): Compiled => {
+  const name = op.name
+  const spanName = `Kratos.${name}`
+  const encodeInput = Schema.encodeUnknownEither(op.input)
+  const declared: ReadonlySet<number> = new Set([...op.errors.map((c) => c.status), ...commonStatuses])
+  const pathParams = op.params.path
+  const queryParams = op.params.query
+  const bodyParam = op.params.body
+  const paginated = op.pagination !== undefined
+  const deadline = http.deadline
+  const deadlineMillis = Duration.toMillis(deadline)
+
+  const failure = (response: HttpClientResponse.HttpClientResponse, call: CallContext) =>
+    Effect.flatMap(Effect.either(response.text), (text) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const body = Either.isRight(text) ? decodeErrorBody(text.right) : Option.none()
+        const error = Option.map(body, (b) => b.error)
+        const headers = response.headers
+        const retryAfter = RetryPolicy.hint(response.status, headers, now)
+        return Effect.fail(fromStatus({
+          operation: name,
+          status: response.status,
+          message: Option.match(error, {
+            onNone: () => Either.isRight(text) && text.right.length > 0 ? text.right.slice(0, 500) : statusText(response.status),
+            onSome: (e) => e.message
+          }),
+          reason: Option.getOrUndefined(Option.flatMapNullable(error, (e) => e.reason)),
+          errorId: Option.getOrUndefined(Option.flatMapNullable(error, (e) => e.id)),
+          details: Option.getOrUndefined(Option.flatMapNullable(error, (e) => e.details)),
+          requestId: headers["x-request-id"] ?? Option.getOrUndefined(Option.flatMapNullable(error, (e) => e.request)),
+          attempts: call.attempts,
+          retryAfter: Option.getOrUndefined(retryAfter)
+        }, declared))
+      }))
+
+  const cases: Record<number, (response: HttpClientResponse.HttpClientResponse, call: CallContext) => AnyEffect> = {}
+  for (const [key, schema] of Object.entries(op.success)) {
+    const status = Number(key)
+    if (schema === Operation.NoContent) {
+      cases[status] = (response) => Effect.as(Effect.ignore(response.text), undefined)
+      continue
+    }
+    const decode = Schema.decodeUnknown(schema)
+    const decodeBody = (response: HttpClientResponse.HttpClientResponse, call: CallContext) =>
+      Effect.flatMap(
+        Effect.mapError(response.json, (e) =>
+          new ResponseDecodeError({
+            operation: name,
+            status,
+            message: e.description ?? e.message,
+            requestId: response.headers["x-request-id"],
+            attempts: call.attempts
+          })),
+        (json) =>
+          Effect.mapError(decode(json), (e) =>
+            new ResponseDecodeError({
+              operation: name,
+              status,
+              message: formatParseError(e),
+              requestId: response.headers["x-request-id"],
+              attempts: call.attempts
+            }))
+      )
+    cases[status] = paginated
+      ? (response, call) =>
+        Effect.map(decodeBody(response, call), (items): Page<unknown> => {
+          const total = response.headers["x-total-count"]
+          const count = total === undefined ? NaN : Number(total)
+          return {
+            items: items as ReadonlyArray<unknown>,
+            nextPageToken: nextPageToken(response.headers["link"]),
+            totalCount: Number.isFinite(count) ? Option.some(count) : Option.none()
+          }
+        })
+      : decodeBody
+  }
+
+  const dispatch = (response: HttpClientResponse.HttpClientResponse, call: CallContext): AnyEffect => {
+    call.status = response.status
+    // matchStatus over the declared success statuses; everything else becomes the typed error
+    const handler = cases[response.status]
+    return handler !== undefined ? handler(response, call) : failure(response, call)
+  }
+
+  const buildRequest = (encoded: Record<string, unknown>): HttpClientRequest.HttpClientRequest => {
+    let path = op.path
+    if (pathParams.length > 0) path = Operation.renderPath(op, encoded)
+    let urlParams: Record<string, unknown> | undefined
+    for (const q of queryParams) {
+      const value = encoded[q]
+      if (value === undefined) continue
+      ;(urlParams ??= {})[q] = value
+    }
+    let request = HttpClientRequest.make(op.method)(
+      path,
+      urlParams === undefined ? undefined : { urlParams: urlParams as HttpClientRequest.Options["urlParams"] }
+    )
+    if (bodyParam !== undefined && encoded[bodyParam] !== undefined) {
+      request = HttpClientRequest.bodyUnsafeJson(request, encoded[bodyParam])
+    }
+    return request
+  }
+
+  const client = http.client
+  const call = (input: unknown): AnyEffect =>
+    Effect.suspend(() => {
+      const encoded = encodeInput(input ?? {})
+      if (Either.isLeft(encoded)) {
+        return Effect.fail(new InvalidInput({ operation: name, message: formatParseError(encoded.left) }))
+      }
+      const request = buildRequest(encoded.right as Record<string, unknown>)
+      const ctx: CallContext = { operation: name, safety: op.safety, attempts: 0, status: undefined }
+      return client.execute(request).pipe(
+        Effect.catchAll((e) => Effect.fail(transportError(name, ctx, e))),
+        Effect.flatMap((response) => dispatch(response, ctx)),
+        Effect.timeoutFail({
+          duration: deadline,
+          onTimeout: () =>
+            new TransportError({
+              operation: name,
+              reason: "Deadline",
+              message: `${name} did not complete within its ${deadlineMillis} ms deadline`,
+              sent: ctx.attempts > 0,
+              attempts: ctx.attempts
+            })
+        }),
+        Effect.locally(currentCall, ctx),
+        Effect.onExit(() =>
+          Effect.annotateCurrentSpan({
+            "kratos.attempts": ctx.attempts,
+            ...(ctx.status === undefined ? {} : { "http.response.status_code": ctx.status })
+          })
+        ),
+        Effect.withSpan(spanName, {
+          kind: "client",
+          attributes: { "kratos.operation": name, "http.request.method": op.method, "url.template": op.path }
+        })
+      )
+    })
+
+  const stream = paginated
+    ? (input: unknown) =>
+      Stream.paginateChunkEffect(
+        (input ?? {}) as Record<string, unknown>,
+        (current) =>
+          Effect.map(call(current), (result) => {
+            const page = result as Page<unknown>
+            const next = page.items.length === 0
+              ? Option.none()
+              : Option.filter(page.nextPageToken, (token) => token !== current["page_token"])
+            return [
+              Chunk.unsafeFromArray(page.items as Array<unknown>),
+              Option.map(next, (token) => {
+                // the link carries the token; a legacy page number would fight it
+                const { page: _page, ...rest } = current
+                return { ...rest, page_token: token }
+              })
+            ] as const
+          })
+      )
+    : undefined
+
+  return stream === undefined ? { op, call } : { op, call, stream }
+}
