@@ -1,0 +1,264 @@
+/**
+ * Output renderers: tables that fit the terminal for people, JSON / JSONL for scripts, and the
+ * one-line error. All pure: they return strings, the caller decides where they go.
+ *
+ * Secrets never leave through here unless `reveal` is asked for (the recovery commands).
+ */
+import * as Redacted from "effect/Redacted"
+import * as KratosError from "../src/KratosError.js"
+
+/** Output format of a command. */
+export type Format = "table" | "json" | "jsonl"
+
+/** Keys whose values are secrets wherever they appear in a response. */
+const secretKeys: ReadonlySet<string> = new Set([
+  "password",
+  "hashed_password",
+  "tokenized",
+  "initial_id_token",
+  "initial_access_token",
+  "initial_refresh_token",
+  "recovery_code",
+  "recovery_link",
+  "api_key",
+  "apiKey"
+])
+
+/** The marker printed in place of a secret. */
+export const redactedMarker = "<redacted>"
+
+/**
+ * Plain JSON-able data: `Redacted` values and secret-named keys become `<redacted>` unless
+ * `reveal`; `undefined` fields are dropped.
+ */
+export const toPlain = (value: unknown, reveal = false): unknown => {
+  if (Redacted.isRedacted(value)) return reveal ? toPlain(Redacted.value(value), reveal) : redactedMarker
+  if (Array.isArray(value)) return value.map((v) => toPlain(v, reveal))
+  if (value !== null && typeof value === "object") {
+    if (value instanceof Date) return value.toISOString()
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue
+      out[k] = !reveal && secretKeys.has(k) && v !== null && v !== "" ? redactedMarker : toPlain(v, reveal)
+    }
+    return out
+  }
+  if (typeof value === "bigint") return value.toString()
+  return value
+}
+
+/** Pretty JSON of a value (secrets redacted unless `reveal`). */
+export const json = (value: unknown, reveal = false): string => JSON.stringify(toPlain(value, reveal), null, 2)
+
+/** One compact JSON line (JSONL). */
+export const jsonLine = (value: unknown, reveal = false): string => JSON.stringify(toPlain(value, reveal))
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+/** A column: header, cell values, and whether it may be shortened / dropped first. */
+export interface Column {
+  readonly header: string
+  readonly cells: ReadonlyArray<string>
+  /** May be truncated with an ellipsis when the table is too wide. */
+  readonly flexible?: boolean
+  /** Lower is dropped first when even truncation does not fit (default 10). */
+  readonly priority?: number
+}
+
+const bold = (s: string): string => `\x1b[1m${s}\x1b[22m`
+const dim = (s: string): string => `\x1b[2m${s}\x1b[22m`
+
+const truncate = (s: string, width: number): string =>
+  s.length <= width ? s : width <= 1 ? s.slice(0, width) : s.slice(0, width - 1) + "…"
+
+const minFlexWidth = 8
+
+/**
+ * Lays columns out in `width` characters: flexible columns shrink (never below 8), then the
+ * lowest-priority columns are dropped.
+ */
+export const table = (columns: ReadonlyArray<Column>, options: { readonly width: number; readonly color: boolean }): string => {
+  const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, " ")
+  let cols = columns.map((c) => ({
+    ...c,
+    cells: c.cells.map(oneLine),
+    natural: Math.max(c.header.length, ...c.cells.map((x) => oneLine(x).length))
+  }))
+  const gap = 2
+  const total = (cs: typeof cols, widths: ReadonlyArray<number>) => widths.reduce((a, b) => a + b, 0) + gap * (cs.length - 1)
+  let widths = cols.map((c) => c.natural)
+  for (;;) {
+    widths = cols.map((c) => c.natural)
+    let excess = total(cols, widths) - options.width
+    if (excess <= 0) break
+    // shrink the widest flexible column first, one step at a time
+    const flex = cols.map((c, i) => (c.flexible ? i : -1)).filter((i) => i >= 0)
+    while (excess > 0) {
+      const candidates = flex.filter((i) => widths[i] > Math.max(minFlexWidth, cols[i].header.length))
+      if (candidates.length === 0) break
+      const widest = candidates.reduce((a, b) => (widths[b] > widths[a] ? b : a))
+      widths[widest]--
+      excess--
+    }
+    if (excess <= 0 || cols.length <= 1) break
+    // drop the lowest-priority column (the last one among equals)
+    let drop = cols.length - 1
+    for (let i = cols.length - 1; i >= 0; i--) {
+      if ((cols[i].priority ?? 10) < (cols[drop].priority ?? 10)) drop = i
+    }
+    cols = cols.filter((_, i) => i !== drop)
+  }
+  const pad = (s: string, w: number, last: boolean) => (last ? s : s.padEnd(w))
+  const line = (cells: ReadonlyArray<string>) =>
+    cells.map((c, i) => pad(truncate(c, widths[i]), widths[i], i === cells.length - 1)).join(" ".repeat(gap))
+  const header = line(cols.map((c) => c.header.toUpperCase()))
+  const rows = cols.length === 0 ? [] : cols[0].cells.map((_, r) => line(cols.map((c) => c.cells[r] ?? "")))
+  return [options.color ? bold(header) : header, ...rows].join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource views
+
+const str = (u: unknown): string | undefined => (typeof u === "string" && u.length > 0 ? u : undefined)
+const rec = (u: unknown): Record<string, unknown> =>
+  u !== null && typeof u === "object" && !Array.isArray(u) ? (u as Record<string, unknown>) : {}
+
+/** `2026-11-23T10:31:02.123Z` → `2026-11-23 10:31`. */
+export const shortDate = (iso: unknown): string => {
+  const s = str(iso)
+  if (!s) return ""
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(s)
+  return m ? `${m[1]} ${m[2]}` : s
+}
+
+/** The identifier a person recognises an identity by: email, username, phone, a credential identifier. */
+export const identifierOf = (identity: unknown): string => {
+  const i = rec(identity)
+  const traits = rec(i.traits)
+  const direct = str(traits.email) ?? str(traits.username) ?? str(traits.phone) ?? str(traits.phone_number)
+  if (direct) return direct
+  const creds = rec(i.credentials)
+  for (const c of Object.values(creds)) {
+    const ids = rec(c).identifiers
+    if (Array.isArray(ids) && typeof ids[0] === "string") return ids[0]
+  }
+  const firstString = Object.values(traits).find((v) => typeof v === "string")
+  return typeof firstString === "string" ? firstString : ""
+}
+
+/** The identities table. */
+export const identityColumns = (identities: ReadonlyArray<unknown>): ReadonlyArray<Column> => {
+  const rows = identities.map(rec)
+  return [
+    { header: "id", cells: rows.map((r) => String(r.id ?? "")), priority: 100 },
+    { header: "identifier", cells: identities.map(identifierOf), flexible: true, priority: 90 },
+    { header: "state", cells: rows.map((r) => str(r.state) ?? ""), priority: 50 },
+    { header: "external id", cells: rows.map((r) => str(r.external_id) ?? ""), flexible: true, priority: 40 },
+    { header: "schema", cells: rows.map((r) => str(r.schema_id) ?? ""), flexible: true, priority: 30 },
+    { header: "created", cells: rows.map((r) => shortDate(r.created_at)), priority: 20 },
+    { header: "updated", cells: rows.map((r) => shortDate(r.updated_at)), priority: 10 }
+  ]
+}
+
+/** The sessions table. */
+export const sessionColumns = (sessions: ReadonlyArray<unknown>): ReadonlyArray<Column> => {
+  const rows = sessions.map(rec)
+  return [
+    { header: "id", cells: rows.map((r) => String(r.id ?? "")), priority: 100 },
+    {
+      header: "identity",
+      cells: rows.map((r) => {
+        const identity = rec(r.identity)
+        return identity.id === undefined ? "" : identifierOf(identity) || String(identity.id)
+      }),
+      flexible: true,
+      priority: 60
+    },
+    { header: "active", cells: rows.map((r) => (r.active === undefined ? "" : r.active ? "yes" : "no")), priority: 90 },
+    { header: "aal", cells: rows.map((r) => str(r.authenticator_assurance_level) ?? ""), priority: 50 },
+    { header: "authenticated", cells: rows.map((r) => shortDate(r.authenticated_at)), priority: 20 },
+    { header: "expires", cells: rows.map((r) => shortDate(r.expires_at)), priority: 80 }
+  ]
+}
+
+/** The identity schemas table. */
+export const schemaColumns = (schemas: ReadonlyArray<unknown>): ReadonlyArray<Column> => {
+  const rows = schemas.map(rec)
+  return [
+    { header: "id", cells: rows.map((r) => String(r.id ?? "")), flexible: true, priority: 100 },
+    {
+      header: "title",
+      cells: rows.map((r) => str(rec(r.schema).title) ?? ""),
+      flexible: true,
+      priority: 50
+    },
+    {
+      header: "traits",
+      cells: rows.map((r) => Object.keys(rec(rec(rec(rec(r.schema).properties).traits).properties)).join(", ")),
+      flexible: true,
+      priority: 40
+    }
+  ]
+}
+
+/** A single resource as `key  value` lines; nested values as compact JSON (secrets redacted). */
+export const record = (value: unknown, options: { readonly width: number; readonly color: boolean }): string => {
+  const plain = rec(toPlain(value))
+  const keys = Object.keys(plain)
+  const keyWidth = Math.max(0, ...keys.map((k) => k.length))
+  return keys
+    .map((k) => {
+      const v = plain[k]
+      const text = typeof v === "string" ? v : JSON.stringify(v)
+      const key = k.padEnd(keyWidth)
+      const room = Math.max(20, options.width - keyWidth - 2)
+      return `${options.color ? dim(key) : key}  ${truncate(text, room)}`
+    })
+    .join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** One line describing a failure: status, tag, Kratos' message and reason, the request id. */
+export const errorLine = (error: unknown, verbose = false): string => {
+  if (KratosError.isKratosError(error)) {
+    const e = error as KratosError.KratosError
+    const parts: Array<string> = []
+    switch (e._tag) {
+      case "TransportError":
+        parts.push(`${e._tag} (${e.reason}) in ${e.operation}: ${e.message}`)
+        break
+      case "InvalidInput":
+        parts.push(`${e._tag} for ${e.operation}: ${e.message}`)
+        break
+      case "ResponseDecodeError":
+        parts.push(`${e.status} ${e._tag} in ${e.operation}: ${e.message}`)
+        if (e.requestId) parts.push(`request id ${e.requestId}`)
+        break
+      default: {
+        let main = `${e.status} ${e._tag} in ${e.operation}: ${e.message}`
+        if (e.reason && e.reason !== e.message) main += ` — ${e.reason}`
+        parts.push(main)
+        if (e.requestId) parts.push(`request id ${e.requestId}`)
+        if (e.retryAfter !== undefined) parts.push(`retry after ${String(e.retryAfter)}`)
+      }
+    }
+    if (verbose) {
+      if ("attempts" in e) parts.push(`attempts ${e.attempts}`)
+      if ("details" in e && e.details !== undefined) parts.push(`details ${JSON.stringify(toPlain(e.details))}`)
+      if ("errorId" in e && e.errorId !== undefined) parts.push(`error id ${e.errorId}`)
+    }
+    return "error: " + parts.join("; ")
+  }
+  if (error instanceof Error) return `error: ${error.message}`
+  if (error !== null && typeof error === "object" && "message" in error) {
+    const tag = "_tag" in error ? `${String(error._tag)}: ` : ""
+    return `error: ${tag}${String(error.message)}`
+  }
+  return `error: ${String(error)}`
+}
+
+/** Removes ANSI escape sequences (for NO_COLOR and pipes). */
+export const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")

@@ -1,0 +1,127 @@
+/**
+ * Runs one command line through the tree and turns every outcome into printed lines and an exit
+ * code: 0 success, 1 an API or network failure, 2 a usage error (130 interrupted). It never fails
+ * and never lets a defect escape, so the REPL survives anything typed at it.
+ */
+import * as CliConfig from "@effect/cli/CliConfig"
+import * as Command from "@effect/cli/Command"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as KratosError from "../src/KratosError.js"
+import { Io } from "./Io.js"
+import * as Render from "./Render.js"
+import * as Tree from "./Tree.js"
+
+/** Exit codes. */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
+
+/** A console whose log/error go through `Io` (ANSI stripped without colour), for @effect/cli's own output. */
+const ioConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Io> =>
+  Effect.flatMap(Io, (io) =>
+    Console.consoleWith((base) => {
+      const text = (args: ReadonlyArray<unknown>) => {
+        const s = args.map((a) => (typeof a === "string" ? a : String(a))).join(" ")
+        return io.color ? s : Render.stripAnsi(s)
+      }
+      const console: Console.Console = Object.assign(Object.create(base) as Console.Console, {
+        log: (...args: ReadonlyArray<unknown>) => io.out(text(args)),
+        info: (...args: ReadonlyArray<unknown>) => io.out(text(args)),
+        error: (...args: ReadonlyArray<unknown>) => io.err(text(args)),
+        warn: (...args: ReadonlyArray<unknown>) => io.err(text(args))
+      })
+      return Console.withConsole(effect, console)
+    }))
+
+/** What a run of one line needs. */
+export interface Runner<R> {
+  readonly tree: Tree.Node
+  readonly run: (tokens: ReadonlyArray<string>) => Effect.Effect<number, never, R | Io>
+}
+
+/** Prints a failure and gives its exit code. */
+export const report = (error: unknown, tree: Tree.Node, tokens: ReadonlyArray<string>): Effect.Effect<number, never, Io> =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const verbose = tokens.includes("--verbose")
+    const usageLine = () => {
+      const { node } = Tree.resolve(tree, tokens)
+      return node === tree ? undefined : Tree.usageOf(tree, node)
+    }
+    if (ValidationError.isValidationError(error)) {
+      // @effect/cli has printed the message already
+      if (ValidationError.isHelpRequested(error)) return ExitCode.ok
+      const usage = usageLine()
+      if (usage !== undefined) yield* io.err(`usage: ${usage}`)
+      return ExitCode.usage
+    }
+    const tagged = error !== null && typeof error === "object" && "_tag" in error ? String(error._tag) : undefined
+    switch (tagged) {
+      case "UsageError": {
+        const e = error as { message: string; usage?: string }
+        yield* io.err(`error: ${e.message}`)
+        const usage = e.usage ?? usageLine()
+        if (usage !== undefined) yield* io.err(`usage: ${usage}`)
+        return ExitCode.usage
+      }
+      case "Declined":
+        yield* io.err("cancelled")
+        return ExitCode.failure
+      case "Reported":
+        yield* io.err(`error: ${(error as { message: string }).message}`)
+        return ExitCode.failure
+      case "InvalidInput":
+        yield* io.err(Render.errorLine(error, verbose))
+        return ExitCode.usage
+    }
+    if (KratosError.isKratosError(error)) {
+      yield* io.err(Render.errorLine(error, verbose))
+      return ExitCode.failure
+    }
+    yield* io.err(Render.errorLine(error, verbose))
+    return ExitCode.failure
+  })
+
+/** Builds the runner of a root command. */
+export const make = <Name extends string, R, E, A>(
+  root: Command.Command<Name, R, E, A>,
+  options: { readonly name: string; readonly version: string; readonly extraCommands?: ReadonlyArray<string> }
+): Runner<Exclude<R, never>> => {
+  const cli = Command.run(root, { name: options.name, version: options.version })
+  const tree = Tree.withExtraCommands(Tree.fromCommand(root, options.name), options.extraCommands ?? [])
+  const config = CliConfig.make({ showBuiltIns: false })
+  const run = (tokens: ReadonlyArray<string>): Effect.Effect<number, never, R | Io> =>
+    Effect.gen(function*() {
+      const typo = Tree.check(tree, tokens)
+      if (Option.isSome(typo)) return yield* report(typo.value, tree, tokens)
+      const exit = yield* cli(["node", options.name, ...tokens]).pipe(
+        ioConsole,
+        Effect.provideService(CliConfig.CliConfig, config),
+        Effect.provide(NodeContext.layer),
+        Effect.exit
+      )
+      if (Exit.isSuccess(exit)) return ExitCode.ok
+      if (Cause.isInterruptedOnly(exit.cause)) return ExitCode.interrupted
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isSome(failure)) return yield* report(failure.value, tree, tokens)
+      const defect = Cause.squash(exit.cause)
+      const io = yield* Io
+      yield* io.err(`error: unexpected failure: ${defect instanceof Error ? defect.message : String(defect)}`)
+      return ExitCode.failure
+    }).pipe(
+      // last line of defence: nothing escapes a line
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.succeed(ExitCode.interrupted)
+          : Effect.flatMap(Io, (io) => io.err(`error: unexpected failure: ${Cause.pretty(cause).split("\n")[0]}`)).pipe(
+            Effect.as(ExitCode.failure),
+            Effect.catchAllCause(() => Effect.succeed(ExitCode.failure))
+          )
+      )
+    )
+  return { tree, run } as Runner<Exclude<R, never>>
+}

@@ -1,0 +1,183 @@
+/**
+ * A plain view of a command tree (names, flags, usage lines), read from @effect/cli's descriptors.
+ * Tab completion, "did you mean" suggestions and usage lines of failed commands all use it.
+ */
+import type * as Command from "@effect/cli/Command"
+import * as Descriptor from "@effect/cli/CommandDescriptor"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Usage from "@effect/cli/Usage"
+import * as Option from "effect/Option"
+import { UsageError } from "./Errors.js"
+import { stripAnsi } from "./Render.js"
+
+/** A flag of a command. */
+export interface Flag {
+  readonly names: ReadonlyArray<string>
+  readonly takesValue: boolean
+  /** The accepted values of a choice flag. */
+  readonly choices: ReadonlyArray<string>
+}
+
+/** A command of the tree. */
+export interface Node {
+  readonly name: string
+  readonly path: ReadonlyArray<string>
+  readonly children: ReadonlyMap<string, Node>
+  readonly flags: ReadonlyArray<Flag>
+  /** Positional argument names, e.g. `<id>`. */
+  readonly args: ReadonlyArray<string>
+  readonly usage: string
+}
+
+/** Flags every command accepts (@effect/cli built-ins). */
+export const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--wizard", "--version", "--completions", "--log-level"]
+
+const typeWords = new Set(["text", "integer", "float", "date", "boolean", "file", "directory", "path", "value", "choice"])
+
+const collect = (usage: Usage.Usage, flags: Array<Flag>, args: Array<string>): void => {
+  switch (usage._tag) {
+    case "Named": {
+      if (usage.names.some((n) => n.startsWith("-"))) {
+        const accepted = Option.getOrUndefined(usage.acceptedValues)
+        const choices = accepted && accepted.includes(" | ") ? accepted.split(" | ").map((s) => s.trim()) : []
+        flags.push({ names: usage.names, takesValue: accepted !== undefined, choices: choices.filter((c) => !typeWords.has(c)) })
+      } else args.push(...usage.names)
+      return
+    }
+    case "Optional":
+    case "Repeated":
+      return collect(usage.usage, flags, args)
+    case "Alternation":
+    case "Concat":
+      collect(usage.left, flags, args)
+      collect(usage.right, flags, args)
+      return
+    default:
+      return
+  }
+}
+
+const usageText = (usage: Usage.Usage): string => stripAnsi(HelpDoc.toAnsiText(Usage.getHelp(usage))).trim()
+
+/** The descriptor's internal shape (stable across @effect/cli 0.x); `getSubcommands` only looks one level down. */
+type Instruction =
+  | { readonly _tag: "Standard" | "GetUserInput"; readonly name: string }
+  | { readonly _tag: "Map"; readonly command: Instruction }
+  | { readonly _tag: "Subcommands"; readonly parent: Instruction; readonly children: ReadonlyArray<Instruction> }
+
+const nameOf = (d: Instruction): string =>
+  d._tag === "Map" ? nameOf(d.command) : d._tag === "Subcommands" ? nameOf(d.parent) : d.name
+
+const fromDescriptor = (d: Instruction, path: ReadonlyArray<string>): Node => {
+  if (d._tag === "Map") return fromDescriptor(d.command, path)
+  const name = path[path.length - 1] ?? nameOf(d)
+  if (d._tag === "Subcommands") {
+    const children = new Map<string, Node>()
+    for (const c of d.children) {
+      const n = nameOf(c)
+      children.set(n, fromDescriptor(c, [...path, n]))
+    }
+    return { name, path, children, flags: [], args: [], usage: name }
+  }
+  const usage = Descriptor.getUsage(d as unknown as Descriptor.Command<unknown>)
+  const flags: Array<Flag> = []
+  const args: Array<string> = []
+  collect(usage, flags, args)
+  return { name, path, children: new Map(), flags, args, usage: usageText(usage) }
+}
+
+/** Reads the tree of a command. */
+export const fromCommand = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>, rootName: string): Node => {
+  const root = fromDescriptor(command.descriptor as unknown as Instruction, [])
+  return { ...root, name: rootName, path: [], usage: rootName }
+}
+
+/** Adds names handled outside the tree (REPL built-ins such as `exit`, `help`). */
+export const withExtraCommands = (root: Node, names: ReadonlyArray<string>): Node => {
+  const children = new Map(root.children)
+  for (const n of names) {
+    if (!children.has(n)) children.set(n, { name: n, path: [n], children: new Map(), flags: [], args: [], usage: n })
+  }
+  return { ...root, children }
+}
+
+/** Levenshtein distance (small strings only). */
+export const distance = (a: string, b: string): number => {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return row[b.length]
+}
+
+/** The closest candidates to a typo (distance ≤ 2, or a prefix match). */
+export const suggest = (typo: string, candidates: Iterable<string>): ReadonlyArray<string> => {
+  const scored = Array.from(candidates)
+    .map((c) => ({ c, d: c.startsWith(typo) && typo.length >= 2 ? 0.5 : distance(typo.toLowerCase(), c.toLowerCase()) }))
+    .filter(({ c, d }) => d <= Math.min(2, Math.max(1, Math.floor(c.length / 3))) || d === 0.5)
+    .sort((x, y) => x.d - y.d)
+  return scored.slice(0, 3).map(({ c }) => c)
+}
+
+const didYouMean = (s: ReadonlyArray<string>): string =>
+  s.length === 0 ? "" : `. Did you mean ${s.map((x) => `'${x}'`).join(" or ")}?`
+
+/** The deepest command the tokens name, and how many tokens that took. */
+export const resolve = (root: Node, tokens: ReadonlyArray<string>): { readonly node: Node; readonly consumed: number } => {
+  let node = root
+  let i = 0
+  while (i < tokens.length && node.children.has(tokens[i])) node = node.children.get(tokens[i])!, i++
+  return { node, consumed: i }
+}
+
+/** The full usage line of a command path (`kratos-admin identities get ...`). */
+export const usageOf = (root: Node, node: Node): string =>
+  node.children.size > 0
+    ? `${[root.name, ...node.path].join(" ")} <${Array.from(node.children.keys()).join("|")}>`
+    : `${[root.name, ...node.path.slice(0, -1)].join(" ")} ${node.usage}`.trim()
+
+/**
+ * Checks the command words and flag names before @effect/cli parses them, so typos get a
+ * suggestion ("did you mean") instead of a bare "invalid subcommand".
+ */
+export const check = (root: Node, tokens: ReadonlyArray<string>): Option.Option<UsageError> => {
+  const { consumed, node } = resolve(root, tokens)
+  if (node.children.size > 0) {
+    const next = tokens[consumed]
+    if (next === undefined || next.startsWith("-")) return Option.none()
+    const where = node === root ? "" : ` for '${node.path.join(" ")}'`
+    return Option.some(
+      new UsageError({
+        message: `unknown command '${next}'${where}${didYouMean(suggest(next, node.children.keys()))}`,
+        usage: usageOf(root, node)
+      })
+    )
+  }
+  const known = new Map<string, Flag>()
+  for (const f of node.flags) for (const n of f.names) known.set(n, f)
+  for (let i = consumed; i < tokens.length; i++) {
+    const t = tokens[i]
+    if (t === "--") break
+    if (!t.startsWith("--")) continue
+    const name = t.includes("=") ? t.slice(0, t.indexOf("=")) : t
+    if (builtInFlags.includes(name)) continue
+    const flag = known.get(name)
+    if (flag === undefined) {
+      const names = node.flags.flatMap((f) => f.names.filter((n) => n.startsWith("--")))
+      return Option.some(
+        new UsageError({
+          message: `unknown flag '${name}' for '${node.path.join(" ")}'${didYouMean(suggest(name, names))}`,
+          usage: usageOf(root, node)
+        })
+      )
+    }
+    if (flag.takesValue && !t.includes("=")) i++
+  }
+  return Option.none()
+}

@@ -1,0 +1,65 @@
+/**
+ * Entry point of `kratos-admin`: a one-shot command (`kratos-admin identities list`), or the REPL
+ * (`kratos-admin repl`, or no arguments on a terminal).
+ */
+import * as Command from "@effect/cli/Command"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Cli from "./Cli.js"
+import { extractGlobalFlags, historyPath, resolveTarget } from "./Config.js"
+import * as Connection from "./Connection.js"
+import { Io, node as nodeIo } from "./Io.js"
+import * as Repl from "./Repl.js"
+import * as Run from "./Run.js"
+
+const importCommands = [] as const
+
+const replCommand = Command.make("repl", {}, () => Effect.void).pipe(
+  Command.withDescription("Interactive shell (the default on a terminal); without a configured server it starts an embedded sandbox")
+)
+
+/** The one-shot tree. */
+const shellRoot = Command.make("kratos-admin").pipe(
+  Command.withDescription("Ory Kratos admin Identity API from the command line. Global: --url URL --api-key KEY (or ORY_SDK_URL / ORY_API_KEY, KRATOS_ADMIN_URL)"),
+  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, replCommand])
+)
+
+/** The REPL tree: the same operations plus `connect`. */
+const replRoot = Command.make("kratos-admin").pipe(
+  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, Cli.connect])
+)
+
+const argv = process.argv.slice(2)
+const flags = extractGlobalFlags(argv)
+const target = resolveTarget(flags)
+const wantsRepl = (flags.rest[0] === "repl" && !flags.rest.includes("--help") && !flags.rest.includes("-h")) ||
+  (flags.rest.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true)
+
+const main: Effect.Effect<number, unknown> = wantsRepl
+  ? Repl.run({
+    initial: Option.getOrElse(target, () => "sandbox" as const),
+    root: replRoot,
+    historyFile: historyPath(),
+    sandboxLatency: process.env.KRATOS_ADMIN_SANDBOX_LATENCY
+  }).pipe(Effect.as(0))
+  : Effect.gen(function*() {
+    const runner = Run.make(shellRoot, { name: "kratos-admin", version: "0.1.0" })
+    const client = Option.match(target, { onNone: () => Connection.unconfigured, onSome: Connection.clientLayer })
+    const io = nodeIo()
+    return yield* runner.run(flags.rest).pipe(
+      Effect.provide(client),
+      Effect.provideService(Io, io),
+      Effect.catchTag("ClientConfigError", (e) => Effect.as(io.err(`error: ${e.message}`), Run.ExitCode.usage))
+    )
+  })
+
+NodeRuntime.runMain(main, {
+  disableErrorReporting: false,
+  teardown: (exit, onExit) => {
+    const code = Exit.isSuccess(exit) ? (exit.value as number) : 1
+    onExit(code)
+    process.exit(code)
+  }
+})
