@@ -1,0 +1,222 @@
+import { describe, expect, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Sandbox from "../../src/Sandbox.js"
+import { call, person, unknownUuid } from "./helpers.js"
+
+const hash = "$2a$04$abcdefghijklmnopqrstuu5Ygs8ZP3s1oBKA6.PaJ5xBHuI3.RzO2" // bcrypt-shaped (cost 4)
+
+layer(Sandbox.layer())("sandbox identities", (it) => {
+  const reset = Effect.flatMap(Sandbox.Sandbox, (s) => s.reset)
+  const url = Effect.map(Sandbox.Sandbox, (s) => s.url)
+
+  it.effect("createIdentity: 201, Location, normalized identifiers, credentials without config", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const u = yield* url
+      const r = yield* call(u, "POST", "/admin/identities", {
+        json: person("Ada@Example.COM", { credentials: { password: { config: { hashed_password: hash } } }, metadata_admin: { a: 1 } })
+      })
+      expect(r.status).toBe(201)
+      expect(r.headers.get("location")).toBe(`${u}/identities/${r.body.id}`)
+      expect(r.headers.get("x-request-id")).toBeTruthy()
+      expect(r.body.credentials.password.identifiers).toEqual(["ada@example.com"])
+      expect(r.body.credentials.password.config).toBeUndefined()
+      expect(r.body.schema_url).toBe(`${u}/schemas/ZGVmYXVsdA`)
+      expect(r.body.state).toBe("active")
+      expect(r.body.metadata_public).toBeNull()
+      expect(r.body.organization_id).toBeNull()
+      expect(r.body.verifiable_addresses[0]).toMatchObject({ value: "ada@example.com", via: "email", status: "pending", verified: false })
+      expect(r.body.recovery_addresses[0]).toMatchObject({ value: "ada@example.com", via: "email" })
+      // the /admin prefix is optional
+      const again = yield* call(u, "GET", `/identities/${r.body.id}`)
+      expect(again.status).toBe(200)
+    }))
+
+  it.effect("createIdentity: strict decoding, bad state, unknown schema, traits, conflicts", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const u = yield* url
+      const unknown = yield* call(u, "POST", "/admin/identities", { json: person("a@b.co", { schema_url: "x" }) })
+      expect(unknown.status).toBe(400)
+      expect(unknown.body.error.message).toBe('json: unknown field "schema_url"')
+      const state = yield* call(u, "POST", "/admin/identities", { json: person("a@b.co", { state: "zombie" }) })
+      expect(state.status).toBe(400)
+      expect(state.body.error.reason).toBe("identity state is not valid")
+      const schema = yield* call(u, "POST", "/admin/identities", { json: person("a@b.co", { schema_id: "nope" }) })
+      expect(schema.body.error.reason).toBe("Unable to find JSON Schema ID: nope")
+      const traits = yield* call(u, "POST", "/admin/identities", { json: { traits: { email: "a@b.co", bar: 1 } } })
+      expect(traits.status).toBe(400)
+      expect(traits.body.error.reason).toContain("I[#/traits] S[#/properties/traits/additionalProperties]")
+      const format = yield* call(u, "POST", "/admin/identities", { json: { traits: { email: 42 } } })
+      expect(format.body.error.reason).toBe("I[#/traits/email] S[#/properties/traits/properties/email/type] expected string, but got number")
+      const malformed = yield* call(u, "POST", "/admin/identities", { raw: "{nope" })
+      expect(malformed.status).toBe(400)
+      const ok = yield* call(u, "POST", "/admin/identities", { json: person("a@b.co", { external_id: "ext-1" }) })
+      expect(ok.status).toBe(201)
+      const dupEmail = yield* call(u, "POST", "/admin/identities", { json: person("A@B.co") })
+      expect(dupEmail.status).toBe(409)
+      expect(dupEmail.body.error.reason).toBe("This identity conflicts with another identity that already exists.")
+      const dupExt = yield* call(u, "POST", "/admin/identities", { json: person("c@b.co", { external_id: "ext-1" }) })
+      expect(dupExt.status).toBe(409)
+      const badHash = yield* call(u, "POST", "/admin/identities", {
+        json: person("d@b.co", { credentials: { password: { config: { hashed_password: "plain" } } } })
+      })
+      expect(badHash.status).toBe(400)
+      expect(badHash.body.error.reason).toBe("The imported password does not match any known hash format.")
+      const costly = yield* call(u, "POST", "/admin/identities", {
+        json: person("d@b.co", { credentials: { password: { config: { hashed_password: hash.replace("$04$", "$16$") } } } })
+      })
+      expect(costly.status).toBe(400)
+      expect((yield* Effect.flatMap(Sandbox.Sandbox, (s) => s.identities)).length).toBe(1)
+    }))
+
+  it.effect("getIdentity / by external id: include_credential, 404 on malformed ids, 400 on bad include", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const u = yield* url
+      const created = yield* call(u, "POST", "/admin/identities", {
+        json: person("g@b.co", { external_id: "crm-7", credentials: { password: { config: { hashed_password: hash } }, oidc: { config: { providers: [{ provider: "github", subject: "42" }] } } } })
+      })
+      const id = created.body.id
+      const plain = yield* call(u, "GET", `/admin/identities/${id}`)
+      expect(plain.body.credentials.password.config).toBeUndefined()
+      expect(plain.body.credentials.oidc.identifiers).toEqual(["github:42"])
+      const withPw = yield* call(u, "GET", `/admin/identities/${id}?include_credential=password`)
+      expect(withPw.body.credentials.password.config.hashed_password).toBe(hash)
+      expect(withPw.body.credentials.oidc.config).toBeUndefined()
+      expect((yield* call(u, "GET", `/admin/identities/${id}?include_credential=bogus`)).body.error.reason)
+        .toBe("Invalid value `bogus` for parameter `include_credential`.")
+      expect((yield* call(u, "GET", "/admin/identities/not-a-uuid")).status).toBe(404)
+      expect((yield* call(u, "GET", `/admin/identities/${unknownUuid}`)).body.error.message).toBe("Unable to locate the resource")
+      const ext = yield* call(u, "GET", "/admin/identities/by/external/crm-7")
+      expect(ext.body.id).toBe(id)
+      expect((yield* call(u, "GET", "/admin/identities/by/external/nope")).status).toBe(404)
+    }))
+
+  it.effect("updateIdentity: overwrites traits/metadata/external_id, merges credentials, needs JSON", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const u = yield* url
+      const created = yield* call(u, "POST", "/admin/identities", {
+        json: person("u@b.co", { external_id: "e", metadata_public: { a: 1 }, metadata_admin: { b: 2 }, credentials: { password: { config: { hashed_password: hash } } } })
+      })
+      const id = created.body.id
+      const put = yield* call(u, "PUT", `/admin/identities/${id}`, { json: { traits: { email: "New@b.co" }, state: "inactive" } })
+      expect(put.status).toBe(200)
+      expect(put.body.external_id).toBeUndefined()
+      expect(put.body.metadata_public).toBeNull()
+      expect(put.body.metadata_admin).toBeUndefined()
+      expect(put.body.state).toBe("inactive")
+      expect(put.body.credentials.password.identifiers).toEqual(["new@b.co"])
+      expect(put.body.verifiable_addresses.map((a: any) => a.value)).toEqual(["new@b.co"])
+      const full = yield* call(u, "GET", `/admin/identities/${id}?include_credential=password`)
+      expect(full.body.credentials.password.config.hashed_password).toBe(hash)
+      const text = yield* call(u, "PUT", `/admin/identities/${id}`, { raw: "{}", headers: { "content-type": "text/plain" } })
+      expect(text.status).toBe(400)
+      expect(text.body.error.reason).toBe('HTTP PUT Request used unknown HTTP Header "Content-Type: text/plain"')
+      const empty = yield* call(u, "PUT", `/admin/identities/${id}`, { raw: "", headers: { "content-type": "application/json" } })
+      expect(empty.status).toBe(400)
+      expect((yield* call(u, "PUT", `/admin/identities/${unknownUuid}`, { json: { traits: { email: "x@b.co" } } })).status).toBe(404)
+      const other = yield* call(u, "POST", "/admin/identities", { json: person("o@b.co") })
+      const clash = yield* call(u, "PUT", `/admin/identities/${other.body.id}`, { json: { traits: { email: "new@b.co" } } })
+      expect(clash.status).toBe(409)
+      const invalid = yield* call(u, "PUT", `/admin/identities/${id}`, { json: { traits: { email: 3 } } })
+      expect(invalid.status).toBe(400)
+    }))
+
+  it.effect("patchIdentity: add/remove/replace, replace→add, denied paths, unsupported ops, state check", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const u = yield* url
+      const created = yield* call(u, "POST", "/admin/identities", { json: person("p@b.co") })
+      const id = created.body.id
+      const ok = yield* call(u, "PATCH", `/admin/identities/${id}`, {
+        json: [
+          { op: "replace", path: "/metadata_admin/notes/deep", value: "x" },
+          { op: "add", path: "/traits/name", value: { first: "P" } },
+          { op: "replace", path: "/state", value: "inactive" }
+        ]
+      })
+      expect(ok.status).toBe(200)
+      expect(ok.body.metadata_admin).toEqual({ notes: { deep: "x" } })
+      expect(ok.body.traits.name).toEqual({ first: "P" })
+      expect(ok.body.state).toBe("inactive")
+      expect(ok.body.state_changed_at >= created.body.state_changed_at).toBe(true)
+      const denied = yield* call(u, "PATCH", `/admin/identities/${id}`, { json: [{ op: "replace", path: "/id", value: "x" }] })
+      expect(denied.status).toBe(400)
+      expect(denied.body.error.reason).toBe("An error occured when applying the JSON patch")
+      expect(denied.body.error.message).toBe("patch includes denied path: /id")
+      const move = yield* call(u, "PATCH", `/admin/identities/${id}`, { json: [{ op: "move", from: "/traits/email", path: "/traits/x" }] })
+      expect(move.body.error.message).toBe("unsupported operation: move")
+      const state = yield* call(u, "PATCH", `/admin/identities/${id}`, { json: [{ op: "replace", path: "/state", value: "zombie" }] })
+      expect(state.body.error.reason).toBe("The supplied state ('zombie') was not valid. Valid states are ('active', 'inactive').")
+      const traits = yield* call(u, "PATCH", `/admin/identities/${id}`, { json: [{ op: "remove", path: "/traits/email" }] })
+      expect(traits.status).toBe(400)
+      const remove = yield* call(u, "PATCH", `/admin/identities/${id}`, { json: [{ op: "remove", path: "/traits/nothing" }] })
+      expect(remove.status).toBe(400)
+      expect((yield* call(u, "PATCH", `/admin/identities/${unknownUuid}`, { json: [] })).status).toBe(404)
+      const after = yield* call(u, "GET", `/admin/identities/${id}`)
+      expect(after.body.traits.email).toBe("p@b.co")
+    }))
+
+  it.effect("deleteIdentity and deleteIdentityCredentials", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const u = yield* url
+      const created = yield* call(u, "POST", "/admin/identities", {
+        json: person("d@b.co", {
+          credentials: {
+            password: { config: { hashed_password: hash } },
+            oidc: { config: { providers: [{ provider: "google", subject: "1" }, { provider: "github", subject: "2" }] } }
+          }
+        })
+      })
+      const id = created.body.id
+      const path = `/admin/identities/${id}/credentials`
+      expect((yield* call(u, "DELETE", `${path}/oidc`)).body.error.reason).toBe("You must provide an identifier to delete this credential.")
+      expect((yield* call(u, "DELETE", `${path}/oidc?identifier=google:9`)).status).toBe(404)
+      expect((yield* call(u, "DELETE", `${path}/oidc?identifier=google:1`)).status).toBe(204)
+      expect((yield* call(u, "DELETE", `${path}/password`)).status).toBe(204)
+      const last = yield* call(u, "DELETE", `${path}/oidc?identifier=github:2`)
+      expect(last.status).toBe(400)
+      expect(last.body.error.reason).toBe("You cannot remove the last first factor credential.")
+      expect((yield* call(u, "DELETE", `${path}/totp`)).body.error.reason).toBe("You tried to remove a totp but this user have no totp set up.")
+      expect((yield* call(u, "DELETE", `/admin/identities/${unknownUuid}/credentials/password`)).status).toBe(404)
+      const got = yield* call(u, "GET", `/admin/identities/${id}?include_credential=oidc`)
+      expect(got.body.credentials.oidc.identifiers).toEqual(["github:2"])
+      expect((yield* call(u, "DELETE", `/admin/identities/${id}`)).status).toBe(204)
+      expect((yield* call(u, "DELETE", `/admin/identities/${id}`)).status).toBe(404)
+      expect((yield* call(u, "DELETE", "/admin/identities/garbage")).status).toBe(404)
+    }))
+
+  it.effect("schemas: list with X-Total-Count, get by id and base64url id, 404", () =>
+    Effect.gen(function*() {
+      const u = yield* url
+      const list = yield* call(u, "GET", "/schemas")
+      expect(list.status).toBe(200)
+      expect(list.headers.get("x-total-count")).toBe("1")
+      expect(list.body[0].id).toBe("default")
+      expect((yield* call(u, "GET", "/schemas/default")).body.title).toBe("Person")
+      expect((yield* call(u, "GET", "/schemas/ZGVmYXVsdA")).status).toBe(200)
+      expect((yield* call(u, "GET", "/admin/schemas/default")).status).toBe(200)
+      const missing = yield* call(u, "GET", "/schemas/nope")
+      expect(missing.status).toBe(404)
+      expect(missing.body.error.reason).toBe("Identity schema `nope` could not be found.")
+    }))
+})
+
+describe("sandbox demo data", () => {
+  layer(Sandbox.layer({ demo: true }))((it) => {
+    it.effect("seeds two schemas, ~40 identities and sessions", () =>
+      Effect.gen(function*() {
+        const sb = yield* Sandbox.Sandbox
+        const ids = yield* sb.identities
+        expect(ids.length).toBeGreaterThanOrEqual(35)
+        expect(new Set(ids.map((i) => i.schema_id))).toEqual(new Set(["default", "customer"]))
+        expect(ids.some((i) => i.state === "inactive")).toBe(true)
+        expect(ids.some((i) => i.credentials?.oidc)).toBe(true)
+        const sessions = yield* call(sb.url, "GET", "/admin/sessions")
+        expect(sessions.body.length).toBeGreaterThan(5)
+      }))
+  })
+})
