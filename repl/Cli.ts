@@ -141,14 +141,18 @@ const confirm = (question: string, assumeYes: boolean): Effect.Effect<void, Usag
     if (!ok) return yield* new Declined({ message: "cancelled" })
   })
 
-/** Runs `f` for each id; prints a line per failure and fails with `Reported` if any failed (several ids). */
-const forEachId = <A, E, R>(
+/**
+ * Runs `f` for each id, then `done` with the successes. With several ids, a failure is printed as
+ * one line and the others go on; the whole fails with `Reported` if any failed.
+ */
+const forEachId = <A, E, R, E2, R2>(
   ids: ReadonlyArray<string>,
   verboseErrors: boolean,
-  f: (id: string) => Effect.Effect<A, E, R>
-): Effect.Effect<ReadonlyArray<A>, E | Reported, R | Io> =>
+  f: (id: string) => Effect.Effect<A, E, R>,
+  done: (results: ReadonlyArray<A>) => Effect.Effect<void, E2, R2>
+): Effect.Effect<void, E | E2 | Reported, R | R2 | Io> =>
   ids.length === 1
-    ? Effect.map(f(ids[0]), (a) => [a])
+    ? Effect.flatMap(f(ids[0]), (a) => done([a]))
     : Effect.gen(function*() {
       const io = yield* Io
       const results: Array<A> = []
@@ -161,8 +165,8 @@ const forEachId = <A, E, R>(
           yield* io.err(`${id}: ${Render.errorLine(r.left, verboseErrors)}`)
         }
       }
+      yield* done(results)
       if (failed > 0) return yield* new Reported({ message: `${failed} of ${ids.length} failed` })
-      return results
     })
 
 const nextPageHint = (token: Option.Option<string>, format: Render.Format) =>
@@ -286,9 +290,12 @@ const identitiesGet = Command.make(
       const api = yield* IdentityApi
       const format = yield* Print.resolveFormat(output)
       const inputs = yield* Effect.forEach(ids, (id) => Input.decodeInput(Ops.getIdentity, { id, ...query }))
-      const found = yield* forEachId(ids, verbose, (id) => api.getIdentity(inputs[ids.indexOf(id)]))
-      if (ids.length === 1) return yield* Print.one("identity", found[0], format)
-      yield* Print.items("identity", found, format)
+      yield* forEachId(
+        ids,
+        verbose,
+        (id) => api.getIdentity(inputs[ids.indexOf(id)]),
+        (found) => (ids.length === 1 ? Print.one("identity", found[0], format) : Print.items("identity", found, format))
+      )
     })
 ).pipe(Command.withDescription(describe(Ops.getIdentity, "; several ids: each is fetched, failures reported per id")))
 
@@ -391,8 +398,12 @@ const identitiesDelete = Command.make(
       const format = yield* Print.resolveFormat(output)
       const inputs = yield* Effect.forEach(ids, (id) => Input.decodeInput(Ops.deleteIdentity, { id }))
       yield* confirm(ids.length === 1 ? `delete identity ${ids[0]}?` : `delete ${ids.length} identities?`, yes)
-      yield* forEachId(ids, verbose, (id) =>
-        Effect.zipRight(api.deleteIdentity(inputs[ids.indexOf(id)]), Print.notice(`deleted identity ${id}`, format)))
+      yield* forEachId(
+        ids,
+        verbose,
+        (id) => Effect.zipRight(api.deleteIdentity(inputs[ids.indexOf(id)]), Print.notice(`deleted identity ${id}`, format)),
+        () => Effect.void
+      )
     })
 ).pipe(Command.withDescription(describe(Ops.deleteIdentity)))
 

@@ -100,7 +100,12 @@ export const decodeInput = <Op extends Operation.Operation>(
 ): Effect.Effect<Operation.Input<Op>, UsageError> =>
   Schema.decodeUnknown(op.input as Schema.Schema<Operation.Input<Op>, unknown>, { onExcessProperty: "error" })(raw).pipe(
     Effect.mapError((e) =>
-      new UsageError({ message: `invalid input for ${op.name}: ${ParseResult.TreeFormatter.formatErrorSync(e).replace(/\s*\n\s*/g, " ")}` })
+      new UsageError({
+        message: `invalid input for ${op.name}: ` +
+          ParseResult.ArrayFormatter.formatErrorSync(e)
+            .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") + ": " : ""}${issue.message}`)
+            .join("; ")
+      })
     )
   )
 

@@ -67,20 +67,13 @@ export const one = (kind: Kind, item: unknown, format: Render.Format, reveal = f
     yield* remember(kind, [item])
     switch (format) {
       case "table":
-        return yield* io.out(
-          reveal ? recordRevealed(item, io.width(), io.color) : Render.record(item, { width: io.width(), color: io.color })
-        )
+        return yield* io.out(Render.record(item, { width: io.width(), color: io.color, reveal }))
       case "json":
         return yield* io.out(Render.json(item, reveal))
       case "jsonl":
         return yield* io.out(Render.jsonLine(item, reveal))
     }
   })
-
-const recordRevealed = (item: unknown, width: number, color: boolean): string => {
-  const plain = Render.toPlain(item, true)
-  return Render.record(plain, { width: Math.max(width, 400), color })
-}
 
 /** A status message: stdout for people, stderr when stdout is data (JSON). */
 export const notice = (text: string, format: Render.Format): Effect.Effect<void, never, Io> =>

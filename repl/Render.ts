@@ -39,7 +39,7 @@ export const toPlain = (value: unknown, reveal = false): unknown => {
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue
-      out[k] = !reveal && secretKeys.has(k) && v !== null && v !== "" ? redactedMarker : toPlain(v, reveal)
+      out[k] = !reveal && secretKeys.has(k) && typeof v === "string" && v !== "" ? redactedMarker : toPlain(v, reveal)
     }
     return out
   }
@@ -203,8 +203,11 @@ export const schemaColumns = (schemas: ReadonlyArray<unknown>): ReadonlyArray<Co
 }
 
 /** A single resource as `key  value` lines; nested values as compact JSON (secrets redacted). */
-export const record = (value: unknown, options: { readonly width: number; readonly color: boolean }): string => {
-  const plain = rec(toPlain(value))
+export const record = (
+  value: unknown,
+  options: { readonly width: number; readonly color: boolean; readonly reveal?: boolean }
+): string => {
+  const plain = rec(toPlain(value, options.reveal === true))
   const keys = Object.keys(plain)
   const keyWidth = Math.max(0, ...keys.map((k) => k.length))
   return keys
@@ -212,7 +215,7 @@ export const record = (value: unknown, options: { readonly width: number; readon
       const v = plain[k]
       const text = typeof v === "string" ? v : JSON.stringify(v)
       const key = k.padEnd(keyWidth)
-      const room = Math.max(20, options.width - keyWidth - 2)
+      const room = options.reveal === true ? Infinity : Math.max(20, options.width - keyWidth - 2)
       return `${options.color ? dim(key) : key}  ${truncate(text, room)}`
     })
     .join("\n")

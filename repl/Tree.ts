@@ -57,7 +57,9 @@ const collect = (usage: Usage.Usage, flags: Array<Flag>, args: Array<string>): v
   }
 }
 
-const usageText = (usage: Usage.Usage): string => stripAnsi(HelpDoc.toAnsiText(Usage.getHelp(usage))).trim()
+/** The usage line, long choice lists shortened to `choice` (the full list is in --help). */
+const usageText = (usage: Usage.Usage): string =>
+  stripAnsi(HelpDoc.toAnsiText(Usage.getHelp(usage))).trim().replace(/(?:[\w-]+ \| ){3,}[\w-]+/g, "choice")
 
 /** The descriptor's internal shape (stable across @effect/cli 0.x); `getSubcommands` only looks one level down. */
 type Instruction =
