@@ -208,7 +208,10 @@ export const withAdmission = (admission: Admission) =>
   }
   return HttpClient.transform(client, (effect, request) => {
     const send = Effect.acquireUseRelease(
-      Effect.sync(() => inFlight.value++),
+      Effect.map(FiberRef.get(currentCall), (call) => {
+        if (call !== undefined) call.attempts++
+        inFlight.value++
+      }),
       () => effect,
       () => Effect.sync(() => inFlight.value--)
     )
@@ -245,7 +248,6 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
         attempt: number,
         lastKind: Option.Option<RetryPolicy.RetryKind>
       ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R> => {
-        if (call !== undefined) call.attempts = attempt
         return Effect.matchEffect(effect, {
           onSuccess: (response) => {
             if (!RetryPolicy.isRetryableStatus(response.status)) {

@@ -160,6 +160,8 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
 
   const dispatch = (response: HttpClientResponse.HttpClientResponse, call: CallContext): AnyEffect => {
     call.status = response.status
+    // a client stack without the admission layer does not count attempts
+    if (call.attempts === 0) call.attempts = 1
     // matchStatus over the declared success statuses; everything else becomes the typed error
     const handler = cases[response.status]
     return handler !== undefined ? handler(response, call) : failure(response, call)
@@ -194,7 +196,10 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       const request = buildRequest(encoded.right as Record<string, unknown>)
       const ctx: CallContext = { operation: name, safety: op.safety, attempts: 0, status: undefined }
       return client.execute(request).pipe(
-        Effect.catchAll((e) => Effect.fail(transportError(name, ctx, e))),
+        Effect.catchAll((e) => {
+          if (ctx.attempts === 0) ctx.attempts = 1
+          return Effect.fail(transportError(name, ctx, e))
+        }),
         Effect.flatMap((response) => dispatch(response, ctx)),
         Effect.timeoutFail({
           duration: deadline,
