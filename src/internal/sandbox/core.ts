@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
+import * as Deferred from "effect/Deferred"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Operation from "../../Operation.js"
@@ -289,8 +289,9 @@ export class SandboxCore {
       const budget = self.options.gatewayTimeout
       if (budget === undefined) return withHeaders(yield* guarded)
       // The gateway gives up, the work does not: it runs to completion in its own fiber.
-      const fiber = yield* Effect.forkDaemon(guarded)
-      const result = yield* Fiber.join(fiber).pipe(Effect.timeout(budget), Effect.option)
+      const done = yield* Deferred.make<SandboxResponse>()
+      yield* Effect.forkDaemon(Effect.flatMap(guarded, (res) => Deferred.succeed(done, res)))
+      const result = yield* Deferred.await(done).pipe(Effect.timeout(budget), Effect.option)
       return withHeaders(Option.getOrElse(result, () => err(504, { message: "The gateway timed out waiting for the upstream" })))
     })
   }

@@ -26,9 +26,11 @@ export const serve = (
   host: string
 ): Effect.Effect<{ readonly server: http.Server; readonly url: string }, Error> =>
   Effect.gen(function*() {
-    const runtime = yield* Effect.runtime<never>()
+    // Captured inside `acquireRelease`, whose acquire is uninterruptible: re-enable interruption,
+    // or timeouts could not interrupt the request fibers.
+    const runtime = yield* Effect.interruptible(Effect.runtime<never>())
     const runFork = Runtime.runFork(runtime)
-    const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const server = http.createServer({ keepAliveTimeout: 65_000, maxHeaderSize: 1024 * 1024 }, (req, res) => {
       const limit = core.options.maxBodyBytes ?? defaultMaxBodyBytes
       const chunks: Array<Buffer> = []
       let size = 0

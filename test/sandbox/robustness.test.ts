@@ -1,0 +1,74 @@
+import * as net from "node:net"
+import { expect, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Sandbox from "../../src/Sandbox.js"
+import { call } from "./helpers.js"
+
+const rawExchange = (url: string, payload: Uint8Array) =>
+  Effect.async<string>((resume) => {
+    const { hostname, port } = new URL(url)
+    const socket = net.connect(Number(port), hostname, () => socket.end(payload))
+    let out = ""
+    socket.on("data", (d) => (out += d.toString("latin1")))
+    socket.on("close", () => resume(Effect.succeed(out)))
+    socket.on("error", () => resume(Effect.succeed(out)))
+  })
+
+const bytes = (n: number, seed: number) => {
+  const out = new Uint8Array(n)
+  let x = seed
+  for (let i = 0; i < n; i++) out[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24
+  return out
+}
+
+layer(Sandbox.layer({ maxBodyBytes: 64 * 1024 }), { excludeTestServices: true })("sandbox robustness", (it) => {
+  it.effect("garbage in, Kratos-shaped 4xx out, and the server keeps serving", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      const u = sb.url
+      const [identity] = yield* sb.insertIdentities([{ traits: { email: "r@b.co" } }])
+      const targets: Array<[string, string]> = [
+        ["POST", "/admin/identities"],
+        ["PATCH", "/admin/identities"],
+        ["PUT", `/admin/identities/${identity.id}`],
+        ["PATCH", `/admin/identities/${identity.id}`],
+        ["POST", "/admin/recovery/link"],
+        ["POST", "/admin/recovery/code"],
+        ["POST", "/sandbox/sessions"]
+      ]
+      const payloads: Array<{ raw: string | Uint8Array; headers?: Record<string, string> }> = [
+        { raw: "{", headers: { "content-type": "application/json" } },
+        { raw: "null", headers: { "content-type": "application/json" } },
+        { raw: "[1,2,3]", headers: { "content-type": "application/json" } },
+        { raw: '{"identities": 5, "traits": [], "identity_id": {}}', headers: { "content-type": "application/json" } },
+        { raw: "a=b", headers: { "content-type": "application/x-www-form-urlencoded" } },
+        { raw: bytes(2048, 7), headers: { "content-type": "application/json" } },
+        { raw: bytes(512, 9), headers: { "content-type": "application/octet-stream" } },
+        { raw: '"\u0000\uffff"', headers: { "content-type": "text/plain; charset=utf-16" } }
+      ]
+      for (const [method, path] of targets) {
+        for (const p of payloads) {
+          const r = yield* call(u, method, path, { raw: p.raw, headers: p.headers })
+          expect(r.status, `${method} ${path} ${String(p.raw).slice(0, 20)}`).toBeGreaterThanOrEqual(400)
+          expect(r.status).toBeLessThan(500)
+          expect(typeof r.body.error.message).toBe("string")
+          expect(r.body.error.code).toBe(r.status)
+        }
+      }
+      const huge = yield* call(u, "POST", "/admin/identities", { raw: "x".repeat(200 * 1024), headers: { "content-type": "application/json" } })
+      expect(huge.status).toBe(413)
+      expect(huge.body.error.code).toBe(413)
+      const weird = yield* call(u, "GET", "/admin/identities?page_size=%zz&ids=%&include_credential=%00")
+      expect(weird.status).toBeLessThan(500)
+      const raw = yield* rawExchange(u, bytes(4096, 3))
+      expect(raw === "" || raw.startsWith("HTTP/1.1 400")).toBe(true)
+      const smuggle = yield* rawExchange(u, new TextEncoder().encode("GET /admin/identities HTTP/1.1\r\nContent-Length: nope\r\n\r\n"))
+      expect(smuggle.startsWith("HTTP/1.1 400")).toBe(true)
+      expect((yield* call(u, "DELETE", "/admin/identities")).status).toBe(405)
+      expect((yield* call(u, "GET", "/definitely/not/here")).body.error.code).toBe(404)
+      // still serving
+      const ok = yield* call(u, "GET", `/admin/identities/${identity.id}`)
+      expect(ok.status).toBe(200)
+      expect((yield* call(u, "GET", "/admin/identities")).body.length).toBe(1)
+    }))
+})
