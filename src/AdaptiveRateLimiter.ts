@@ -3,8 +3,11 @@
  * adaptive: the AWS SDK v3 CUBIC limiter (off until the first 429, then β = 0.7 multiplicative
  * decrease, a cubic climb back with C = 0.4, never below 0.5 requests/s).
  *
- * Waiting callers reserve their token up front (the bucket goes negative), so concurrent fibers
- * queue in order without a lock. Time comes from `Clock`, so `TestClock` drives it in tests.
+ * Waiting callers re-check the bucket after each short sleep instead of reserving a slot at the
+ * rate of the moment, so a rate that climbs back is used at once. A 429 for a request sent before
+ * the last decrease does not decrease again: a burst of throttles from one window of in-flight
+ * requests counts once (as TCP reduces once per window). Time comes from `Clock`, so `TestClock`
+ * drives it in tests.
  *
  * @since 0.1.0
  */
@@ -35,10 +38,10 @@ export interface RateLimiterStatus {
 
 /** @since 0.1.0 @category models */
 export interface AdaptiveRateLimiter {
-  /** Waits for a send token (returns at once while the limiter is off). */
-  readonly acquire: Effect.Effect<void>
-  /** Feeds the outcome of a response back: `throttled` for a 429. */
-  readonly record: (throttled: boolean) => Effect.Effect<void>
+  /** Waits for a send token (at once while the limiter is off); returns the send time (a ticket for `record`). */
+  readonly acquire: Effect.Effect<number>
+  /** Feeds the outcome of a response back: `throttled` for a 429, `sentAt` the ticket of its attempt. */
+  readonly record: (throttled: boolean, sentAt: number) => Effect.Effect<void>
   readonly status: Effect.Effect<RateLimiterStatus>
 }
 
@@ -85,18 +88,22 @@ export class CubicState {
     this.lastTimestamp = now
   }
 
-  /** Takes a token; returns how long (seconds) the caller must wait for it. */
+  /** Takes a token if there is one (0); otherwise how long (seconds) to wait before trying again. */
   take(now: number): number {
     if (!this.enabled) return 0
     this.refill(now)
-    this.capacity -= 1
-    return this.capacity >= 0 ? 0 : -this.capacity / this.fillRate
+    if (this.capacity >= 1) {
+      this.capacity -= 1
+      return 0
+    }
+    return (1 - this.capacity) / this.fillRate
   }
 
-  record(now: number, throttled: boolean): void {
+  record(now: number, throttled: boolean, sentAt: number = now): void {
     this.updateMeasuredRate(now)
     if (!this.options.adaptive) return
     let calculated: number
+    if (throttled && this.enabled && sentAt < this.lastThrottleTime) return
     if (throttled) {
       const rateToUse = this.enabled ? Math.min(this.measuredTxRate, this.fillRate) : this.measuredTxRate
       this.lastMaxRate = rateToUse
@@ -106,6 +113,7 @@ export class CubicState {
       if (!this.enabled) {
         this.enabled = true
         this.capacity = 0
+        this.lastTimestamp = now
       }
     } else {
       if (!this.enabled) return
@@ -131,6 +139,9 @@ export class CubicState {
   }
 }
 
+/** The longest a waiter sleeps before looking at the bucket again (the rate may have risen). */
+const maxPoll = 0.25
+
 const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => ms / 1000)
 
 /**
@@ -141,16 +152,15 @@ const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => ms / 1000)
 export const make = (options: RateLimitOptions): Effect.Effect<AdaptiveRateLimiter> =>
   Effect.map(nowSeconds, (start) => {
     const state = new CubicState(options, start)
+    const acquire: Effect.Effect<number> = Effect.flatMap(nowSeconds, (now) => {
+      const wait = state.take(now)
+      return wait > 0
+        ? Effect.zipRight(Effect.sleep(Duration.millis(Math.ceil(Math.min(wait, maxPoll) * 1000))), acquire)
+        : Effect.succeed(now)
+    })
     return {
-      acquire: Effect.suspend(() =>
-        state.enabled
-          ? Effect.flatMap(nowSeconds, (now) => {
-            const wait = state.take(now)
-            return wait > 0 ? Effect.sleep(Duration.millis(Math.ceil(wait * 1000))) : Effect.void
-          })
-          : Effect.void
-      ),
-      record: (throttled) => Effect.map(nowSeconds, (now) => state.record(now, throttled)),
+      acquire,
+      record: (throttled, sentAt) => Effect.map(nowSeconds, (now) => state.record(now, throttled, sentAt)),
       status: Effect.sync(() => ({
         enabled: state.enabled,
         adaptive: options.adaptive === true,

@@ -217,10 +217,8 @@ export const withAdmission = (admission: Admission) =>
     )
     const limited = limiter === undefined
       ? send
-      : limiter.acquire.pipe(
-        Effect.zipRight(send),
-        Effect.tap((response) => limiter.record(response.status === 429))
-      )
+      : Effect.flatMap(limiter.acquire, (sentAt) =>
+        Effect.tap(send, (response) => limiter.record(response.status === 429, sentAt)))
     return withPathLock(request, semaphore.withPermits(1)(limited))
   })
 }
@@ -259,7 +257,7 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
             error._tag === "RequestError" && error.reason === "Transport"
               ? retry(
                 attempt,
-                { _tag: "Transport", reason: classifyTransport(error.cause) },
+                { _tag: "Transport", reason: classifyTransport(error) },
                 Option.none(),
                 Effect.fail(error)
               )

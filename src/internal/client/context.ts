@@ -53,7 +53,14 @@ export const classifyTransport = (cause: unknown): TransportReason => {
     if (u === null || typeof u !== "object" || seen.has(u)) return undefined
     seen.add(u)
     if (u instanceof AttemptTimeout) return "Timeout"
-    const record = u as { code?: unknown; cause?: unknown; errors?: unknown; name?: unknown; message?: unknown }
+    const record = u as {
+      code?: unknown
+      cause?: unknown
+      errors?: unknown
+      name?: unknown
+      message?: unknown
+      description?: unknown
+    }
     const code = typeof record.code === "string" ? record.code : undefined
     if (code !== undefined) {
       if (code === "ECONNREFUSED") refused = true
@@ -61,8 +68,10 @@ export const classifyTransport = (cause: unknown): TransportReason => {
       else if (timeoutCodes.has(code)) return "Timeout"
     }
     if (record.name === "TimeoutError") return "Timeout"
-    if (typeof record.message === "string" && /other side closed|socket hang up|reset/i.test(record.message)) {
-      return "ConnectionReset"
+    for (const text of [record.description, record.message]) {
+      if (typeof text === "string" && /other side closed|socket hang up|connection reset/i.test(text)) {
+        return "ConnectionReset"
+      }
     }
     if (Array.isArray(record.errors)) {
       for (const e of record.errors) {

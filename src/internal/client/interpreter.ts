@@ -69,7 +69,7 @@ const transportError = (op: string, call: CallContext, error: HttpClientError.Ht
       attempts: call.attempts
     })
   }
-  const reason = classifyTransport(error.cause)
+  const reason = classifyTransport(error)
   const cause = error.cause as { message?: unknown } | undefined
   return new TransportError({
     operation: op,
