@@ -1,0 +1,719 @@
+/**
+ * The import engine: source records → decode, validate, deduplicate → (prehash) → batches →
+ * `batchPatchIdentities` with journal, reconciliation and AIMD batch sizing → events.
+ */
+import { hash as bcryptHash } from "@node-rs/bcrypt"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Mailbox from "effect/Mailbox"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import { maxItems, maxPlaintextItems } from "../../BatchPatch.js"
+import type { BatchPatchIdentitiesResponse } from "../../BatchPatch.js"
+import { CreateIdentityBody, hasPlaintextPassword } from "../../Identity.js"
+import type { KratosError } from "../../KratosError.js"
+import { FailureWriter, unwrapFailureLine, withoutPassword } from "./failures.js"
+import * as Journal from "./journal.js"
+import { defaultNamespace, KeyTable, LineSet, uuidV5 } from "./keys.js"
+import type {
+  FailureStatus,
+  ImportClient,
+  ImportEvent,
+  ImportFailure,
+  ImportOptions,
+  ImportReport,
+  PreparedRecord
+} from "./model.js"
+import { ImportError } from "./model.js"
+import * as IdSchema from "./schema.js"
+import type { SourceItem } from "./source.js"
+
+const decodeBody = Schema.decodeUnknownEither(CreateIdentityBody, { onExcessProperty: "error", errors: "all" })
+
+const formatParseError = (e: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(e)
+    .map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ")
+
+/** AIMD batch size: halve on a gateway timeout, grow back by a tenth of the maximum per success. */
+class Sizer {
+  current: number
+  constructor(readonly max: number) {
+    this.current = max
+  }
+  shrink(): void {
+    this.current = Math.max(1, Math.floor(this.current / 2))
+  }
+  grow(): void {
+    this.current = Math.min(this.max, this.current + Math.max(1, Math.ceil(this.max / 10)))
+  }
+}
+
+type Lookup =
+  | { readonly _tag: "Found"; readonly id: string }
+  | { readonly _tag: "Missing" }
+  | { readonly _tag: "Unknown"; readonly reason: string }
+
+const isAmbiguous = (e: KratosError): boolean =>
+  e._tag === "GatewayTimeout" ||
+  e._tag === "ResponseDecodeError" ||
+  (e._tag === "TransportError" && e.sent)
+
+const isRetryable = (e: KratosError): boolean =>
+  e._tag === "TooManyRequests" ||
+  e._tag === "BadGateway" ||
+  e._tag === "ServiceUnavailable" ||
+  e._tag === "InternalServerError" ||
+  (e._tag === "TransportError" && !e.sent)
+
+const errorStatus = (e: KratosError): number => ("status" in e ? e.status : 0)
+
+const errorReason = (e: KratosError): string => {
+  const reason = "reason" in e && typeof e.reason === "string" && e.reason.length > 0 ? e.reason : undefined
+  return reason ?? e.message
+}
+
+const reasonKey = (status: FailureStatus, code: number | undefined, reason: string): string => {
+  const short = reason.split("\n")[0].slice(0, 100)
+  if (status === "malformed") return "malformed JSON"
+  if (status === "duplicate") return "duplicate in input"
+  if (status === "invalid") return `invalid: ${short.replace(/line \d+/g, "line N")}`
+  return code ? `${code} ${status}: ${short}` : `${status}: ${short}`
+}
+
+/** Runs an import, streaming its events; the last one is `Finished`. */
+export const run = <E>(
+  client: ImportClient,
+  source: Stream.Stream<SourceItem, E>,
+  options: ImportOptions = {}
+): Stream.Stream<ImportEvent, E | ImportError> =>
+  Stream.unwrapScoped(
+    Effect.gen(function*() {
+      const mailbox = yield* Mailbox.make<ImportEvent, E | ImportError>({ capacity: 4096 })
+      yield* engine(client, source, options, mailbox).pipe(Mailbox.into(mailbox), Effect.forkScoped)
+      return Mailbox.toStream(mailbox)
+    })
+  )
+
+const engine = <E>(
+  client: ImportClient,
+  source: Stream.Stream<SourceItem, E>,
+  options: ImportOptions,
+  mailbox: Mailbox.Mailbox<ImportEvent, E | ImportError>
+): Effect.Effect<void, E | ImportError> =>
+  Effect.gen(function*() {
+    const started = Date.now()
+    const sourceName = options.source ?? "input"
+    const dryRun = options.dryRun === true
+    const concurrency = Math.max(1, options.concurrency ?? 1)
+    const batchMax = Math.max(1, Math.min(maxItems, options.batchSize ?? maxItems))
+    const namespace = options.namespace ?? defaultNamespace
+    const defaultSchemaId = options.defaultSchemaId ?? "default"
+    const validateSchema = options.validateSchema !== false
+    const maxAttempts = Math.max(1, options.maxBatchAttempts ?? 6)
+    const retryBase = options.retryBase ?? 1000
+    const progressInterval = options.progressInterval ?? 250
+    const prehash = options.prehash === undefined || options.prehash === false
+      ? undefined
+      : {
+        cost: (options.prehash === true ? undefined : options.prehash.cost) ?? 12,
+        concurrency: (options.prehash === true ? undefined : options.prehash.concurrency) ??
+          Math.max(1, os.availableParallelism())
+      }
+    const runId = Date.now().toString(36)
+
+    const emit = (event: ImportEvent) => mailbox.offer(event)
+    const warnings: Array<string> = []
+    const warn = (message: string) => {
+      warnings.push(message)
+      return emit({ _tag: "Warning", message })
+    }
+
+    // ---- journal
+    const previous = options.resume && options.journal
+      ? yield* Effect.tryPromise({
+        try: () => Journal.load(options.journal!),
+        catch: (cause) => new ImportError({ message: `cannot read journal ${options.journal}`, cause })
+      })
+      : undefined
+    if (options.resume && !options.journal) yield* warn("resume asked for without a journal: starting from the beginning")
+    if (previous?.source !== undefined && previous.source !== sourceName) {
+      yield* warn(`the journal was written for ${previous.source}, not ${sourceName}`)
+    }
+    const journal = !dryRun && options.journal
+      ? yield* Effect.try({
+        try: () => {
+          // Without --resume an old journal would mix two imports: start a fresh one.
+          const w = options.resume ? undefined : Journal.JournalWriter.open(truncate(options.journal!))
+          return w ?? Journal.JournalWriter.open(options.journal!)
+        },
+        catch: (cause) => new ImportError({ message: `cannot write journal ${options.journal}`, cause })
+      })
+      : undefined
+    journal?.begin(sourceName, namespace)
+    const failuresOut = new FailureWriter(options.failures)
+
+    // ---- counters
+    const stats = {
+      records: 0,
+      valid: 0,
+      created: 0,
+      alreadyPresent: 0,
+      failed: 0,
+      conflicts: 0,
+      unknown: 0,
+      invalid: 0,
+      malformed: 0,
+      duplicates: 0,
+      resumed: 0,
+      retried: 0,
+      reconciled: 0,
+      batches: 0,
+      batchesSplit: 0,
+      done: 0,
+      bytes: 0,
+      inFlight: 0,
+      keyless: 0
+    }
+    const byReason = new Map<string, number>()
+    const hashed = new Sizer(batchMax)
+    const plain = new Sizer(Math.min(batchMax, maxPlaintextItems))
+    let lastProgress = 0
+
+    const progressEvent = (): ImportEvent => {
+      const elapsedMs = Date.now() - started
+      const rate = elapsedMs > 0 ? (stats.done * 1000) / elapsedMs : 0
+      const total = options.totalBytes
+      const fraction = total && total > 0 ? Math.min(1, stats.bytes / total) : undefined
+      const estimated = fraction && fraction > 0 ? stats.records / fraction : undefined
+      const etaSeconds = estimated !== undefined && rate > 0 ? Math.max(0, (estimated - stats.done) / rate) : undefined
+      return {
+        _tag: "Progress",
+        progress: {
+          read: stats.records,
+          done: stats.done,
+          imported: stats.created + stats.alreadyPresent,
+          failed: stats.failed + stats.conflicts + stats.unknown + stats.invalid + stats.malformed + stats.duplicates,
+          retries: stats.retried,
+          batchSize: hashed.current,
+          inFlight: stats.inFlight,
+          rate,
+          bytesRead: stats.bytes,
+          totalBytes: total,
+          fraction,
+          etaSeconds,
+          elapsedMs
+        }
+      }
+    }
+    const progress = (force: boolean) =>
+      Effect.suspend(() => {
+        const now = Date.now()
+        if (!force && now - lastProgress < progressInterval) return Effect.void
+        lastProgress = now
+        return emit(progressEvent())
+      })
+
+    const fail = (
+      line: number,
+      status: FailureStatus,
+      reason: string,
+      extra: { readonly raw?: unknown; readonly externalId?: string | undefined; readonly code?: number }
+    ) => {
+      stats.done++
+      if (status === "malformed") stats.malformed++
+      else if (status === "invalid") stats.invalid++
+      else if (status === "duplicate") stats.duplicates++
+      else if (status === "failed") stats.failed++
+      else if (status === "conflict") stats.conflicts++
+      else stats.unknown++
+      const key = reasonKey(status, extra.code, reason)
+      byReason.set(key, (byReason.get(key) ?? 0) + 1)
+      const stripped = extra.raw === undefined ? undefined : withoutPassword(extra.raw)
+      const failure: ImportFailure = {
+        line,
+        ...(extra.externalId !== undefined ? { external_id: extra.externalId } : {}),
+        status,
+        ...(extra.code !== undefined ? { code: extra.code } : {}),
+        reason,
+        ...(stripped?.removed ? { password_removed: true } : {}),
+        ...(stripped !== undefined ? { record: stripped.record } : {})
+      }
+      failuresOut.write(failure)
+      return emit({ _tag: "RecordFailed", failure })
+    }
+
+    // ---- identity schemas, fetched and compiled once per id
+    const schemas = new Map<string, IdSchema.CompiledSchema | string>()
+    const schemaFor = (id: string): Effect.Effect<IdSchema.CompiledSchema | string, ImportError> => {
+      const cached = schemas.get(id)
+      if (cached !== undefined) return Effect.succeed(cached)
+      return client.getIdentitySchema({ id }).pipe(
+        Effect.flatMap((doc) =>
+          Effect.try({
+            try: () => IdSchema.compile(id, doc),
+            catch: (e) => `identity schema \`${id}\` cannot be compiled: ${e instanceof Error ? e.message : String(e)}`
+          }).pipe(Effect.merge)
+        ),
+        Effect.catchAll((e) =>
+          e._tag === "NotFound"
+            ? Effect.succeed(`identity schema \`${id}\` does not exist`)
+            : new ImportError({ message: `cannot load identity schema ${id}: ${errorReason(e)}`, cause: e })
+        ),
+        Effect.tap((s) => Effect.sync(() => schemas.set(id, s)))
+      )
+    }
+
+    const keys = new KeyTable()
+    const resumedDone = previous?.doneLines ?? new LineSet()
+    const resumedPending = previous?.pending ?? new LineSet()
+
+    // ---- stage 1: a source item → a record ready to send, or a reported failure
+    const prepare = (item: SourceItem): Effect.Effect<PreparedRecord | undefined, ImportError> =>
+      Effect.gen(function*() {
+        stats.records++
+        stats.bytes = item.bytes
+        if (item._tag === "Malformed") {
+          yield* fail(item.line, "malformed", item.reason, {})
+          return undefined
+        }
+        const raw = unwrapFailureLine(item.value)
+        const externalIdRaw = (raw as { external_id?: unknown } | null)?.external_id
+        const rawExternalId = typeof externalIdRaw === "string" ? externalIdRaw : undefined
+        const decoded = decodeBody(raw)
+        if (Either.isLeft(decoded)) {
+          yield* fail(item.line, "invalid", formatParseError(decoded.left), { raw, externalId: rawExternalId })
+          return undefined
+        }
+        const body = decoded.right
+        const schemaId = body.schema_id !== undefined && body.schema_id.length > 0 ? body.schema_id : defaultSchemaId
+        const schema = yield* schemaFor(schemaId)
+        if (typeof schema === "string") {
+          if (validateSchema) {
+            yield* fail(item.line, "invalid", schema, { raw, externalId: rawExternalId })
+            return undefined
+          }
+        } else if (validateSchema) {
+          const problem = IdSchema.check(schema, body.traits)
+          if (problem !== undefined) {
+            yield* fail(item.line, "invalid", problem, { raw, externalId: rawExternalId })
+            return undefined
+          }
+        }
+        const identifiers = typeof schema === "string" ? [] : IdSchema.identifiers(schema, body.traits)
+        const externalId = body.external_id !== undefined && body.external_id.length > 0 ? body.external_id : undefined
+        // In-input duplicates: every key checked before any is claimed, so a duplicate claims nothing.
+        const recordKeys = [
+          ...(externalId !== undefined ? [`e:${externalId}`] : []),
+          ...identifiers.map((i) => `i:${i}`)
+        ]
+        for (const k of recordKeys) {
+          const first = keys.get(k)
+          if (first !== undefined) {
+            const what = k.startsWith("e:") ? `external_id ${externalId}` : `identifier ${k.slice(2)}`
+            yield* fail(item.line, "duplicate", `duplicate of line ${first} (same ${what})`, { raw, externalId })
+            return undefined
+          }
+        }
+        for (const k of recordKeys) keys.claim(k, item.line)
+        stats.valid++
+        if (recordKeys.length === 0) {
+          stats.keyless++
+          if (stats.keyless === 1) {
+            yield* warn(
+              `line ${item.line} has neither external_id nor a password identifier: such records cannot be looked up ` +
+                `after an ambiguous failure (504, timeout) and are then reported as "unknown", never resent`
+            )
+          }
+        }
+        // Resume: lines an earlier run finished count as they ended then.
+        if (resumedDone.has(item.line)) {
+          stats.resumed++
+          const prior = previous?.done.get(item.line)
+          if (prior === undefined) {
+            stats.created++
+            stats.done++
+          } else if (prior[1] === "p") {
+            stats.alreadyPresent++
+            stats.done++
+          } else {
+            const status: FailureStatus = prior[1] === "f" ? "failed" : prior[1] === "x" ? "conflict" : "unknown"
+            yield* fail(item.line, status, prior[3] ?? "failed in an earlier run", {
+              raw,
+              externalId,
+              ...(typeof prior[2] === "number" ? { code: prior[2] } : {})
+            })
+          }
+          return undefined
+        }
+        if (dryRun) {
+          stats.done++
+          return undefined
+        }
+        return {
+          line: item.line,
+          patchId: uuidV5(namespace, `${sourceName}\n${externalId !== undefined ? `e:${externalId}` : `l:${item.line}`}`),
+          externalId,
+          identifiers,
+          body,
+          plaintext: hasPlaintextPassword(body),
+          ambiguous: resumedPending.has(item.line),
+          raw
+        }
+      })
+
+    // ---- prehash: bcrypt on the libuv threadpool, so records hash in parallel on every core
+    const hashRecord = (rec: PreparedRecord): Effect.Effect<PreparedRecord | undefined> => {
+      if (prehash === undefined || !rec.plaintext) return Effect.succeed(rec)
+      const config = rec.body.credentials!.password!.config!
+      const password = Redacted.value(config.password!)
+      return Effect.tryPromise(() => bcryptHash(password, { cost: prehash.cost })).pipe(
+        Effect.map((hashed) => {
+          const { password: _plain, ...others } = config
+          rec.body = {
+            ...rec.body,
+            credentials: {
+              ...rec.body.credentials,
+              password: { ...rec.body.credentials!.password, config: { ...others, hashed_password: Redacted.make(hashed) } }
+            }
+          }
+          rec.plaintext = false
+          return rec as PreparedRecord | undefined
+        }),
+        Effect.catchAll((e) =>
+          fail(rec.line, "failed", `prehash failed: ${e.error instanceof Error ? e.error.message : String(e.error)}`, {
+            raw: rec.raw,
+            externalId: rec.externalId
+          }).pipe(Effect.as(undefined))
+        )
+      )
+    }
+
+    // ---- outcomes
+    const finals: Array<Journal.DoneItem> = []
+    const created = (rec: PreparedRecord, id: string | undefined) => {
+      stats.created++
+      stats.done++
+      finals.push([rec.line, "c"])
+      void id
+    }
+    const present = (rec: PreparedRecord, id: string) => {
+      stats.alreadyPresent++
+      stats.done++
+      finals.push([rec.line, "p", id])
+    }
+    const finalFailure = (rec: PreparedRecord, status: "failed" | "conflict" | "unknown", code: number | undefined, reason: string) => {
+      finals.push([rec.line, status === "failed" ? "f" : status === "conflict" ? "x" : "u", code ?? 0, reason])
+      return fail(rec.line, status, reason, { raw: rec.raw, externalId: rec.externalId, ...(code ? { code } : {}) })
+    }
+    const commit = Effect.sync(() => {
+      if (finals.length === 0) return
+      journal?.done(finals.splice(0, finals.length))
+      failuresOut.flush()
+    })
+
+    // ---- reconciliation: which records of an ambiguous attempt exist on the server?
+    const lookupOnce = (rec: PreparedRecord): Effect.Effect<Lookup, KratosError> => {
+      if (rec.externalId !== undefined) {
+        return client.getIdentityByExternalID({ externalID: rec.externalId }).pipe(
+          Effect.map((identity): Lookup => ({ _tag: "Found", id: identity.id })),
+          Effect.catchIf((e) => e._tag === "NotFound", () => Effect.succeed<Lookup>({ _tag: "Missing" }))
+        )
+      }
+      if (rec.identifiers.length > 0) {
+        return client.listIdentities({ credentials_identifier: rec.identifiers[0] }).pipe(
+          Effect.map((page): Lookup => page.items.length > 0 ? { _tag: "Found", id: page.items[0].id } : { _tag: "Missing" })
+        )
+      }
+      return Effect.succeed({ _tag: "Unknown", reason: "outcome unknown after an ambiguous failure, and the record has no external_id or identifier to look it up by" })
+    }
+    const lookup = (rec: PreparedRecord): Effect.Effect<Lookup> =>
+      lookupOnce(rec).pipe(
+        Effect.retry({ times: 5, while: (e) => isRetryable(e) || isAmbiguous(e) }),
+        Effect.catchAll((e) =>
+          Effect.succeed<Lookup>({ _tag: "Unknown", reason: `could not check whether it was created: ${errorReason(e)}` })
+        )
+      )
+
+    /** Marks existing records done; returns the ones to (re)send. */
+    const reconcile = (recs: ReadonlyArray<PreparedRecord>): Effect.Effect<Array<PreparedRecord>> =>
+      Effect.gen(function*() {
+        stats.reconciled += recs.length
+        const results = yield* Effect.forEach(recs, lookup, { concurrency: 8 })
+        const missing: Array<PreparedRecord> = []
+        for (let i = 0; i < recs.length; i++) {
+          const r = results[i]
+          if (r._tag === "Found") present(recs[i], r.id)
+          else if (r._tag === "Missing") missing.push(recs[i])
+          else yield* finalFailure(recs[i], "unknown", undefined, r.reason)
+        }
+        yield* commit
+        return missing
+      })
+
+    // ---- sending
+    let batchCounter = 0
+    const backoff = (attempt: number, e: KratosError): Duration.Duration => {
+      const hint = "retryAfter" in e && e.retryAfter !== undefined ? Duration.toMillis(e.retryAfter) : 0
+      const exp = Math.min(30_000, retryBase * 2 ** (attempt - 1))
+      return Duration.millis(Math.max(hint, exp / 2 + Math.random() * (exp / 2)))
+    }
+
+    const handleResponse = (recs: ReadonlyArray<PreparedRecord>, response: BatchPatchIdentitiesResponse) =>
+      Effect.gen(function*() {
+        const items = response.identities
+        const check: Array<PreparedRecord> = []
+        const byPatch = new Map<string, number>()
+        items.forEach((item, i) => item?.patch_id !== undefined && byPatch.set(item.patch_id, i))
+        for (let i = 0; i < recs.length; i++) {
+          const rec = recs[i]
+          // Results come in input order; the patch id confirms it (or finds the right one if a server reorders).
+          const at = items[i]?.patch_id === rec.patchId ? i : byPatch.get(rec.patchId) ?? i
+          const item = items[at]
+          if (item === null || item === undefined) {
+            yield* finalFailure(rec, "failed", undefined, "the server returned no result for this record")
+          } else if (item.action === "create") {
+            created(rec, item.identity)
+          } else {
+            const code = item.error?.code ?? 0
+            const reason = item.error?.reason ?? item.error?.message ?? "unknown error"
+            if (code === 409 && rec.ambiguous) check.push(rec)
+            else if (code === 409) yield* finalFailure(rec, "conflict", 409, reason)
+            else yield* finalFailure(rec, "failed", code || undefined, reason)
+          }
+        }
+        // A 409 on a record an earlier ambiguous attempt carried: probably our own create.
+        if (check.length > 0) {
+          const results = yield* Effect.forEach(check, lookup, { concurrency: 8 })
+          stats.reconciled += check.length
+          for (let i = 0; i < check.length; i++) {
+            const r = results[i]
+            if (r._tag === "Found") present(check[i], r.id)
+            else yield* finalFailure(check[i], "conflict", 409, "conflict with an existing identity")
+          }
+        }
+        yield* commit
+      })
+
+    const sendChunked = (
+      recs: ReadonlyArray<PreparedRecord>,
+      sizer: Sizer,
+      rounds: number
+    ): Effect.Effect<void, ImportError> =>
+      Effect.gen(function*() {
+        let i = 0
+        while (i < recs.length) {
+          const n = Math.max(1, sizer.current)
+          yield* sendOnce(recs.slice(i, i + n), sizer, 1, rounds)
+          i += n
+        }
+      })
+
+    const sendOnce = (
+      recs: ReadonlyArray<PreparedRecord>,
+      sizer: Sizer,
+      attempt: number,
+      rounds: number
+    ): Effect.Effect<void, ImportError> =>
+      Effect.gen(function*() {
+        const batchId = `${runId}-${++batchCounter}`
+        journal?.sent(batchId, recs.map((r) => r.line))
+        stats.batches++
+        const result = yield* client.batchPatchIdentities({
+          body: { identities: recs.map((r) => ({ create: r.body, patch_id: r.patchId })) }
+        }).pipe(Effect.either)
+        if (Either.isRight(result)) {
+          sizer.grow()
+          return yield* handleResponse(recs, result.right)
+        }
+        const e = result.left
+        if (isAmbiguous(e)) {
+          // The server may have committed some or all: look before resending, and send less at once.
+          sizer.shrink()
+          for (const r of recs) r.ambiguous = true
+          const missing = yield* reconcile(recs)
+          if (missing.length === 0) return
+          if (rounds >= 8) {
+            for (const r of missing) yield* finalFailure(r, "failed", errorStatus(e) || undefined, `gave up after repeated ambiguous failures: ${errorReason(e)}`)
+            return yield* commit
+          }
+          return yield* sendChunked(missing, sizer, rounds + 1)
+        }
+        if (isRetryable(e)) {
+          // 502 (and 500) may come from a gateway after the server acted: a 409 on resend gets checked.
+          if (e._tag === "BadGateway" || e._tag === "InternalServerError") for (const r of recs) r.ambiguous = true
+          if (attempt < maxAttempts) {
+            stats.retried++
+            yield* Effect.sleep(backoff(attempt, e))
+            return yield* sendOnce(recs, sizer, attempt + 1, rounds)
+          }
+          // Not journaled as done: a resumed run tries these again (after a lookup).
+          for (const r of recs) {
+            stats.done++
+            stats.failed++
+            const reason = `gave up after ${attempt} attempts: ${errorStatus(e) || e._tag} ${errorReason(e)}`
+            const key = reasonKey("failed", errorStatus(e) || undefined, `gave up after retries (${e._tag})`)
+            byReason.set(key, (byReason.get(key) ?? 0) + 1)
+            const stripped = withoutPassword(r.raw)
+            const failure: ImportFailure = {
+              line: r.line,
+              ...(r.externalId !== undefined ? { external_id: r.externalId } : {}),
+              status: "failed",
+              code: errorStatus(e),
+              reason,
+              ...(stripped.removed ? { password_removed: true } : {}),
+              record: stripped.record
+            }
+            failuresOut.write(failure)
+            yield* emit({ _tag: "RecordFailed", failure })
+          }
+          return yield* commit
+        }
+        if (e._tag === "BadRequest" || e._tag === "Conflict" || (e._tag === "UnexpectedStatus" && e.status === 413)) {
+          // The whole request was refused for one bad item (unknown hash format, ...) or all failed:
+          // bisect down to the records at fault.
+          if (e._tag === "UnexpectedStatus") sizer.shrink()
+          if (recs.length > 1) {
+            stats.batchesSplit++
+            const half = Math.ceil(recs.length / 2)
+            yield* sendOnce(recs.slice(0, half), sizer, 1, rounds)
+            return yield* sendOnce(recs.slice(half), sizer, 1, rounds)
+          }
+          const rec = recs[0]
+          if (e._tag === "Conflict") {
+            if (rec.ambiguous) {
+              const r = yield* lookup(rec)
+              stats.reconciled++
+              if (r._tag === "Found") present(rec, r.id)
+              else yield* finalFailure(rec, "conflict", 409, errorReason(e))
+            } else {
+              yield* finalFailure(rec, "conflict", 409, errorReason(e))
+            }
+          } else {
+            yield* finalFailure(rec, "failed", errorStatus(e), errorReason(e))
+          }
+          return yield* commit
+        }
+        return yield* new ImportError({
+          message: `batchPatchIdentities failed: ${e._tag} ${errorReason(e)}`,
+          cause: e
+        })
+      })
+
+    const processBatch = (recs: Array<PreparedRecord>, sizer: Sizer): Effect.Effect<void, ImportError> =>
+      Effect.gen(function*() {
+        // Records sent by an interrupted run without a result: look them up before sending again.
+        const unsure = recs.filter((r) => r.ambiguous)
+        let toSend: Array<PreparedRecord> = recs
+        if (unsure.length > 0) {
+          const missing = new Set(yield* reconcile(unsure))
+          toSend = recs.filter((r) => !r.ambiguous || missing.has(r))
+        }
+        if (toSend.length > 0) yield* sendChunked(toSend, sizer, 0)
+      })
+
+    // ---- batching with bounded batches in flight
+    const slots = yield* Effect.makeSemaphore(concurrency)
+    const fatal = yield* Deferred.make<never, ImportError>()
+    const buffers = { hashed: [] as Array<PreparedRecord>, plain: [] as Array<PreparedRecord> }
+
+    const dispatch = (recs: Array<PreparedRecord>, sizer: Sizer) =>
+      Effect.gen(function*() {
+        yield* slots.take(1)
+        stats.inFlight++
+        yield* processBatch(recs, sizer).pipe(
+          Effect.catchAllCause((cause) =>
+            Cause.isInterruptedOnly(cause) ? Effect.void : Deferred.failCause(fatal, cause as Cause.Cause<ImportError>)
+          ),
+          Effect.zipRight(progress(true)),
+          Effect.ensuring(Effect.sync(() => stats.inFlight--).pipe(Effect.zipRight(slots.release(1)))),
+          Effect.forkScoped
+        )
+      })
+
+    const accept = (rec: PreparedRecord) =>
+      Effect.suspend(() => {
+        const [key, sizer] = rec.plaintext ? (["plain", plain] as const) : (["hashed", hashed] as const)
+        buffers[key].push(rec)
+        if (buffers[key].length < sizer.current) return Effect.void
+        const batch = buffers[key]
+        buffers[key] = []
+        return dispatch(batch, sizer)
+      })
+
+    yield* emit({ _tag: "Started", source: sourceName, dryRun, totalBytes: options.totalBytes, resumedLines: resumedDone.count })
+
+    const prepared = source.pipe(
+      Stream.mapEffect(prepare),
+      Stream.filter((r): r is PreparedRecord => r !== undefined),
+      prehash === undefined
+        ? (s) => s
+        : Stream.mapEffect(hashRecord, { concurrency: prehash.concurrency }),
+      Stream.filter((r): r is PreparedRecord => r !== undefined),
+      // Keep reading and validating while a batch is in flight.
+      Stream.buffer({ capacity: 2048 })
+    )
+    const pump = Effect.gen(function*() {
+      yield* Stream.runForEach(prepared, (rec) => accept(rec).pipe(Effect.zipRight(progress(false)))).pipe(
+        Effect.zipRight(progress(false))
+      )
+      if (buffers.hashed.length > 0) yield* dispatch(buffers.hashed.splice(0), hashed)
+      if (buffers.plain.length > 0) yield* dispatch(buffers.plain.splice(0), plain)
+      // Every slot back means every batch is finished.
+      yield* slots.take(concurrency)
+      yield* slots.release(concurrency)
+    })
+
+    yield* Effect.scoped(Effect.raceFirst(pump, Deferred.await(fatal))).pipe(
+      Effect.ensuring(Effect.sync(() => {
+        journal?.close()
+        failuresOut.close()
+      }))
+    )
+
+    const durationMs = Date.now() - started
+    const imported = stats.created + stats.alreadyPresent
+    const failedTotal = stats.failed + stats.conflicts + stats.unknown + stats.invalid + stats.malformed + stats.duplicates
+    if (stats.keyless > 0) warnings.push(`${stats.keyless} record(s) without external_id or password identifier`)
+    const report: ImportReport = {
+      source: sourceName,
+      dryRun,
+      records: stats.records,
+      valid: stats.valid,
+      created: stats.created,
+      alreadyPresent: stats.alreadyPresent,
+      failed: stats.failed,
+      conflicts: stats.conflicts,
+      unknown: stats.unknown,
+      invalid: stats.invalid,
+      malformed: stats.malformed,
+      duplicates: stats.duplicates,
+      resumed: stats.resumed,
+      failuresByReason: Object.fromEntries([...byReason.entries()].sort((a, b) => b[1] - a[1])),
+      retried: stats.retried,
+      reconciled: stats.reconciled,
+      batches: stats.batches,
+      batchesSplit: stats.batchesSplit,
+      durationMs,
+      recordsPerSecond: durationMs > 0 ? Math.round(((dryRun ? stats.done : imported) * 1000) / durationMs) : 0,
+      complete: failedTotal === 0,
+      ...(journal !== undefined && options.journal !== undefined ? { journal: options.journal } : {}),
+      ...(options.failures !== undefined ? { failuresFile: options.failures } : {}),
+      warnings
+    }
+    yield* progress(true)
+    yield* emit({ _tag: "Finished", report })
+  })
+
+const truncate = (path: string): string => {
+  // Opened with "w" once so the append handle that follows starts from an empty file.
+  fs.closeSync(fs.openSync(path, "w"))
+  return path
+}

@@ -1,0 +1,163 @@
+/** Public types of the importer, kept apart from the engine so both `Import` and the engine use them. */
+import type * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type { BatchPatchIdentitiesResponse, PatchIdentitiesBody } from "../../BatchPatch.js"
+import type { Identity } from "../../Identity.js"
+import type { IdentitySchemaDocument } from "../../IdentitySchema.js"
+import type { KratosError } from "../../KratosError.js"
+import type { Page } from "../../Pagination.js"
+
+/** What the importer needs of the client (`IdentityApi` provides it). */
+export interface ImportClient {
+  readonly batchPatchIdentities: (input: { readonly body: PatchIdentitiesBody }) => Effect.Effect<BatchPatchIdentitiesResponse, KratosError>
+  readonly getIdentityByExternalID: (input: { readonly externalID: string }) => Effect.Effect<Identity, KratosError>
+  readonly listIdentities: (input: { readonly credentials_identifier: string }) => Effect.Effect<Page<Identity>, KratosError>
+  readonly getIdentitySchema: (input: { readonly id: string }) => Effect.Effect<IdentitySchemaDocument, KratosError>
+}
+
+/** @since 0.1.0 @category models */
+export interface ImportOptions {
+  /** Names the source in patch ids, journal and report (default "input"; the file path for files). */
+  readonly source?: string
+  /** Validate and deduplicate, send nothing. */
+  readonly dryRun?: boolean
+  /** Batches in flight (default 1: Ory Network serialises writes per path anyway). */
+  readonly concurrency?: number
+  /** Largest batch (default and maximum 1000; plaintext batches are capped at 200 whatever this says). */
+  readonly batchSize?: number
+  /** Hash plaintext passwords locally (bcrypt, default cost 12) so batches can be 1000 and the server does no hashing. */
+  readonly prehash?: boolean | { readonly cost?: number; readonly concurrency?: number }
+  /** Journal path (append-only JSONL). Without it the import cannot be resumed. */
+  readonly journal?: string
+  /** Continue from the journal: skip confirmed lines, reconcile lines sent without a result. */
+  readonly resume?: boolean
+  /** Failures file (JSONL, fixable and re-importable). */
+  readonly failures?: string
+  /** Schema id for records without `schema_id` (default "default"). */
+  readonly defaultSchemaId?: string
+  /** Validate traits against the server's identity schema (default true). */
+  readonly validateSchema?: boolean
+  /** UUID namespace of patch ids (default: a fixed effect-kratos namespace). */
+  readonly namespace?: string
+  /** Input size in bytes, for progress (files: set by `importFile`). */
+  readonly totalBytes?: number
+  /** Attempts for a batch answered 429/502/503 (after the client's own retries; default 6). */
+  readonly maxBatchAttempts?: number
+  /** First backoff between batch attempts (default 1 s, doubling, capped at 30 s). */
+  readonly retryBase?: number
+  /** Time between two `Progress` events at most (default 250 ms). */
+  readonly progressInterval?: number
+}
+
+/** Why a record was not imported. @since 0.1.0 @category models */
+export type FailureStatus = "malformed" | "invalid" | "duplicate" | "failed" | "conflict" | "unknown"
+
+/** One line of the failures file. @since 0.1.0 @category models */
+export interface ImportFailure {
+  readonly line: number
+  readonly external_id?: string | undefined
+  readonly status: FailureStatus
+  /** The HTTP status of a server-side failure. */
+  readonly code?: number | undefined
+  readonly reason: string
+  /** The record had a plaintext password, left out here: add it back before re-importing. */
+  readonly password_removed?: boolean | undefined
+  /** The record as read (for malformed lines: absent). */
+  readonly record?: unknown
+}
+
+/** @since 0.1.0 @category models */
+export const ImportReport = Schema.Struct({
+  source: Schema.String,
+  dryRun: Schema.Boolean,
+  /** Records read (malformed lines included). */
+  records: Schema.Number,
+  /** Records that passed decoding, schema validation and deduplication. */
+  valid: Schema.Number,
+  created: Schema.Number,
+  /** Found on the server after an ambiguous attempt of this import (or of the resumed one). */
+  alreadyPresent: Schema.Number,
+  failed: Schema.Number,
+  conflicts: Schema.Number,
+  /** Sent in a batch whose outcome is unknown and impossible to look up (no external_id, no identifier). */
+  unknown: Schema.Number,
+  invalid: Schema.Number,
+  malformed: Schema.Number,
+  duplicates: Schema.Number,
+  /** Lines skipped on resume because an earlier run had finished them (included in the counts above). */
+  resumed: Schema.Number,
+  failuresByReason: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  /** Batch attempts repeated after 429/502/503. */
+  retried: Schema.Number,
+  /** Records looked up after an ambiguous failure (504, timeout, reset) or a resume. */
+  reconciled: Schema.Number,
+  batches: Schema.Number,
+  batchesSplit: Schema.Number,
+  durationMs: Schema.Number,
+  recordsPerSecond: Schema.Number,
+  /** Every record read was imported (or, in a dry run, would be sent). */
+  complete: Schema.Boolean,
+  journal: Schema.optional(Schema.String),
+  failuresFile: Schema.optional(Schema.String),
+  warnings: Schema.Array(Schema.String)
+}).annotations({ identifier: "ImportReport" })
+/** @since 0.1.0 @category models */
+export type ImportReport = typeof ImportReport.Type
+
+/** @since 0.1.0 @category models */
+export interface ImportProgress {
+  /** Records read from the source. */
+  readonly read: number
+  /** Records with a final outcome (imported, failed, skipped). */
+  readonly done: number
+  readonly imported: number
+  readonly failed: number
+  readonly retries: number
+  readonly batchSize: number
+  readonly inFlight: number
+  /** Records per second since the start. */
+  readonly rate: number
+  readonly bytesRead: number
+  readonly totalBytes?: number | undefined
+  /** 0..1 when the input size is known. */
+  readonly fraction?: number | undefined
+  readonly etaSeconds?: number | undefined
+  readonly elapsedMs: number
+}
+
+/** @since 0.1.0 @category models */
+export type ImportEvent =
+  | { readonly _tag: "Started"; readonly source: string; readonly dryRun: boolean; readonly totalBytes?: number | undefined; readonly resumedLines: number }
+  | { readonly _tag: "Warning"; readonly message: string }
+  | { readonly _tag: "Progress"; readonly progress: ImportProgress }
+  | { readonly _tag: "RecordFailed"; readonly failure: ImportFailure }
+  | { readonly _tag: "Finished"; readonly report: ImportReport }
+
+/** The import could not go on (unreadable input, journal not writable, 401/403, schema not loadable). @since 0.1.0 @category errors */
+export class ImportError extends Schema.TaggedError<ImportError>()("ImportError", {
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/** The import ran to its end but not every record was imported; the report says which. @since 0.1.0 @category errors */
+export class ImportIncomplete extends Schema.TaggedError<ImportIncomplete>()("ImportIncomplete", {
+  message: Schema.String,
+  report: ImportReport
+}) {}
+
+/** A decoded record on its way to a batch. */
+export interface PreparedRecord {
+  readonly line: number
+  readonly patchId: string
+  readonly externalId: string | undefined
+  readonly identifiers: ReadonlyArray<string>
+  /** The decoded body (passwords `Redacted`). */
+  body: import("../../Identity.js").CreateIdentityBody
+  plaintext: boolean
+  /** Sent in an attempt whose outcome was not seen: a later 409 may be our own earlier create. */
+  ambiguous: boolean
+  readonly raw: unknown
+}
+
+export type RedactedString = Redacted.Redacted<string>

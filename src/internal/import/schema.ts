@@ -1,0 +1,87 @@
+/**
+ * Trait validation against the identity schema the server serves: ajv with formats, the
+ * `ory.sh/kratos` extension keys removed, one compiled validator per schema id, and the trait
+ * paths the extension marks as password identifiers (what Kratos makes unique).
+ */
+import { Ajv, type ErrorObject, type Plugin, type ValidateFunction } from "ajv"
+import * as AjvFormats from "ajv-formats"
+
+const extension = "ory.sh/kratos"
+
+// ajv-formats is CJS with a `default` export; under NodeNext interop the plugin may sit one `.default` deeper.
+const formatsModule = AjvFormats as unknown as { default: Plugin<unknown> | { default: Plugin<unknown> } }
+const withFormats: Plugin<unknown> = typeof formatsModule.default === "function"
+  ? formatsModule.default
+  : formatsModule.default.default
+
+/** A compiled identity schema. */
+export interface CompiledSchema {
+  readonly id: string
+  readonly validate: ValidateFunction
+  /** Trait paths marked `credentials.password.identifier`. */
+  readonly identifierPaths: ReadonlyArray<ReadonlyArray<string>>
+}
+
+const withoutExtensions = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(withoutExtensions)
+  if (node === null || typeof node !== "object") return node
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(node)) {
+    // `$schema`/`$id` would make ajv look up meta-schemas and ids across compilations.
+    if (key === extension || key === "$schema" || key === "$id") continue
+    out[key] = withoutExtensions((node as Record<string, unknown>)[key])
+  }
+  return out
+}
+
+const findIdentifiers = (node: unknown, path: Array<string>, out: Array<ReadonlyArray<string>>): void => {
+  if (node === null || typeof node !== "object") return
+  const record = node as Record<string, unknown>
+  const ext = record[extension] as { credentials?: { password?: { identifier?: unknown } } } | undefined
+  if (ext?.credentials?.password?.identifier === true) out.push([...path])
+  const properties = record.properties
+  if (properties !== null && typeof properties === "object") {
+    for (const [key, child] of Object.entries(properties)) findIdentifiers(child, [...path, key], out)
+  }
+}
+
+/** Compiles a schema document (throws on a schema ajv cannot compile). */
+export const compile = (id: string, document: unknown): CompiledSchema => {
+  const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false })
+  withFormats(ajv)
+  const validate = ajv.compile(withoutExtensions(document) as object)
+  const identifierPaths: Array<ReadonlyArray<string>> = []
+  const traits = (document as { properties?: { traits?: unknown } } | null)?.properties?.traits
+  findIdentifiers(traits, [], identifierPaths)
+  return { id, validate, identifierPaths }
+}
+
+const describe = (e: ErrorObject): string => {
+  const where = e.instancePath === "" ? "#" : e.instancePath
+  const params = e.params as Record<string, unknown>
+  if (e.keyword === "required") return `${where}: missing property "${String(params.missingProperty)}"`
+  if (e.keyword === "additionalProperties") return `${where}: property "${String(params.additionalProperty)}" is not allowed`
+  return `${where}: ${e.message ?? e.keyword}`
+}
+
+/** `undefined` when the traits are valid, else the reasons (one per error). */
+export const check = (schema: CompiledSchema, traits: unknown): string | undefined => {
+  if (schema.validate({ traits })) return undefined
+  return (schema.validate.errors ?? []).map(describe).join("; ")
+}
+
+/** The password identifiers the traits declare, normalised as Kratos does (trimmed, lowercased). */
+export const identifiers = (schema: CompiledSchema, traits: unknown): Array<string> => {
+  const out: Array<string> = []
+  for (const path of schema.identifierPaths) {
+    let cur: unknown = traits
+    for (const seg of path) cur = cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[seg] : undefined
+    const values = Array.isArray(cur) ? cur : [cur]
+    for (const v of values) {
+      if (typeof v !== "string") continue
+      const id = v.trim().toLowerCase()
+      if (id.length > 0 && !out.includes(id)) out.push(id)
+    }
+  }
+  return out
+}

@@ -1,0 +1,274 @@
+/**
+ * Incremental reader of import sources: JSON Lines, one JSON array, or JSON values written one
+ * after the other (pretty-printed objects). Bytes go in, `(line, value | error)` come out, one
+ * record at a time, so memory stays flat however large the input is.
+ */
+
+/** One record of the source, or why its text could not be parsed. */
+export type SourceItem =
+  | { readonly _tag: "Value"; readonly line: number; readonly value: unknown; readonly bytes: number }
+  | { readonly _tag: "Malformed"; readonly line: number; readonly reason: string; readonly bytes: number }
+
+type Mode = "detect" | "lines" | "array" | "values"
+
+const OPEN_BRACE = 123
+const CLOSE_BRACE = 125
+const OPEN_BRACKET = 91
+const CLOSE_BRACKET = 93
+const QUOTE = 34
+const BACKSLASH = 92
+const COMMA = 44
+const NEWLINE = 10
+
+// A value this large without an end is a broken file, not a record: report it and move on.
+const maxValueChars = 8 * 1024 * 1024
+
+const parseError = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/**
+ * The parser state machine. Mode is picked from the first value: `[` → array elements; a value
+ * complete on its first line → JSON Lines (every line parsed on its own, so one broken line never
+ * swallows the next); otherwise concatenated values found by bracket matching.
+ */
+export class SourceParser {
+  private readonly decoder = new TextDecoder("utf-8", { fatal: false })
+  private mode: Mode = "detect"
+  private pending = ""
+  /** 1-based number of the line `pending` starts on. */
+  private line = 1
+  private bytes = 0
+  // scanner state (array / values modes)
+  private depth = 0
+  private inString = false
+  private escaped = false
+  private valueStart = -1
+  private valueLine = 0
+  private scanPos = 0
+  private scanLine = 1
+  private arrayClosed = false
+  private sawArrayComma = true
+
+  push(chunk: Uint8Array): Array<SourceItem> {
+    this.bytes += chunk.length
+    this.pending += this.decoder.decode(chunk, { stream: true })
+    return this.drain(false)
+  }
+
+  end(): Array<SourceItem> {
+    this.pending += this.decoder.decode()
+    return this.drain(true)
+  }
+
+  private drain(final: boolean): Array<SourceItem> {
+    const out: Array<SourceItem> = []
+    if (this.mode === "detect") this.detect(final)
+    if (this.mode === "lines") this.drainLines(out, final)
+    else if (this.mode === "array" || this.mode === "values") this.drainScan(out, final)
+    return out
+  }
+
+  private detect(final: boolean): void {
+    let i = 0
+    const text = this.pending
+    while (i < text.length && (text.charCodeAt(i) <= 32 || text.charCodeAt(i) === 0xfeff)) i++
+    if (i === text.length) {
+      if (final) this.mode = "lines"
+      return
+    }
+    if (text.charCodeAt(i) === OPEN_BRACKET) {
+      this.mode = "array"
+      return
+    }
+    // Look at the first non-blank line: complete by itself → JSON Lines.
+    const nl = text.indexOf("\n", i)
+    if (nl < 0 && !final) return
+    const first = text.slice(i, nl < 0 ? text.length : nl)
+    this.mode = balanced(first) ? "lines" : "values"
+  }
+
+  private drainLines(out: Array<SourceItem>, final: boolean): void {
+    const text = this.pending
+    let start = 0
+    let nl: number
+    while ((nl = text.indexOf("\n", start)) >= 0) {
+      this.emitLine(out, text.slice(start, nl))
+      start = nl + 1
+      this.line++
+    }
+    this.pending = start === 0 ? text : text.slice(start)
+    if (final && this.pending.length > 0) {
+      this.emitLine(out, this.pending)
+      this.pending = ""
+    } else if (this.pending.length > maxValueChars) {
+      out.push({ _tag: "Malformed", line: this.line, reason: "line longer than 8 MiB", bytes: this.bytes })
+      this.pending = ""
+      this.mode = "lines"
+    }
+  }
+
+  private emitLine(out: Array<SourceItem>, raw: string): void {
+    const text = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
+    if (text.trim().length === 0) return
+    try {
+      out.push({ _tag: "Value", line: this.line, value: JSON.parse(text), bytes: this.bytes })
+    } catch (e) {
+      out.push({ _tag: "Malformed", line: this.line, reason: parseError(e), bytes: this.bytes })
+    }
+  }
+
+  /** Bracket matching over `pending`, emitting each top-level value (values) or element (array). */
+  private drainScan(out: Array<SourceItem>, final: boolean): void {
+    const text = this.pending
+    const array = this.mode === "array"
+    // In array mode the outer `[` is depth 1; elements live at depth 1.
+    const base = array ? 1 : 0
+    let i = this.scanPos
+    let line = this.scanLine
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (this.inString) {
+        if (this.escaped) this.escaped = false
+        else if (c === BACKSLASH) this.escaped = true
+        else if (c === QUOTE) this.inString = false
+        else if (c === NEWLINE) line++
+        continue
+      }
+      if (c === NEWLINE) {
+        line++
+        continue
+      }
+      if (c <= 32 || c === 0xfeff) continue
+      if (array && this.arrayClosed) {
+        out.push({ _tag: "Malformed", line, reason: "unexpected text after the closing ]", bytes: this.bytes })
+        i = skipToLineEnd(text, i)
+        continue
+      }
+      if (array && this.depth === 0) {
+        if (c === OPEN_BRACKET) this.depth = 1
+        else {
+          out.push({ _tag: "Malformed", line, reason: "expected [", bytes: this.bytes })
+          i = skipToLineEnd(text, i)
+        }
+        continue
+      }
+      if (this.depth === base && this.valueStart < 0) {
+        if (array && c === CLOSE_BRACKET) {
+          this.depth = 0
+          this.arrayClosed = true
+          continue
+        }
+        if (array && c === COMMA) {
+          if (this.sawArrayComma) {
+            out.push({ _tag: "Malformed", line, reason: "unexpected ,", bytes: this.bytes })
+          }
+          this.sawArrayComma = true
+          continue
+        }
+        this.valueStart = i
+        this.valueLine = line
+        if (array && !this.sawArrayComma) {
+          out.push({ _tag: "Malformed", line, reason: "missing , between array elements", bytes: this.bytes })
+        }
+        this.sawArrayComma = false
+      }
+      if (c === QUOTE) this.inString = true
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.depth++
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (this.depth === base) {
+          // `]` closing the array right after a scalar element, or a stray closer at top level.
+          if (array && c === CLOSE_BRACKET) {
+            this.emitValue(out, text.slice(this.valueStart, i))
+            this.valueStart = -1
+            this.depth = 0
+            this.arrayClosed = true
+            continue
+          }
+          out.push({ _tag: "Malformed", line, reason: `unexpected ${String.fromCharCode(c)}`, bytes: this.bytes })
+          this.valueStart = -1
+          continue
+        }
+        this.depth--
+        if (this.depth === base) {
+          this.emitValue(out, text.slice(this.valueStart, i + 1))
+          this.valueStart = -1
+        }
+        continue
+      }
+      // A scalar at the value level ends at the next separator.
+      if (this.depth === base && this.valueStart >= 0 && (c !== QUOTE || i !== this.valueStart)) {
+        const end = scalarEnd(text, i, array)
+        if (end < 0 && !final) break
+        const stop = end < 0 ? text.length : end
+        this.emitValue(out, text.slice(this.valueStart, stop))
+        this.valueStart = -1
+        i = stop - 1
+      }
+    }
+    if (this.inString && this.depth === base && this.valueStart >= 0 && i >= text.length) {
+      // a top-level string still open: wait for more text
+    }
+    // Keep only the unfinished value.
+    const keep = this.valueStart >= 0 ? this.valueStart : i
+    this.pending = text.slice(keep)
+    this.scanPos = i - keep
+    if (this.valueStart >= 0) this.valueStart = 0
+    this.scanLine = line
+    if (final) {
+      if (this.valueStart >= 0 || this.depth > base) {
+        out.push({ _tag: "Malformed", line: this.valueLine, reason: "unexpected end of input", bytes: this.bytes })
+      } else if (array && !this.arrayClosed) {
+        out.push({ _tag: "Malformed", line, reason: "missing closing ]", bytes: this.bytes })
+      }
+      this.pending = ""
+    } else if (this.pending.length > maxValueChars) {
+      out.push({ _tag: "Malformed", line: this.valueLine, reason: "value longer than 8 MiB", bytes: this.bytes })
+      this.pending = ""
+      this.scanPos = 0
+      this.valueStart = -1
+      this.depth = base
+      this.inString = false
+    }
+  }
+
+  private emitValue(out: Array<SourceItem>, text: string): void {
+    try {
+      out.push({ _tag: "Value", line: this.valueLine, value: JSON.parse(text), bytes: this.bytes })
+    } catch (e) {
+      out.push({ _tag: "Malformed", line: this.valueLine, reason: parseError(e), bytes: this.bytes })
+    }
+  }
+}
+
+const skipToLineEnd = (text: string, i: number): number => {
+  const nl = text.indexOf("\n", i)
+  return nl < 0 ? text.length - 1 : nl - 1
+}
+
+/** End of a scalar (number, literal, string) starting before `i`, or -1 when the text runs out. */
+const scalarEnd = (text: string, i: number, array: boolean): number => {
+  for (let j = i; j < text.length; j++) {
+    const c = text.charCodeAt(j)
+    if (c <= 32 || (array && (c === COMMA || c === CLOSE_BRACKET)) || c === OPEN_BRACE || c === OPEN_BRACKET) return j
+  }
+  return -1
+}
+
+/** True when brackets outside strings balance on this text (a complete one-line value). */
+const balanced = (text: string): boolean => {
+  let depth = 0
+  let inString = false
+  let escaped = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (escaped) escaped = false
+      else if (c === BACKSLASH) escaped = true
+      else if (c === QUOTE) inString = false
+      continue
+    }
+    if (c === QUOTE) inString = true
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--
+  }
+  return depth <= 0
+}
