@@ -424,17 +424,24 @@ const safeDecode = (s: string): string => {
   }
 }
 
+// Path patterns compiled once: `match` sits on the sandbox's per-request path.
+let patterns: ReadonlyArray<{ readonly op: Operation.Operation; readonly names: ReadonlyArray<string>; readonly pattern: RegExp }> | undefined
+const compiled = () =>
+  (patterns ??= (Object.values(operations) as ReadonlyArray<Operation.Operation>).map((op) => {
+    const names: Array<string> = []
+    const pattern = new RegExp(
+      "^" + op.path.replace(/\{([^}]+)\}/g, (_, n: string) => (names.push(n), "([^/]+)")) + "/?$"
+    )
+    return { op, names, pattern }
+  }))
+
 /** Finds the operation serving a method and concrete path. @since 0.1.0 */
 export const match = (
   method: string,
   path: string
 ): Option.Option<{ readonly operation: Operation.Operation; readonly params: Readonly<Record<string, string>> }> => {
-  for (const op of Object.values(operations) as ReadonlyArray<Operation.Operation>) {
+  for (const { names, op, pattern } of compiled()) {
     if (op.method !== method) continue
-    const names: Array<string> = []
-    const pattern = new RegExp(
-      "^" + op.path.replace(/\{([^}]+)\}/g, (_, n: string) => (names.push(n), "([^/]+)")) + "/?$"
-    )
     const m = pattern.exec(path)
     if (!m) continue
     const params: Record<string, string> = {}

@@ -230,7 +230,7 @@ const toService = (core: SandboxCore, url: string): SandboxService => {
     identities: Effect.sync(() =>
       core.store.ids.map((id) => decodeIdentity(renderIdentity(core.publicUrl, core.store.identities.get(id)!, { _tag: "noConfig" })))
     ),
-    requests: Effect.sync(() => [...core.log])
+    requests: Effect.sync(() => core.requestLog())
   }
 }
 

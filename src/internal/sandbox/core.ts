@@ -136,91 +136,147 @@ export class SandboxCore {
     this.store.clear()
     this.scripts.clear()
     this.log.length = 0
+    this.logStart = 0
     this.buckets.clear()
     this.inflight.clear()
     this.loadSchemas()
   }
 
+  private logStart = 0
+
+  /** The request log, oldest first (a ring of the last `maxLog` entries). */
+  requestLog(): Array<RequestLogEntry> {
+    return [...this.log.slice(this.logStart), ...this.log.slice(0, this.logStart)]
+  }
+
   private record(entry: RequestLogEntry, started: number): void {
-    if (this.log.length >= maxLog) this.log.splice(0, this.log.length - maxLog + 1)
-    this.log.push(entry)
+    if (this.log.length < maxLog) this.log.push(entry)
+    else {
+      this.log[this.logStart] = entry
+      this.logStart = (this.logStart + 1) % maxLog
+    }
     if (this.onLine) {
       this.onLine(`${entry.method} ${entry.path} ${entry.status} ${(performance.now() - started).toFixed(1)}ms`)
     }
   }
 
-  /** Runs one request. Never fails: every problem is a Kratos-shaped response. */
+  /** True when some pressure feature may act on a request (then the Effect path runs). */
+  private pressured(): boolean {
+    const o = this.options
+    if (o.latency !== undefined || o.rateLimit !== undefined || o.gatewayTimeout !== undefined || (o.faults?.rate ?? 0) > 0) return true
+    for (const q of this.scripts.values()) if (q.length > 0) return true
+    return false
+  }
+
+  /** Runs one request on the Effect clock. Never fails: every problem is a Kratos-shaped response. */
   handle(req: SandboxRequest): Effect.Effect<SandboxResponse> {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const r = this.handleFast(req, now)
+      return Effect.isEffect(r) ? r : Effect.succeed(r)
+    })
+  }
+
+  /**
+   * Runs one request, synchronously when nothing asynchronous is involved (the common case: no
+   * pressure configured, no password to hash), else as an Effect. `now` is the caller's clock.
+   */
+  handleFast(req: SandboxRequest, now: number): SandboxResponse | Effect.Effect<SandboxResponse> {
     const started = performance.now()
     const requestId = req.headers["x-request-id"] || randomUUID()
-    return this.route(req, requestId).pipe(
-      Effect.catchAllDefect((defect) =>
-        Effect.succeed(
-          defect instanceof KratosHttpError
-            ? errorResponse(defect.status, defect.fields, requestId)
-            : errorResponse(500, {}, requestId)
-        )
-      ),
-      Effect.map((res) => {
-        res.headers["x-request-id"] = requestId
-        return res
-      }),
-      Effect.tap((res) =>
-        Effect.sync(() => {
-          const q = req.url.indexOf("?")
-          this.record({ method: req.method, path: q >= 0 ? req.url.slice(0, q) : req.url, status: res.status, ...(res as { operation?: string }).operation ? { operation: (res as { operation?: string }).operation } : {} }, started)
-        })
-      )
+    const finish = (res: SandboxResponse): SandboxResponse => {
+      res.headers["x-request-id"] = requestId
+      const q = req.url.indexOf("?")
+      const operation = (res as { operation?: string }).operation
+      this.record({ method: req.method, path: q >= 0 ? req.url.slice(0, q) : req.url, status: res.status, ...(operation ? { operation } : {}) }, started)
+      return res
+    }
+    const recover = (defect: unknown): SandboxResponse =>
+      defect instanceof KratosHttpError ? errorResponse(defect.status, defect.fields, requestId) : errorResponse(500, {}, requestId)
+    let result: SandboxResponse | Effect.Effect<SandboxResponse>
+    try {
+      const pre = this.prelude(req, requestId, now)
+      if ("status" in pre) result = pre
+      else if (this.pressured() || pre.op === undefined) result = this.pressure(pre, requestId)
+      else {
+        const name = pre.op.name as OperationName
+        const out = handlers[name](pre.input)
+        result = Effect.isEffect(out) ? Effect.map(out, (r) => tagged(r, name)) : tagged(out, name)
+      }
+    } catch (defect) {
+      result = recover(defect)
+    }
+    if (!Effect.isEffect(result)) return finish(result)
+    return result.pipe(
+      Effect.catchAllDefect((d) => Effect.succeed(recover(d))),
+      Effect.map(finish)
     )
   }
 
-  private route(req: SandboxRequest, requestId: string): Effect.Effect<SandboxResponse> {
-    const self = this
-    return Effect.gen(function*() {
-      const q = req.url.indexOf("?")
-      const rawPath = q >= 0 ? req.url.slice(0, q) : req.url
-      const query = new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : "")
-      const err = (status: number, fields: Parameters<typeof errorResponse>[1] = {}) => errorResponse(status, fields, requestId)
-      if (req.body.length > (self.options.maxBodyBytes ?? defaultMaxBodyBytes)) {
-        return err(413, { message: "The request body is too large" })
+  /** The synchronous checks every request goes through: size, route, method, auth. */
+  private prelude(
+    req: SandboxRequest,
+    requestId: string,
+    now: number
+  ): SandboxResponse | { readonly op: Operation.Operation | undefined; readonly rawPath: string; readonly input: HandlerInput } {
+    const q = req.url.indexOf("?")
+    const rawPath = q >= 0 ? req.url.slice(0, q) : req.url
+    const err = (status: number, fields: Parameters<typeof errorResponse>[1] = {}) => errorResponse(status, fields, requestId)
+    if (req.body.length > (this.options.maxBodyBytes ?? defaultMaxBodyBytes)) {
+      return err(413, { message: "The request body is too large" })
+    }
+    const route = resolveRoute(req.method, rawPath)
+    const sandboxRoute = req.method === "POST" && (rawPath === "/sandbox/sessions" || rawPath === "/sandbox/reset")
+    if (Option.isNone(route) && !sandboxRoute) {
+      const allowed = allowedMethods(rawPath)
+      if (allowed.length > 0) {
+        return err(405, { message: "The requested HTTP method is not allowed for this resource", headers: { allow: allowed.join(", ") } })
       }
-      const latency = self.options.latency
-      if (latency !== undefined) yield* Effect.sleep(latency)
-
-      const route = resolveRoute(req.method, rawPath)
-      const sandboxRoute = req.method === "POST" && (rawPath === "/sandbox/sessions" || rawPath === "/sandbox/reset")
-      if (Option.isNone(route) && !sandboxRoute) {
-        const allowed = allowedMethods(rawPath)
-        if (allowed.length > 0) {
-          return err(405, { message: "The requested HTTP method is not allowed for this resource", headers: { allow: allowed.join(", ") } })
-        }
-        return err(404, { message: "The requested resource could not be found" })
+      return err(404, { message: "The requested resource could not be found" })
+    }
+    const op = Option.isSome(route) ? route.value.operation : undefined
+    if (!op || op.auth) {
+      const key = this.options.apiKey
+      if (key !== undefined) {
+        const expected = `Bearer ${Redacted.isRedacted(key) ? Redacted.value(key) : key}`
+        if (req.headers["authorization"] !== expected) return err(401, { message: "Access credentials are invalid" })
       }
-      const op = Option.isSome(route) ? route.value.operation : undefined
-      if (!op || op.auth) {
-        const key = self.options.apiKey
-        if (key !== undefined) {
-          const expected = `Bearer ${Redacted.isRedacted(key) ? Redacted.value(key) : key}`
-          if (req.headers["authorization"] !== expected) return err(401, { message: "Access credentials are invalid" })
-        }
-      }
-      const now = yield* Clock.currentTimeMillis
-      const base: Omit<HandlerInput, "params"> = {
+    }
+    return {
+      op,
+      rawPath,
+      input: {
         method: req.method,
         path: rawPath,
-        query,
+        query: new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : ""),
+        params: Option.isSome(route) ? route.value.params : {},
         headers: req.headers,
         body: req.body,
-        ctx: self.ctx(now),
-        store: self.store,
-        settings: self.settings
+        ctx: this.ctx(now),
+        store: this.store,
+        settings: this.settings
       }
+    }
+  }
+
+  /** The slow path: latency, rate limits, inflight, scripts, random faults, gateway timeout. */
+  private pressure(
+    pre: { readonly op: Operation.Operation | undefined; readonly rawPath: string; readonly input: HandlerInput },
+    requestId: string
+  ): Effect.Effect<SandboxResponse> {
+    const self = this
+    const { op, rawPath } = pre
+    return Effect.gen(function*() {
+      const err = (status: number, fields: Parameters<typeof errorResponse>[1] = {}) => errorResponse(status, fields, requestId)
+      const latency = self.options.latency
+      if (latency !== undefined) yield* Effect.sleep(latency)
+      const now = yield* Clock.currentTimeMillis
+      const base: HandlerInput = { ...pre.input, ctx: self.ctx(now) }
       if (!op) {
         if (rawPath === "/sandbox/reset") {
           self.reset()
           return noContent()
         }
-        return yield* Effect.suspend(() => lift(sandboxCreateSession({ ...base, params: {} }), requestId))
+        return yield* lift(() => sandboxCreateSession(base), requestId)
       }
       const name = op.name as OperationName
       const extra: Record<string, string> = {}
@@ -232,10 +288,10 @@ export class SandboxCore {
         const taken = self.buckets.take(op.bucket, config, now)
         Object.assign(extra, taken.headers)
         if (!taken.allowed) {
-          return err(429, {
+          return tagged(err(429, {
             message: "Too many requests",
             headers: { ...extra, ...(rl.retryAfter ? { "retry-after": String(taken.resetSeconds) } : {}) }
-          })
+          }), name)
         }
       }
       // Inflight: a second concurrent write to the same path is refused.
@@ -243,7 +299,7 @@ export class SandboxCore {
         ? (rawPath.startsWith("/admin/") ? rawPath : `/admin${rawPath}`).replace(/\/$/, "")
         : undefined
       if (inflightKey !== undefined && self.inflight.has(inflightKey)) {
-        return err(429, { message: "Too many concurrent requests to this resource", headers: extra })
+        return tagged(err(429, { message: "Too many concurrent requests to this resource", headers: extra }), name)
       }
 
       const script = self.scripts.get(name)?.shift()
@@ -251,32 +307,26 @@ export class SandboxCore {
       if (!script && faults?.rate && op.auth && self.random() < faults.rate) {
         const statuses = faults.statuses && faults.statuses.length > 0 ? faults.statuses : [429, 502, 503]
         const status = statuses[Math.floor(self.random() * statuses.length)]
-        return err(status, { headers: extra })
+        return tagged(err(status, { headers: extra }), name)
       }
       const withHeaders = (res: SandboxResponse): SandboxResponse => {
         Object.assign(res.headers, extra)
-        ;(res as { operation?: string }).operation = name
-        return res
+        return tagged(res, name)
       }
-      if (script?.reset && script.delay === undefined) return { status: 0, headers: {}, reset: true }
+      const scriptedError = (status: number) =>
+        err(status, { headers: script?.retryAfter !== undefined ? { "retry-after": String(script.retryAfter) } : undefined })
+      if (script?.reset && script.delay === undefined && !script.afterCommit) return { status: 0, headers: {}, reset: true }
       if (script && script.status !== undefined && !script.afterCommit) {
         if (script.delay !== undefined) yield* Effect.sleep(script.delay)
         if (script.reset) return { status: 0, headers: {}, reset: true }
-        return withHeaders(err(script.status, {
-          headers: script.retryAfter !== undefined ? { "retry-after": String(script.retryAfter) } : undefined
-        }))
+        return withHeaders(scriptedError(script.status))
       }
 
-      const params = Option.isSome(route) ? route.value.params : {}
       const work: Effect.Effect<SandboxResponse> = Effect.gen(function*() {
         if (script?.delay !== undefined) yield* Effect.sleep(script.delay)
-        const res = yield* lift(handlers[name]({ ...base, params }), requestId)
+        const res = yield* lift(() => handlers[name](base), requestId)
         if (script?.reset) return { status: 0, headers: {}, reset: true }
-        if (script?.status !== undefined) {
-          return err(script.status, {
-            headers: script.retryAfter !== undefined ? { "retry-after": String(script.retryAfter) } : undefined
-          })
-        }
+        if (script?.status !== undefined) return scriptedError(script.status)
         return res
       })
       const guarded = inflightKey === undefined
@@ -297,12 +347,20 @@ export class SandboxCore {
   }
 }
 
-/** Runs a handler result, turning a thrown `KratosHttpError` into its response. */
+const tagged = (res: SandboxResponse, operation: string): SandboxResponse => {
+  ;(res as { operation?: string }).operation = operation
+  return res
+}
+
+/** Runs a handler, turning a thrown `KratosHttpError` (sync or inside its Effect) into its response. */
 const lift = (
-  result: SandboxResponse | Effect.Effect<SandboxResponse>,
+  run: () => SandboxResponse | Effect.Effect<SandboxResponse>,
   requestId: string
 ): Effect.Effect<SandboxResponse> =>
-  (Effect.isEffect(result) ? result : Effect.succeed(result)).pipe(
+  Effect.suspend(() => {
+    const result = run()
+    return Effect.isEffect(result) ? result : Effect.succeed(result)
+  }).pipe(
     Effect.catchAllDefect((d) =>
       d instanceof KratosHttpError ? Effect.succeed(errorResponse(d.status, d.fields, requestId)) : Effect.die(d)
     )

@@ -9,6 +9,7 @@ import * as Exit from "effect/Exit"
 import * as Runtime from "effect/Runtime"
 import type { SandboxCore } from "./core.js"
 import { defaultMaxBodyBytes } from "./core.js"
+import type { SandboxResponse } from "./response.js"
 import { errorResponse } from "./response.js"
 
 const empty = new Uint8Array(0)
@@ -17,6 +18,22 @@ const lowerHeaders = (h: http.IncomingHttpHeaders): Record<string, string | unde
   const out: Record<string, string | undefined> = {}
   for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) ? v.join(", ") : v
   return out
+}
+
+const write = (req: http.IncomingMessage, res: http.ServerResponse, r: SandboxResponse): void => {
+  if (r.reset) {
+    req.socket.destroy()
+    return
+  }
+  if (r.body === undefined) {
+    res.writeHead(r.status, r.headers)
+    res.end()
+    return
+  }
+  const body = Buffer.from(r.body, "utf8")
+  r.headers["content-length"] = String(body.length)
+  res.writeHead(r.status, r.headers)
+  res.end(body)
 }
 
 /** @internal */
@@ -30,7 +47,24 @@ export const serve = (
     // or timeouts could not interrupt the request fibers.
     const runtime = yield* Effect.interruptible(Effect.runtime<never>())
     const runFork = Runtime.runFork(runtime)
+    // The runtime's clock (a TestClock when the layer is built under one).
+    const clock = yield* Effect.clock
+    const run = (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array): void => {
+      const request = { method: req.method ?? "GET", url: req.url ?? "/", headers: lowerHeaders(req.headers), body }
+      // Synchronous when possible: no fiber per plain request (the sandbox must be fast).
+      const result = core.handleFast(request, clock.unsafeCurrentTimeMillis())
+      if (!Effect.isEffect(result)) return write(req, res, result)
+      runFork(result).addObserver((exit) => {
+        if (res.destroyed) return
+        write(req, res, Exit.isFailure(exit) ? errorResponse(500, {}, "") : exit.value)
+      })
+    }
     const server = http.createServer({ keepAliveTimeout: 65_000, maxHeaderSize: 1024 * 1024 }, (req, res) => {
+      if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) {
+        // No body: skip the stream machinery.
+        req.resume()
+        return run(req, res, empty)
+      }
       const limit = core.options.maxBodyBytes ?? defaultMaxBodyBytes
       const chunks: Array<Buffer> = []
       let size = 0
@@ -51,31 +85,7 @@ export const serve = (
       req.on("error", () => res.destroy())
       req.on("end", () => {
         if (tooLarge) return
-        const body = chunks.length === 0 ? empty : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-        const fiber = runFork(core.handle({
-          method: req.method ?? "GET",
-          url: req.url ?? "/",
-          headers: lowerHeaders(req.headers),
-          body
-        }))
-        fiber.addObserver((exit) => {
-          if (res.destroyed) return
-          if (Exit.isFailure(exit)) {
-            res.writeHead(500, { "content-type": "application/json" })
-            res.end(JSON.stringify({ error: { code: 500, status: "Internal Server Error", message: "An internal server error occurred, please contact the system administrator" } }))
-            return
-          }
-          const r = exit.value
-          if (r.reset) {
-            req.socket.destroy()
-            return
-          }
-          res.writeHead(r.status, r.headers)
-          res.end(r.body)
-        })
-        res.on("close", () => {
-          // The client went away: nothing to answer, but the work (a commit) still finishes.
-        })
+        run(req, res, chunks.length === 0 ? empty : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
       })
     })
     server.on("clientError", (_err, socket) => {
