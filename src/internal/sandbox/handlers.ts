@@ -586,8 +586,9 @@ const listIdentities: Handler = (r) => {
     links.push(link("last", lastPage))
     return json(200, items, { "x-total-count": String(total), link: formatLinkHeader(r.path, links) })
   }
-  // per_page alone is renamed to page_size.
-  const size = pageSize(parseIntParam("page_size", q.get("page_size") ?? q.get("per_page")), 250, 500)
+  // per_page alone is renamed to page_size. The ids filter (≤ 500) is answered in one page.
+  const requested = pageSize(parseIntParam("page_size", q.get("page_size") ?? q.get("per_page")), 250, 500)
+  const size = q.getAll("ids").some((v) => v !== "") ? 500 : requested
   const token = q.get("page_token")
   if (token !== null && !uuidPattern.test(token)) fail(400, { reason: "The page token is invalid, do not craft your own page tokens" })
   const start = token ? lowerBound(all, token.toLowerCase()) : 0
@@ -595,7 +596,7 @@ const listIdentities: Handler = (r) => {
   const more = pageIds.length > size
   const items = (more ? pageIds.slice(0, size) : pageIds).map(render)
   const base = queryRecord(q, ["page_token", "page_size", "per_page", "page"])
-  const links = [{ rel: "first", params: { ...base, page_size: String(size), page_token: nilUuid } }]
+  const links = [{ rel: "first", params: { ...base, page_size: String(requested), page_token: nilUuid } }]
   if (more) links.push({ rel: "next", params: { ...base, page_size: String(size), page_token: pageIds[size - 1] } })
   return json(200, items, { link: formatLinkHeader(r.path, links) })
 }
