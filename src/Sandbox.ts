@@ -247,13 +247,12 @@ const makeCore = (options: MakeOptions): SandboxCore => {
 export const make = (options: MakeOptions = {}): Effect.Effect<SandboxService, SandboxError, Scope.Scope> =>
   Effect.gen(function*() {
     const core = makeCore(options)
-    const { server, url } = yield* Effect.acquireRelease(
+    const { url } = yield* Effect.acquireRelease(
       serve(core, options.port ?? 0, options.host ?? "127.0.0.1").pipe(
         Effect.mapError((cause) => new SandboxError({ message: `Could not start the sandbox: ${cause.message}`, cause }))
       ),
       ({ server }) => close(server)
     )
-    void server
     core.baseUrl = url
     const service = toService(core, url)
     if (options.demo) yield* service.seedDemo

@@ -122,3 +122,24 @@ layer(Sandbox.layer())("sandbox lists", (it) => {
       expect((yield* call(u, "GET", "/admin/identities/nope/sessions")).status).toBe(400)
     }))
 })
+
+layer(Sandbox.layer({ demo: true }))("sandbox schema lists", (it) => {
+  it.effect("listIdentitySchemas: offset tokens, X-Total-Count, Kratos' Link cases", () =>
+    Effect.gen(function*() {
+      const u = (yield* Sandbox.Sandbox).url
+      const p1 = yield* call(u, "GET", "/schemas?page_size=1")
+      expect(p1.body.map((s: any) => s.id)).toEqual(["default"])
+      expect(p1.headers.get("x-total-count")).toBe("2")
+      const l1 = parseLinkHeader(p1.headers.get("link")!)
+      expect([...l1.keys()].sort()).toEqual(["last", "next"])
+      const next = l1.get("next")!
+      expect(next.params.get("page")).toBe("1")
+      expect(next.params.get("per_page")).toBe("1")
+      const p2 = yield* call(u, "GET", next.url)
+      expect(p2.body.map((s: any) => s.id)).toEqual(["customer"])
+      expect([...parseLinkHeader(p2.headers.get("link")!).keys()].sort()).toEqual(["first", "prev"])
+      const legacy = yield* call(u, "GET", "/schemas?page=1&per_page=1")
+      expect(legacy.body.map((s: any) => s.id)).toEqual(["customer"])
+      expect((yield* call(u, "GET", "/schemas?page_token=%%%")).status).toBe(400)
+    }))
+})

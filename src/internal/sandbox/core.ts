@@ -12,7 +12,7 @@ import * as Deferred from "effect/Deferred"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Operation from "../../Operation.js"
-import { match, operations, type OperationName } from "../../Operations.js"
+import { match, type OperationName } from "../../Operations.js"
 import type { HandlerInput, HandlerSettings } from "./handlers.js"
 import { handlers, sandboxCreateSession } from "./handlers.js"
 import type { Ctx } from "./model.js"
@@ -365,8 +365,3 @@ const lift = (
       d instanceof KratosHttpError ? Effect.succeed(errorResponse(d.status, d.fields, requestId)) : Effect.die(d)
     )
   )
-
-/** @internal */
-export const operationNames = Object.keys(operations) as Array<OperationName>
-/** @internal */
-export const toMillis = (d: Duration.DurationInput): number => Duration.toMillis(Duration.decode(d))
