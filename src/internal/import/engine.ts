@@ -4,6 +4,7 @@
  */
 import { hash as bcryptHash } from "@node-rs/bcrypt"
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -129,12 +130,19 @@ const engine = <E>(
       }
     const runId = Date.now().toString(36)
 
-    const emit = (event: ImportEvent) => mailbox.offer(event)
-    const warnings: Array<string> = []
-    const warn = (message: string) => {
-      warnings.push(message)
-      return emit({ _tag: "Warning", message })
+    // Events are queued synchronously and handed to the mailbox in bulk at the end of each step.
+    const queued: Array<ImportEvent> = []
+    const flushEvents = Effect.suspend(() => (queued.length === 0 ? Effect.void : mailbox.offerAll(queued.splice(0))))
+    const emit = (event: ImportEvent) => {
+      queued.push(event)
+      return flushEvents
     }
+    const warnings: Array<string> = []
+    const warnSync = (message: string) => {
+      warnings.push(message)
+      queued.push({ _tag: "Warning", message })
+    }
+    const warn = (message: string) => Effect.suspend(() => emit({ _tag: "Warning", message }).pipe(Effect.tap(() => warnings.push(message))))
 
     // ---- journal
     const previous = options.resume && options.journal
@@ -221,7 +229,7 @@ const engine = <E>(
         return emit(progressEvent())
       })
 
-    const fail = (
+    const failSync = (
       line: number,
       status: FailureStatus,
       reason: string,
@@ -247,8 +255,12 @@ const engine = <E>(
         ...(stripped !== undefined ? { record: stripped.record } : {})
       }
       failuresOut.write(failure)
-      return emit({ _tag: "RecordFailed", failure })
+      queued.push({ _tag: "RecordFailed", failure })
     }
+    const fail = (...args: Parameters<typeof failSync>) => Effect.suspend(() => {
+      failSync(...args)
+      return flushEvents
+    })
 
     // ---- identity schemas, fetched and compiled once per id
     const schemas = new Map<string, IdSchema.CompiledSchema | string>()
@@ -276,12 +288,15 @@ const engine = <E>(
     const resumedPending = previous?.pending ?? new LineSet()
 
     // ---- stage 1: a source item → a record ready to send, or a reported failure
-    const prepare = (item: SourceItem): Effect.Effect<PreparedRecord | undefined, ImportError> =>
-      Effect.gen(function*() {
+    const schemaIdOf = (value: unknown): string => {
+      const id = (unwrapFailureLine(value) as { schema_id?: unknown } | null)?.schema_id
+      return typeof id === "string" && id.length > 0 ? id : defaultSchemaId
+    }
+    const prepare = (item: SourceItem): PreparedRecord | undefined => {
         stats.records++
         stats.bytes = item.bytes
         if (item._tag === "Malformed") {
-          yield* fail(item.line, "malformed", item.reason, {})
+          failSync(item.line, "malformed", item.reason, {})
           return undefined
         }
         const raw = unwrapFailureLine(item.value)
@@ -289,21 +304,22 @@ const engine = <E>(
         const rawExternalId = typeof externalIdRaw === "string" ? externalIdRaw : undefined
         const decoded = decodeBody(raw)
         if (Either.isLeft(decoded)) {
-          yield* fail(item.line, "invalid", formatParseError(decoded.left), { raw, externalId: rawExternalId })
+          failSync(item.line, "invalid", formatParseError(decoded.left), { raw, externalId: rawExternalId })
           return undefined
         }
         const body = decoded.right
         const schemaId = body.schema_id !== undefined && body.schema_id.length > 0 ? body.schema_id : defaultSchemaId
-        const schema = yield* schemaFor(schemaId)
+        // Fetched for the whole chunk beforehand (prepareChunk).
+        const schema = schemas.get(schemaId) ?? `identity schema \`${schemaId}\` was not loaded`
         if (typeof schema === "string") {
           if (validateSchema) {
-            yield* fail(item.line, "invalid", schema, { raw, externalId: rawExternalId })
+            failSync(item.line, "invalid", schema, { raw, externalId: rawExternalId })
             return undefined
           }
         } else if (validateSchema) {
           const problem = IdSchema.check(schema, body.traits)
           if (problem !== undefined) {
-            yield* fail(item.line, "invalid", problem, { raw, externalId: rawExternalId })
+            failSync(item.line, "invalid", problem, { raw, externalId: rawExternalId })
             return undefined
           }
         }
@@ -318,7 +334,7 @@ const engine = <E>(
           const first = keys.get(k)
           if (first !== undefined) {
             const what = k.startsWith("e:") ? `external_id ${externalId}` : `identifier ${k.slice(2)}`
-            yield* fail(item.line, "duplicate", `duplicate of line ${first} (same ${what})`, { raw, externalId })
+            failSync(item.line, "duplicate", `duplicate of line ${first} (same ${what})`, { raw, externalId })
             return undefined
           }
         }
@@ -327,7 +343,7 @@ const engine = <E>(
         if (recordKeys.length === 0) {
           stats.keyless++
           if (stats.keyless === 1) {
-            yield* warn(
+            warnSync(
               `line ${item.line} has neither external_id nor a password identifier: such records cannot be looked up ` +
                 `after an ambiguous failure (504, timeout) and are then reported as "unknown", never resent`
             )
@@ -345,7 +361,7 @@ const engine = <E>(
             stats.done++
           } else {
             const status: FailureStatus = prior[1] === "f" ? "failed" : prior[1] === "x" ? "conflict" : "unknown"
-            yield* fail(item.line, status, prior[3] ?? "failed in an earlier run", {
+            failSync(item.line, status, prior[3] ?? "failed in an earlier run", {
               raw,
               externalId,
               ...(typeof prior[2] === "number" ? { code: prior[2] } : {})
@@ -367,6 +383,24 @@ const engine = <E>(
           ambiguous: resumedPending.has(item.line),
           raw
         }
+    }
+
+    const prepareChunk = (items: Iterable<SourceItem>): Effect.Effect<Array<PreparedRecord>, ImportError> =>
+      Effect.gen(function*() {
+        for (const item of items) {
+          if (item._tag === "Value") {
+            const id = schemaIdOf(item.value)
+            if (!schemas.has(id)) yield* schemaFor(id)
+          }
+        }
+        const out: Array<PreparedRecord> = []
+        for (const item of items) {
+          const rec = prepare(item)
+          if (rec !== undefined) out.push(rec)
+        }
+        yield* flushEvents
+        yield* progress(false)
+        return out
       })
 
     // ---- prehash: bcrypt on the libuv threadpool, so records hash in parallel on every core
@@ -638,32 +672,37 @@ const engine = <E>(
         )
       })
 
-    const accept = (rec: PreparedRecord) =>
-      Effect.suspend(() => {
-        const [key, sizer] = rec.plaintext ? (["plain", plain] as const) : (["hashed", hashed] as const)
-        buffers[key].push(rec)
-        if (buffers[key].length < sizer.current) return Effect.void
-        const batch = buffers[key]
-        buffers[key] = []
-        return dispatch(batch, sizer)
-      })
-
     yield* emit({ _tag: "Started", source: sourceName, dryRun, totalBytes: options.totalBytes, resumedLines: resumedDone.count })
 
+    // Whole chunks go through synchronously: per-record effects would make the fiber yield to the
+    // event loop every few thousand operations and leave the CPU idle.
     const prepared = source.pipe(
-      Stream.mapEffect(prepare),
-      Stream.filter((r): r is PreparedRecord => r !== undefined),
+      Stream.mapChunksEffect((chunk) => Effect.map(prepareChunk(chunk), Chunk.unsafeFromArray)),
       prehash === undefined
         ? (s) => s
-        : Stream.mapEffect(hashRecord, { concurrency: prehash.concurrency }),
-      Stream.filter((r): r is PreparedRecord => r !== undefined),
+        : (s) =>
+          s.pipe(
+            Stream.mapEffect(hashRecord, { concurrency: prehash.concurrency }),
+            Stream.filter((r): r is PreparedRecord => r !== undefined)
+          ),
       // Keep reading and validating while a batch is in flight.
-      Stream.buffer({ capacity: 2048 })
+      Stream.bufferChunks({ capacity: 8 })
     )
+    const acceptChunk = (chunk: Chunk.Chunk<PreparedRecord>) =>
+      Effect.gen(function*() {
+        for (const rec of chunk) {
+          const [key, sizer] = rec.plaintext ? (["plain", plain] as const) : (["hashed", hashed] as const)
+          buffers[key].push(rec)
+          if (buffers[key].length >= sizer.current) {
+            const batch = buffers[key]
+            buffers[key] = []
+            yield* dispatch(batch, sizer)
+          }
+        }
+        yield* progress(false)
+      })
     const pump = Effect.gen(function*() {
-      yield* Stream.runForEach(prepared, (rec) => accept(rec).pipe(Effect.zipRight(progress(false)))).pipe(
-        Effect.zipRight(progress(false))
-      )
+      yield* Stream.runForEachChunk(prepared, acceptChunk).pipe(Effect.zipRight(progress(false)))
       if (buffers.hashed.length > 0) yield* dispatch(buffers.hashed.splice(0), hashed)
       if (buffers.plain.length > 0) yield* dispatch(buffers.plain.splice(0), plain)
       // Every slot back means every batch is finished.

@@ -1,0 +1,169 @@
+/**
+ * `identities import <file...|->`: bulk import through `src/Import.ts`, with a progress line on a
+ * terminal (a plain line every few seconds otherwise), a summary, a failures file and a journal
+ * for `--resume`. Fails with `ImportIncomplete` (exit 1) unless every record was imported.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { IdentityApi } from "../../src/IdentityApi.js"
+import * as Import from "../../src/Import.js"
+import { UsageError } from "../Errors.js"
+import { Io } from "../Io.js"
+import * as Print from "../Print.js"
+
+const files = Args.text({ name: "file" }).pipe(
+  Args.withDescription("JSONL, a JSON array or concatenated JSON objects of create-identity bodies; - for stdin"),
+  Args.atLeast(1)
+)
+const dryRun = Options.boolean("dry-run").pipe(
+  Options.withDescription("Decode, validate against the identity schema and find duplicates; send nothing")
+)
+const concurrency = Options.integer("concurrency").pipe(
+  Options.withDescription("Batches in flight (default 1; raise it for a self-hosted Kratos)"),
+  Options.withDefault(1)
+)
+const batchSize = Options.integer("batch-size").pipe(
+  Options.withDescription("Largest batch (max 1000; plaintext-password batches are capped at 200)"),
+  Options.withDefault(1000)
+)
+const prehash = Options.boolean("prehash").pipe(
+  Options.withDescription("bcrypt plaintext passwords locally (all cores) so the server does no hashing and batches can be 1000")
+)
+const prehashCost = Options.integer("prehash-cost").pipe(
+  Options.withDescription("bcrypt cost for --prehash (default 12, Kratos' own)"),
+  Options.withDefault(12)
+)
+const journal = Options.file("journal").pipe(
+  Options.withDescription("Journal path (default <file>.journal.jsonl; stdin: none unless given)"),
+  Options.optional
+)
+const resume = Options.boolean("resume").pipe(
+  Options.withDescription("Continue from the journal: skip confirmed lines, look up lines sent without a result")
+)
+const failures = Options.file("failures").pipe(
+  Options.withDescription("Failures file (default <file>.failures.jsonl): fix it and import it again"),
+  Options.optional
+)
+const quiet = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("No progress output"))
+const output = Options.choice("output", ["table", "json"]).pipe(
+  Options.withAlias("o"),
+  Options.withDescription("Summary format (default: table on a terminal, json otherwise)"),
+  Options.optional
+)
+
+const plainInterval = 5_000
+
+const formatDuration = (seconds: number): string => {
+  if (!Number.isFinite(seconds)) return "?"
+  const s = Math.round(seconds)
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60
+    ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+    : `${s}s`
+}
+
+/** One progress line, e.g. `42% 420000 read, 419000 done (12 failed) 4100/s ETA 2m10s batch 1000 retries 3`. */
+export const progressLine = (p: Import.ImportProgress): string =>
+  [
+    p.fraction !== undefined ? `${Math.floor(p.fraction * 100)}%` : undefined,
+    `${p.read} read, ${p.done} done (${p.imported} imported, ${p.failed} not)`,
+    `${Math.round(p.rate)}/s`,
+    p.etaSeconds !== undefined ? `ETA ${formatDuration(p.etaSeconds)}` : undefined,
+    `batch ${p.batchSize}`,
+    p.retries > 0 ? `retries ${p.retries}` : undefined
+  ].filter((s) => s !== undefined).join("  ")
+
+const summaryView = (r: Import.ImportReport) => ({
+  source: r.source,
+  ...(r.dryRun ? { "dry run": "yes (nothing sent)", valid: r.valid } : {}),
+  records: r.records,
+  created: r.created,
+  "already present": r.alreadyPresent,
+  failed: r.failed,
+  conflicts: r.conflicts,
+  unknown: r.unknown,
+  invalid: r.invalid,
+  malformed: r.malformed,
+  duplicates: r.duplicates,
+  ...(r.resumed > 0 ? { "resumed (done before)": r.resumed } : {}),
+  retried: r.retried,
+  reconciled: r.reconciled,
+  batches: r.batches,
+  "batches split": r.batchesSplit,
+  duration: formatDuration(r.durationMs / 1000),
+  "records/s": r.recordsPerSecond,
+  ...(Object.keys(r.failuresByReason).length > 0 ? { "failures by reason": r.failuresByReason } : {}),
+  ...(r.failuresFile !== undefined && !r.complete ? { "failures file": r.failuresFile } : {}),
+  ...(r.journal !== undefined ? { journal: r.journal } : {}),
+  ...(r.warnings.length > 0 ? { warnings: r.warnings } : {})
+})
+
+/** @since 0.1.0 */
+export const importCommand = Command.make(
+  "import",
+  { files, dryRun, concurrency, batchSize, prehash, prehashCost, journal, resume, failures, quiet, output },
+  (o) =>
+    Effect.gen(function*() {
+      const api = yield* IdentityApi
+      const io = yield* Io
+      const format = yield* Print.resolveFormat(o.output)
+      if (o.concurrency < 1) return yield* new UsageError({ message: "--concurrency must be at least 1" })
+      if (o.batchSize < 1 || o.batchSize > 1000) return yield* new UsageError({ message: "--batch-size must be 1..1000" })
+      if (o.prehashCost < 4 || o.prehashCost > 15) return yield* new UsageError({ message: "--prehash-cost must be 4..15 (Kratos refuses more than 15)" })
+      if (o.files.length > 1 && (Option.isSome(o.journal) || Option.isSome(o.failures))) {
+        return yield* new UsageError({ message: "--journal and --failures take one input file" })
+      }
+      if (o.files.filter((f) => f === "-").length > 1) return yield* new UsageError({ message: "stdin (-) can be read once" })
+      const stderrTTY = process.stderr.isTTY === true
+      const incomplete: Array<Import.ImportReport> = []
+      for (const file of o.files) {
+        const options: Import.ImportOptions = {
+          dryRun: o.dryRun,
+          concurrency: o.concurrency,
+          batchSize: o.batchSize,
+          resume: o.resume,
+          ...(o.prehash ? { prehash: { cost: o.prehashCost } } : {}),
+          ...(Option.isSome(o.journal) ? { journal: o.journal.value } : {}),
+          ...(Option.isSome(o.failures) ? { failures: o.failures.value } : {})
+        }
+        let lastPlain = Date.now()
+        const report = yield* Import.importFileWith(api, file, options).pipe(
+          Stream.runFoldEffect(undefined as Import.ImportReport | undefined, (acc, event) => {
+            switch (event._tag) {
+              case "Finished":
+                return Effect.as(o.quiet ? Effect.void : io.progress(undefined), event.report)
+              case "Warning":
+                return Effect.as(io.err(`warning: ${event.message}`), acc)
+              case "Progress": {
+                if (o.quiet) return Effect.succeed(acc)
+                if (stderrTTY) return Effect.as(io.progress(progressLine(event.progress)), acc)
+                const now = Date.now()
+                if (now - lastPlain < plainInterval) return Effect.succeed(acc)
+                lastPlain = now
+                return Effect.as(io.err(`${file}: ${progressLine(event.progress)}`), acc)
+              }
+              default:
+                return Effect.succeed(acc)
+            }
+          })
+        )
+        if (report === undefined) continue
+        yield* Print.one("value", format === "table" ? summaryView(report) : report, format)
+        if (!report.complete) incomplete.push(report)
+      }
+      if (incomplete.length > 0) {
+        const first = incomplete[0]
+        return yield* new Import.ImportIncomplete({
+          message: incomplete.map(Import.incompleteMessage).join("; "),
+          report: first
+        })
+      }
+    })
+).pipe(
+  Command.withDescription(
+    "Bulk-import identities (batches of 1000, resumable, no duplicates): identities import <file...|-> [--dry-run] [--prehash]"
+  )
+)
