@@ -183,10 +183,11 @@ export class SandboxCore {
   handleFast(req: SandboxRequest, now: number): SandboxResponse | Effect.Effect<SandboxResponse> {
     const started = performance.now()
     const requestId = req.headers["x-request-id"] || randomUUID()
+    let opName: string | undefined
     const finish = (res: SandboxResponse): SandboxResponse => {
       res.headers["x-request-id"] = requestId
       const q = req.url.indexOf("?")
-      const operation = (res as { operation?: string }).operation
+      const operation = (res as { operation?: string }).operation ?? opName
       this.record({ method: req.method, path: q >= 0 ? req.url.slice(0, q) : req.url, status: res.status, ...(operation ? { operation } : {}) }, started)
       return res
     }
@@ -195,6 +196,7 @@ export class SandboxCore {
     let result: SandboxResponse | Effect.Effect<SandboxResponse>
     try {
       const pre = this.prelude(req, requestId, now)
+      if (!("status" in pre)) opName = pre.op?.name
       if ("status" in pre) result = pre
       else if (this.pressured() || pre.op === undefined) result = this.pressure(pre, requestId)
       else {
