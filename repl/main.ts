@@ -2,34 +2,16 @@
  * Entry point of `kratos-admin`: a one-shot command (`kratos-admin identities list`), or the REPL
  * (`kratos-admin repl`, or no arguments on a terminal).
  */
-import * as Command from "@effect/cli/Command"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import * as Cli from "./Cli.js"
+import { replRoot, shellRoot } from "./Commands.js"
 import { extractGlobalFlags, historyPath, resolveTarget } from "./Config.js"
 import * as Connection from "./Connection.js"
 import { Io, node as nodeIo } from "./Io.js"
 import * as Repl from "./Repl.js"
 import * as Run from "./Run.js"
-
-const importCommands = [] as const
-
-const replCommand = Command.make("repl", {}, () => Effect.void).pipe(
-  Command.withDescription("Interactive shell (the default on a terminal); without a configured server it starts an embedded sandbox")
-)
-
-/** The one-shot tree. */
-const shellRoot = Command.make("kratos-admin").pipe(
-  Command.withDescription("Ory Kratos admin Identity API from the command line. Global: --url URL --api-key KEY (or ORY_SDK_URL / ORY_API_KEY, KRATOS_ADMIN_URL)"),
-  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, replCommand])
-)
-
-/** The REPL tree: the same operations plus `connect`. */
-const replRoot = Command.make("kratos-admin").pipe(
-  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, Cli.connect])
-)
 
 const argv = process.argv.slice(2)
 const flags = extractGlobalFlags(argv)

@@ -1,0 +1,27 @@
+/**
+ * The two roots over the same commands: the shell's (`repl` included) and the REPL's (`connect`
+ * included). Commands owned by other modules (import, sandbox) are mounted here.
+ */
+import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
+import * as Cli from "./Cli.js"
+
+import { importCommand } from "./commands/ImportCommand.js"
+const importCommands = [importCommand] as const
+
+const replCommand = Command.make("repl", {}, () => Effect.void).pipe(
+  Command.withDescription("Interactive shell (the default on a terminal); without a configured server it starts an embedded sandbox")
+)
+
+/** The one-shot tree. */
+export const shellRoot = Command.make("kratos-admin").pipe(
+  Command.withDescription(
+    "Ory Kratos admin Identity API from the command line. Global: --url URL --api-key KEY (or ORY_SDK_URL / ORY_API_KEY, KRATOS_ADMIN_URL)"
+  ),
+  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, replCommand])
+)
+
+/** The REPL tree: the same operations plus `connect`. */
+export const replRoot = Command.make("kratos-admin").pipe(
+  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, Cli.connect])
+)
