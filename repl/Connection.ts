@@ -12,7 +12,6 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { IdentityApi } from "../src/IdentityApi.js"
 import type { ClientConfigError } from "../src/KratosHttpClient.js"
-import * as Sandbox from "../src/Sandbox.js"
 import type { Target } from "./Config.js"
 import { UsageError } from "./Errors.js"
 
@@ -46,9 +45,12 @@ export const release = (built: Built): Effect.Effect<void> => Scope.close(built.
 
 /** Starts the embedded demo sandbox on a free loopback port, for the life of the scope. */
 export const embeddedSandbox = (options: { readonly latency?: string | undefined } = {}): Effect.Effect<Target, unknown, Scope.Scope> =>
-  Effect.map(
-    Sandbox.make({ demo: true, ...(options.latency !== undefined ? { latency: options.latency as `${number} millis` } : {}) }),
-    (sandbox) => ({ url: sandbox.url, kind: "sandbox" as const })
+  // loaded on demand: one-shot commands against a real server never pay for the sandbox
+  Effect.promise(() => import("../src/Sandbox.js")).pipe(
+    Effect.flatMap((Sandbox) =>
+      Sandbox.make({ demo: true, ...(options.latency !== undefined ? { latency: options.latency as `${number} millis` } : {}) })
+    ),
+    Effect.map((sandbox) => ({ url: sandbox.url, kind: "sandbox" as const }))
   )
 
 /**
