@@ -169,7 +169,7 @@ const importCredentials = (body: CreateIdentityBodyEncoded): ImportedCredentials
 const toService = (core: SandboxCore, url: string): SandboxService => {
   const seedDemo = Effect.flatMap(Effect.clockWith((c) => c.currentTimeMillis), (now) =>
     Effect.sync(() => {
-      if (!core.schemas.has("customer")) core.setOptions({ demo: true, identitySchemas: undefined })
+      if (!core.schemas.has("customer")) core.setOptions({ demo: true })
       const ctx = core.ctx(now)
       for (const d of demoIdentities()) {
         try {

@@ -220,3 +220,44 @@ describe("sandbox demo data", () => {
       }))
   })
 })
+
+const usernameSchema = {
+  type: "object",
+  properties: {
+    traits: {
+      type: "object",
+      properties: {
+        username: { type: "string", minLength: 3, "ory.sh/kratos": { credentials: { password: { identifier: true }, webauthn: { identifier: true } } } },
+        emails: {
+          type: "array",
+          items: { type: "string", format: "email", "ory.sh/kratos": { recovery: { via: "email" }, verification: { via: "email" } } }
+        }
+      },
+      required: ["username"]
+    }
+  }
+}
+
+layer(Sandbox.layer({ identitySchemas: [{ id: "users", schema: usernameSchema }], demo: true }))("sandbox custom schemas", (it) => {
+  it.effect("identitySchemas replace the default; the extension reads nested/array traits; demo adds its schema", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const list = yield* call(sb.url, "GET", "/schemas")
+      expect(list.body.map((s: any) => s.id)).toEqual(["users", "customer"])
+      const created = yield* call(sb.url, "POST", "/admin/identities", {
+        json: { schema_id: Buffer.from("users").toString("base64url"), traits: { username: " Grace ", emails: ["G@x.io", "h@x.io"] } }
+      })
+      expect(created.status).toBe(201)
+      expect(created.body.schema_id).toBe("users")
+      expect(created.body.credentials.password.identifiers).toEqual(["grace"])
+      expect(created.body.credentials.webauthn.identifiers).toEqual(["grace"])
+      expect(created.body.recovery_addresses.map((a: any) => a.value)).toEqual(["g@x.io", "h@x.io"])
+      const short = yield* call(sb.url, "POST", "/admin/identities", { json: { schema_id: "users", traits: { username: "ab" } } })
+      expect(short.body.error.reason).toBe("I[#/traits/username] S[#/properties/traits/properties/username/minLength] length must be >= 3, but got 2")
+      const noDefault = yield* call(sb.url, "POST", "/admin/identities", { json: { traits: { username: "abc" } } })
+      expect(noDefault.body.error.reason).toBe("Unable to find JSON Schema ID: default")
+      const found = yield* call(sb.url, "GET", "/admin/identities?credentials_identifier=GRACE")
+      expect(found.body.map((i: any) => i.id)).toEqual([created.body.id])
+    }))
+})

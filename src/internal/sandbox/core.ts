@@ -101,10 +101,8 @@ export class SandboxCore {
 
   loadSchemas(): void {
     this.schemas = new Map()
-    const list = this.options.identitySchemas ?? [
-      { id: "default", schema: defaultIdentitySchema },
-      ...(this.options.demo ? [{ id: "customer", schema: customerIdentitySchema }] : [])
-    ]
+    const list = [...(this.options.identitySchemas ?? [{ id: "default", schema: defaultIdentitySchema }])]
+    if (this.options.demo && !list.some((s) => s.id === "customer")) list.push({ id: "customer", schema: customerIdentitySchema })
     for (const s of list) this.schemas.set(s.id, compileSchema(s.id, s.schema))
   }
 
@@ -112,7 +110,7 @@ export class SandboxCore {
     this.options = { ...this.options, ...patch }
     if ("faults" in patch) this.random = prng(this.options.faults?.seed ?? 1)
     if ("rateLimit" in patch) this.buckets.clear()
-    if ("identitySchemas" in patch) this.loadSchemas()
+    if ("identitySchemas" in patch || "demo" in patch) this.loadSchemas()
   }
 
   get publicUrl(): string {
@@ -309,7 +307,8 @@ export class SandboxCore {
       if (!script && faults?.rate && op.auth && self.random() < faults.rate) {
         const statuses = faults.statuses && faults.statuses.length > 0 ? faults.statuses : [429, 502, 503]
         const status = statuses[Math.floor(self.random() * statuses.length)]
-        return tagged(err(status, { headers: extra }), name)
+        const headers = status === 429 ? { ...extra, "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" } : extra
+        return tagged(err(status, { headers }), name)
       }
       const withHeaders = (res: SandboxResponse): SandboxResponse => {
         Object.assign(res.headers, extra)

@@ -58,6 +58,8 @@ const collectExtensions = (
   if (node === null || typeof node !== "object") return
   const n = node as Record<string, unknown>
   if (n[extKey] && typeof n[extKey] === "object") out.push({ path, ext: n[extKey] as KratosExtension })
+  // An array trait carries the extension on `items`; its values are the array's strings.
+  if (n.items && typeof n.items === "object" && !Array.isArray(n.items)) collectExtensions(n.items, path, out)
   const props = n.properties
   if (props && typeof props === "object") {
     for (const [k, v] of Object.entries(props)) collectExtensions(v, [...path, k], out)
