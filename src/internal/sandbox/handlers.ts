@@ -86,8 +86,32 @@ const goJsonError = (text: string): string => {
 
 const decoder = new TextDecoder("utf-8", { fatal: false })
 
+/**
+ * Nesting limit. Go's decoder stops at 10000 levels; JavaScript's recursive stringify/clone/
+ * validation would overflow the stack well before that and poison every later read of the
+ * identity, so the sandbox refuses deep documents up front.
+ */
+const maxDepth = 512
+
+const tooDeep = (body: Uint8Array): boolean => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
 /** JSON body as Go's `json.Decoder` sees it: a syntax error is a 400 with the decoder's message. */
 const parseJson = (body: Uint8Array): unknown => {
+  if (tooDeep(body)) return fail(400, { message: "json: exceeded max depth" })
   const text = decoder.decode(body)
   try {
     return JSON.parse(text)
