@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as KratosError from "../src/KratosError.js"
+import { UsageError } from "./Errors.js"
 import { Io } from "./Io.js"
 import * as Render from "./Render.js"
 import * as Tree from "./Tree.js"
@@ -98,6 +99,10 @@ export const make = <Name extends string, R, E, A>(
     Effect.gen(function*() {
       const typo = Tree.check(tree, tokens)
       if (Option.isSome(typo)) return yield* report(typo.value, tree, tokens)
+      const io = yield* Io
+      if (!io.canConfirm && tokens.includes("--wizard")) {
+        return yield* report(new UsageError({ message: "--wizard asks questions: it needs a terminal" }), tree, tokens)
+      }
       const exit = yield* cli(["node", options.name, ...tokens]).pipe(
         ioConsole,
         Effect.provideService(CliConfig.CliConfig, config),
@@ -109,7 +114,6 @@ export const make = <Name extends string, R, E, A>(
       const failure = Cause.failureOption(exit.cause)
       if (Option.isSome(failure)) return yield* report(failure.value, tree, tokens)
       const defect = Cause.squash(exit.cause)
-      const io = yield* Io
       yield* io.err(`error: unexpected failure: ${defect instanceof Error ? defect.message : String(defect)}`)
       return ExitCode.failure
     }).pipe(
