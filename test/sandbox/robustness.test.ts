@@ -76,3 +76,23 @@ layer(Sandbox.layer({ maxBodyBytes: 64 * 1024 }), { excludeTestServices: true })
       expect((yield* call(u, "GET", "/admin/identities")).body.length).toBe(1)
     }))
 })
+
+layer(Sandbox.layer(), { excludeTestServices: true })("sandbox robustness: patches", (it) => {
+  it.effect("patches cannot nest an identity beyond what can be served", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      const [identity] = yield* sb.insertIdentities([{ traits: { email: "n@b.co" } }])
+      const nest = (n: number): unknown => (n === 0 ? 1 : [nest(n - 1)])
+      let path = "/metadata_public"
+      let refused = false
+      for (let round = 0; round < 6 && !refused; round++) {
+        const r = yield* call(sb.url, "PATCH", `/admin/identities/${identity.id}`, { json: [{ op: "add", path, value: nest(200) }] })
+        refused = r.status === 400
+        if (!refused) expect(r.status).toBe(200)
+        path += "/0".repeat(200)
+      }
+      expect(refused).toBe(true)
+      expect((yield* call(sb.url, "GET", `/admin/identities/${identity.id}`)).status).toBe(200)
+      expect((yield* call(sb.url, "GET", "/admin/identities")).status).toBe(200)
+    }))
+})

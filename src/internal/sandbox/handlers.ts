@@ -109,6 +109,20 @@ const tooDeep = (body: Uint8Array): boolean => {
   return false
 }
 
+/** Nesting depth of a value, without recursion. */
+const depthOf = (root: unknown): number => {
+  let max = 0
+  const stack: Array<[unknown, number]> = [[root, 1]]
+  while (stack.length > 0) {
+    const [value, d] = stack.pop()!
+    if (value === null || typeof value !== "object") continue
+    if (d > max) max = d
+    if (max > maxDepth) return max
+    for (const child of Object.values(value)) stack.push([child, d + 1])
+  }
+  return max
+}
+
 /** JSON body as Go's `json.Decoder` sees it: a syntax error is a 400 with the decoder's message. */
 const parseJson = (body: Uint8Array): unknown => {
   if (tooDeep(body)) return fail(400, { message: "json: exceeded max depth" })
@@ -440,6 +454,10 @@ const patchIdentity: Handler = (r) => {
   const decoded = patchDoc(raw)
   if (Either.isLeft(decoded)) return fail(400, { reason: patchReason, message: decodeMessage(decoded.left, raw) })
   Option.map(kratosRefusal(decoded.right), (message) => fail(400, { reason: patchReason, message }))
+  // Deep pointers could build a document JavaScript cannot serialize; refuse up front.
+  if (decoded.right.some((op) => op.path.split("/").length > maxDepth)) {
+    return fail(400, { reason: patchReason, message: "json: exceeded max depth" })
+  }
   const doc = adminForm(r.ctx.publicUrl, prev)
   const ops = decoded.right.map((op) => {
     if (op.op === "replace" && !pointerExists(doc, op.path) && !/\/\d+$|\/-$/.test(op.path)) return { ...op, op: "add" as const }
@@ -453,6 +471,8 @@ const patchIdentity: Handler = (r) => {
   } catch (e) {
     return fail(400, { reason: patchReason, message: e instanceof Error ? e.message.split("\n")[0] : String(e) })
   }
+  // Patches can nest documents across requests; keep every stored identity serializable.
+  if (depthOf(doc) > maxDepth) return fail(400, { reason: patchReason, message: "json: exceeded max depth" })
   const now = iso(r.ctx.now)
   const state = doc.state
   if (state !== prev.state) {
