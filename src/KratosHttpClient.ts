@@ -141,27 +141,40 @@ export const withBase = (options: {
 }
 
 /**
- * Fails an attempt whose response headers take longer than `timeout`, as a transport error the
- * retry layer recognises as a timeout.
+ * Fails an attempt whose response headers take longer than `timeout` (or than what is left of the
+ * call's deadline), as a transport error the retry layer recognises as a timeout. One timer race
+ * per attempt bounds both: the deadline needs no race of its own.
  *
  * @since 0.1.0 @category layers
  */
 export const withAttemptTimeout = (timeout: Duration.DurationInput) =>
 <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | HttpClientError.RequestError, R> => {
-  const duration = Duration.decode(timeout)
-  const millis = Duration.toMillis(duration)
+  const millis = Duration.toMillis(Duration.decode(timeout))
   return HttpClient.transform(client, (effect, request) =>
-    Effect.timeoutFail(effect, {
-      duration,
-      onTimeout: () =>
-        new HttpClientError.RequestError({
-          request,
-          reason: "Transport",
-          description: `attempt timed out after ${millis} ms`,
-          cause: new AttemptTimeout(millis)
-        })
+    Effect.flatMap(FiberRef.get(currentCall), (call) => {
+      if (call === undefined || call.deadlineAt === Infinity) {
+        return Number.isFinite(millis) ? race(effect, request, millis, false) : effect
+      }
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const remaining = Math.max(0, call.deadlineAt - now)
+        return remaining < millis ? race(effect, request, remaining, true) : race(effect, request, millis, false)
+      })
     }))
 }
+
+const race = <E, R>(
+  effect: Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>,
+  request: HttpClientRequest.HttpClientRequest,
+  millis: number,
+  byDeadline: boolean
+) =>
+  Effect.timeoutFail(effect, {
+    duration: Duration.millis(millis),
+    onTimeout: () => {
+      const cause = new AttemptTimeout(millis, byDeadline)
+      return new HttpClientError.RequestError({ request, reason: "Transport", description: cause.toString(), cause })
+    }
+  })
 
 /** The shared admission state of `withAdmission`. @since 0.1.0 @category models */
 export interface Admission {
@@ -281,6 +294,8 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
           })
           const wait = RetryPolicy.delay(options, attempt, yield* Random.next, serverHint)
           if (Option.isNone(wait)) return yield* giveUp
+          // no retry that could not finish before the call's deadline: the last answer is more useful
+          if (call !== undefined && now + Duration.toMillis(wait.value) >= call.deadlineAt) return yield* giveUp
           if (!(yield* budget.tryAcquire(kind.value))) return yield* giveUp
           if (Option.isSome(response)) yield* drain(response.value)
           yield* Effect.sleep(wait.value)

@@ -218,18 +218,39 @@ describe("retry", () => {
       expect((yield* Fiber.join(fiber)).items.length).toBeGreaterThan(0)
     }).pipe(Effect.provide(env({ timeout: "1 second" }))))
 
-  it.effect("the deadline bounds the whole call, retries included", () =>
+  it.effect("the deadline cuts a hung attempt short: TransportError Deadline", () =>
+    Effect.gen(function*() {
+      const api = yield* IdentityApi
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.script("listIdentities", [{ delay: "1 minute" }])
+      const fiber = yield* Effect.fork(Effect.flip(api.listIdentities()))
+      yield* settle
+      yield* TestClock.adjust("2999 millis")
+      yield* settle
+      expect(yield* pending(fiber)).toBe(true)
+      yield* TestClock.adjust("1 millis")
+      yield* settle
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("TransportError")
+      if (error._tag === "TransportError") {
+        expect(error.reason).toBe("Deadline")
+        expect(error.attempts).toBe(1)
+      }
+    }).pipe(Effect.provide(env({ deadline: "3 seconds" }))))
+
+  it.effect("no retry is started that could not finish before the deadline: the last answer surfaces", () =>
     Effect.gen(function*() {
       const api = yield* IdentityApi
       const sb = yield* Sandbox.Sandbox
       yield* sb.script("listIdentities", Array.from({ length: 10 }, () => ({ status: 503 })))
       const fiber = yield* Effect.fork(Effect.flip(api.listIdentities()))
       yield* settle
-      yield* TestClock.adjust("3 seconds")
+      yield* TestClock.adjust("1 second")
       yield* settle
+      // attempt 2 at t = 1 s; the next backoff (2 s) would end at the 3 s deadline
       const error = yield* Fiber.join(fiber)
-      expect(error._tag).toBe("TransportError")
-      if (error._tag === "TransportError") expect(error.reason).toBe("Deadline")
+      expect(error._tag).toBe("ServiceUnavailable")
+      if (error._tag === "ServiceUnavailable") expect(error.attempts).toBe(2)
     }).pipe(Effect.provide(env({ deadline: "3 seconds", retry: { jitter: "none", base: "1 second", maxAttempts: 10 } }))))
 
   it.effect("retry: false sends once", () =>

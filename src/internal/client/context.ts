@@ -12,6 +12,8 @@ export interface CallContext {
   readonly operation: string
   readonly safety: Safety
   attempts: number
+  /** When the whole call must be over (Clock millis; `Infinity` for none). */
+  readonly deadlineAt: number
   /** The status of the last response, for the span. */
   status: number | undefined
 }
@@ -31,11 +33,16 @@ export const safetyOfMethod = (method: HttpClientRequest.HttpClientRequest["meth
 /** Marks a per-attempt timeout inside a `RequestError`'s cause. */
 export class AttemptTimeout {
   readonly _tag = "AttemptTimeout"
-  constructor(readonly millis: number) {}
+  /** `byDeadline`: the attempt was cut short by the call's deadline rather than its own timeout. */
+  constructor(readonly millis: number, readonly byDeadline: boolean) {}
   toString(): string {
-    return `attempt timed out after ${this.millis} ms`
+    return this.byDeadline ? `the call's deadline passed` : `attempt timed out after ${this.millis} ms`
   }
 }
+
+/** True when a failure is an attempt cut short by the call's deadline. */
+export const isDeadline = (error: { readonly cause?: unknown }): boolean =>
+  error.cause instanceof AttemptTimeout && error.cause.byDeadline
 
 export type TransportReason = "ConnectionRefused" | "ConnectionReset" | "Timeout" | "Other"
 

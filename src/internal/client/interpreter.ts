@@ -28,7 +28,7 @@ import {
 import * as Operation from "../../Operation.js"
 import { nextPageToken, type Page } from "../../Pagination.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
-import { type CallContext, classifyTransport, currentCall } from "./context.js"
+import { type CallContext, classifyTransport, currentCall, isDeadline } from "./context.js"
 
 type AnyEffect = Effect.Effect<unknown, KratosError>
 
@@ -69,7 +69,7 @@ const transportError = (op: string, call: CallContext, error: HttpClientError.Ht
       attempts: call.attempts
     })
   }
-  const reason = classifyTransport(error)
+  const reason = isDeadline(error) ? "Deadline" : classifyTransport(error)
   const cause = error.cause as { message?: unknown } | undefined
   return new TransportError({
     operation: op,
@@ -91,7 +91,7 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
   const bodyParam = op.params.body
   const paginated = op.pagination !== undefined
   const deadline = http.deadline
-  const deadlineMillis = Duration.toMillis(deadline)
+  const deadlineMillis = Duration.isFinite(deadline) ? Duration.toMillis(deadline) : Infinity
 
   const failure = (response: HttpClientResponse.HttpClientResponse, call: CallContext) =>
     Effect.flatMap(Effect.either(response.text), (text) =>
@@ -194,37 +194,40 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
         return Effect.fail(new InvalidInput({ operation: name, message: formatParseError(encoded.left) }))
       }
       const request = buildRequest(encoded.right as Record<string, unknown>)
-      const ctx: CallContext = { operation: name, safety: op.safety, attempts: 0, status: undefined }
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => send(request, now))
+    }).pipe(
+      Effect.withSpan(spanName, {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: { "kratos.operation": name, "http.request.method": op.method, "url.template": op.path }
+      })
+    )
+
+  // the deadline is enforced per attempt (KratosHttpClient.withAttemptTimeout) and between retries;
+  // reading the body after the headers arrived is bounded by the transport's own body timeout
+  const send = (request: HttpClientRequest.HttpClientRequest, now: number): AnyEffect => {
+      const ctx: CallContext = {
+        operation: name,
+        safety: op.safety,
+        attempts: 0,
+        deadlineAt: now + deadlineMillis,
+        status: undefined
+      }
       return client.execute(request).pipe(
         Effect.catchAll((e) => {
           if (ctx.attempts === 0) ctx.attempts = 1
           return Effect.fail(transportError(name, ctx, e))
         }),
         Effect.flatMap((response) => dispatch(response, ctx)),
-        Effect.timeoutFail({
-          duration: deadline,
-          onTimeout: () =>
-            new TransportError({
-              operation: name,
-              reason: "Deadline",
-              message: `${name} did not complete within its ${deadlineMillis} ms deadline`,
-              sent: ctx.attempts > 0,
-              attempts: ctx.attempts
-            })
-        }),
         Effect.locally(currentCall, ctx),
         Effect.onExit(() =>
           Effect.annotateCurrentSpan({
             "kratos.attempts": ctx.attempts,
             ...(ctx.status === undefined ? {} : { "http.response.status_code": ctx.status })
           })
-        ),
-        Effect.withSpan(spanName, {
-          kind: "client",
-          attributes: { "kratos.operation": name, "http.request.method": op.method, "url.template": op.path }
-        })
+        )
       )
-    })
+  }
 
   const stream = paginated
     ? (input: unknown) =>
