@@ -83,7 +83,14 @@ const allowedMethods = (path: string): Array<string> =>
 export class SandboxCore {
   readonly store = new Store()
   options: CoreOptions
-  baseUrl = "http://sandbox.test"
+  private base = "http://sandbox.test"
+  get baseUrl(): string {
+    return this.base
+  }
+  set baseUrl(url: string) {
+    this.base = url
+    this.cachedSettings = undefined
+  }
   schemas = new Map<string, SchemaEntry>()
   readonly scripts = new Map<string, Array<Scripted>>()
   readonly log: Array<RequestLogEntry> = []
@@ -108,6 +115,7 @@ export class SandboxCore {
 
   setOptions(patch: Partial<CoreOptions>): void {
     this.options = { ...this.options, ...patch }
+    this.cachedSettings = undefined
     if ("faults" in patch) this.random = prng(this.options.faults?.seed ?? 1)
     if ("rateLimit" in patch) this.buckets.clear()
     if ("identitySchemas" in patch || "demo" in patch) this.loadSchemas()
@@ -121,8 +129,10 @@ export class SandboxCore {
     return { publicUrl: this.publicUrl, now, schemas: this.schemas }
   }
 
+  private cachedSettings: HandlerSettings | undefined
+
   get settings(): HandlerSettings {
-    return {
+    return this.cachedSettings ??= {
       hashCost: this.options.hashCost ?? 4,
       adminUrl: this.baseUrl,
       batchAllFailStatus: this.options.batchAllFailStatus ?? false,

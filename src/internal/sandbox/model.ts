@@ -223,6 +223,16 @@ const renderCredentials = (i: StoredIdentity, view: CredentialView): Record<stri
   return out
 }
 
+const schemaIds = new Map<string, string>()
+const schemaPathId = (id: string): string => {
+  let b64 = schemaIds.get(id)
+  if (b64 === undefined) {
+    b64 = Buffer.from(id, "utf8").toString("base64url")
+    if (schemaIds.size < 1000) schemaIds.set(id, b64)
+  }
+  return b64
+}
+
 /** The identity JSON in Kratos' field order. @internal */
 export const renderIdentity = (
   publicUrl: string,
@@ -235,7 +245,7 @@ export const renderIdentity = (
   const creds = renderCredentials(i, view)
   if (creds) out.credentials = creds
   out.schema_id = i.schema_id
-  out.schema_url = `${publicUrl}/schemas/${Buffer.from(i.schema_id, "utf8").toString("base64url")}`
+  out.schema_url = `${publicUrl}/schemas/${schemaPathId(i.schema_id)}`
   out.state = i.state
   out.state_changed_at = i.state_changed_at
   out.traits = i.traits

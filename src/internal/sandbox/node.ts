@@ -36,6 +36,11 @@ const write = (req: http.IncomingMessage, res: http.ServerResponse, r: SandboxRe
   res.end(r.body, "utf8")
 }
 
+const hasArrays = (h: http.IncomingHttpHeaders): boolean => {
+  for (const k in h) if (Array.isArray(h[k])) return true
+  return false
+}
+
 /** @internal */
 export const serve = (
   core: SandboxCore,
@@ -50,7 +55,9 @@ export const serve = (
     // The runtime's clock (a TestClock when the layer is built under one).
     const clock = yield* Effect.clock
     const run = (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array): void => {
-      const request = { method: req.method ?? "GET", url: req.url ?? "/", headers: lowerHeaders(req.headers), body }
+      // Node already lowercases header names; only a repeated header needs joining.
+      const headers = hasArrays(req.headers) ? lowerHeaders(req.headers) : req.headers as Record<string, string | undefined>
+      const request = { method: req.method ?? "GET", url: req.url ?? "/", headers, body }
       // Synchronous when possible: no fiber per plain request (the sandbox must be fast).
       const result = core.handleFast(request, clock.unsafeCurrentTimeMillis())
       if (!Effect.isEffect(result)) return write(req, res, result)
