@@ -5,8 +5,9 @@
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Cli from "./Cli.js"
-
 import { importCommand } from "./commands/ImportCommand.js"
+import { sandboxCommand } from "./commands/SandboxCommand.js"
+
 const importCommands = [importCommand] as const
 
 const replCommand = Command.make("repl", {}, () => Effect.void).pipe(
@@ -18,10 +19,10 @@ export const shellRoot = Command.make("kratos-admin").pipe(
   Command.withDescription(
     "Ory Kratos admin Identity API from the command line. Global: --url URL --api-key KEY (or ORY_SDK_URL / ORY_API_KEY, KRATOS_ADMIN_URL)"
   ),
-  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, replCommand])
+  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, sandboxCommand, replCommand])
 )
 
 /** The REPL tree: the same operations plus `connect`. */
 export const replRoot = Command.make("kratos-admin").pipe(
-  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, Cli.connect])
+  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, Cli.connect, sandboxCommand])
 )

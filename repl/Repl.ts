@@ -39,19 +39,6 @@ export interface Session {
   readonly evalLine: (input: string) => Effect.Effect<LineResult>
 }
 
-const helpText = (tree: Tree.Node): string =>
-  [
-    "Commands:",
-    ...Array.from(tree.children.values())
-      .filter((n) => n.children.size > 0)
-      .map((n) => `  ${n.name.padEnd(11)}${Array.from(n.children.keys()).join(", ")}`),
-    "  status     endpoint, auth (yes/no), rate limit and retry state",
-    "  connect    connect --url URL [--api-key KEY] | connect sandbox",
-    "  help       help [command...]: usage of a command (or: <command> --help)",
-    "  exit       leave (or Ctrl-D)",
-    "Output: --output table|json|jsonl. Lists: --page-size N, --page-token T, --all. Destructive commands ask unless --yes."
-  ].join("\n")
-
 /**
  * Makes a session: builds the client of `initial` (starting the embedded sandbox when asked), and
  * returns the evaluator. `io` is where output goes; `makeIo` lets the REPL wire confirmations.
@@ -118,7 +105,7 @@ export const makeSession = <Name extends string, R, E, A>(options: {
         const [head, ...rest] = tokens
         if (head === "exit" || head === "quit" || head === ".exit") return Effect.succeed({ _tag: "Exit" })
         if (head === "help" || head === "?") {
-          if (rest.length === 0) return Effect.as(io.out(helpText(runner.tree)), { _tag: "Done", code: 0 })
+          if (rest.length === 0) return Effect.as(io.out(Run.overview(runner.tree, true)), { _tag: "Done", code: 0 })
         }
         const argv = head === "help" || head === "?" ? [...rest, "--help"] : tokens
         const ctx = current.context as Context.Context<IdentityApi>

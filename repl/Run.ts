@@ -38,6 +38,31 @@ const ioConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E,
       return Console.withConsole(effect, console)
     }))
 
+/** A short overview of the commands (the generated root help is too wide to read). */
+export const overview = (tree: Tree.Node, repl: boolean): string =>
+  [
+    repl ? "Commands:" : "Usage: kratos-admin [--url URL] [--api-key KEY] <command> [flags]   (no command on a terminal: the REPL)",
+    ...(repl ? [] : ["", "Commands:"]),
+    ...Array.from(tree.children.values())
+      .filter((n) => n.children.size > 0)
+      .map((n) => `  ${n.name.padEnd(11)}${Array.from(n.children.keys()).join(", ")}`),
+    "  status     endpoint, auth (yes/no), rate limit and retry state",
+    "  sandbox    serve an in-memory Kratos admin API (sandbox --help)",
+    ...(repl
+      ? [
+        "  connect    connect --url URL [--api-key KEY] | connect sandbox",
+        "  help       help [command...]: usage of a command (or: <command> --help)",
+        "  exit       leave (or Ctrl-D)"
+      ]
+      : [
+        "  repl       the interactive shell (embedded sandbox when no server is configured)",
+        "",
+        "Server: --url/--api-key, else ORY_SDK_URL + ORY_API_KEY (Ory Network) or KRATOS_ADMIN_URL (self-hosted)."
+      ]),
+    "Output: --output table|json|jsonl (json when piped). Lists: --page-size N, --page-token T, --all.",
+    "Destructive commands ask for confirmation unless --yes. `<command> --help` for its flags."
+  ].join("\n")
+
 /** What a run of one line needs. */
 export interface Runner<R> {
   readonly tree: Tree.Node
@@ -97,6 +122,10 @@ export const make = <Name extends string, R, E, A>(
   const config = CliConfig.make({ showBuiltIns: false })
   const run = (tokens: ReadonlyArray<string>): Effect.Effect<number, never, R | Io> =>
     Effect.gen(function*() {
+      if (tokens.length === 0 || (tokens.length === 1 && (tokens[0] === "--help" || tokens[0] === "-h"))) {
+        yield* Effect.flatMap(Io, (io) => io.out(overview(tree, false)))
+        return ExitCode.ok
+      }
       const typo = Tree.check(tree, tokens)
       if (Option.isSome(typo)) return yield* report(typo.value, tree, tokens)
       const io = yield* Io
