@@ -78,8 +78,12 @@ export class JournalWriter {
     this.append({ t: "sent", b: batch, lines }, true)
   }
 
+  /**
+   * Not fsynced by itself: the next `sent` (fsynced before its request) or `close` makes it
+   * durable. A `done` lost to a power cut only means a resume looks those lines up again.
+   */
   done(items: ReadonlyArray<DoneItem>): void {
-    if (items.length > 0) this.append({ t: "done", items }, true)
+    if (items.length > 0) this.append({ t: "done", items }, false)
   }
 
   close(): void {

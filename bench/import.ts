@@ -1,0 +1,251 @@
+/**
+ * Import benchmark. The sandbox runs in a child process (`kratos-admin sandbox`), the importer here.
+ *
+ * 1. Our importer: 100,000 hashed-password records from a JSONL file (journal on, concurrency 1).
+ * 2. (a) one createIdentity per record at the same concurrency (the kratos CLI way), over a subset.
+ * 3. (b) an ideal importer: pre-serialized 1000-record batches posted with raw undici.
+ * 4. Peak RSS of a dry run over a 1,000,000-line file, in a child process (bundled with esbuild so
+ *    the tsx loader's own ~100 MB is not counted; the tsx figure is printed too).
+ *
+ * Env: BENCH_IMPORT_N (100000), BENCH_IMPORT_SINGLE_N (5000), BENCH_IMPORT_DRY_N (1000000).
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as bcrypt from "@node-rs/bcrypt"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { request } from "undici"
+import { IdentityApi } from "../src/IdentityApi.js"
+import * as Import from "../src/Import.js"
+import * as Sandbox from "../src/Sandbox.js"
+
+const N = Number(process.env.BENCH_IMPORT_N ?? 100_000)
+const SINGLE_N = Number(process.env.BENCH_IMPORT_SINGLE_N ?? 5_000)
+const DRY_N = Number(process.env.BENCH_IMPORT_DRY_N ?? 1_000_000)
+const root = path.resolve(import.meta.dirname, "..")
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-import-"))
+const hash = bcrypt.hashSync("bench-password", { cost: 4 })
+
+const record = (i: number, tag: string) => ({
+  schema_id: "default",
+  external_id: `${tag}-${i}`,
+  traits: { email: `${tag}-${i}@bench.example.com`, name: { first: "Bench", last: String(i) } },
+  credentials: { password: { config: { hashed_password: hash } } }
+})
+
+const writeFile = (file: string, n: number, tag: string) => {
+  const fd = fs.openSync(file, "w")
+  let buf: Array<string> = []
+  for (let i = 1; i <= n; i++) {
+    buf.push(JSON.stringify(record(i, tag)))
+    if (buf.length === 10_000) {
+      fs.writeSync(fd, buf.join("\n") + "\n")
+      buf = []
+    }
+  }
+  if (buf.length > 0) fs.writeSync(fd, buf.join("\n") + "\n")
+  fs.closeSync(fd)
+}
+
+const startSandbox = (): Promise<{ url: string; child: ChildProcess }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, "bin/run-ts.js"), path.join(root, "bench/import.ts"), "--serve"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "ignore"]
+    })
+    let out = ""
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString()
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out)
+      if (m) resolve({ url: m[1], child })
+    })
+    child.on("exit", (code) => reject(new Error(`sandbox exited ${code}: ${out}`)))
+  })
+
+const resetSandbox = async (url: string) => {
+  const r = await request(`${url}/sandbox/reset`, { method: "POST" })
+  await r.body.dump()
+}
+
+const countIdentities = async (url: string): Promise<number> => {
+  let n = 0
+  let token: string | undefined = undefined
+  for (;;) {
+    const r = await request(`${url}/admin/identities?page_size=500${token ? `&page_token=${token}` : ""}`)
+    const items = (await r.body.json()) as Array<unknown>
+    n += items.length
+    const link = String(r.headers.link ?? "")
+    const m = /page_token=([^&>]+)>; rel="next"/.exec(link)
+    if (!m) return n
+    token = m[1]
+  }
+}
+
+const rate = (n: number, ms: number) => Math.round((n * 1000) / ms)
+
+const ours = (file: string) =>
+  Effect.gen(function*() {
+    const api = yield* IdentityApi
+    const t0 = performance.now()
+    const report = yield* Import.report(Import.importFileWith(api, file, { progressInterval: 1000, pipeline: process.env.BENCH_PIPELINE === "1" }))
+    const ms = performance.now() - t0
+    return { ms, report }
+  })
+
+const single = (n: number) =>
+  Effect.gen(function*() {
+    const api = yield* IdentityApi
+    const t0 = performance.now()
+    for (let i = 1; i <= n; i++) {
+      const r = record(i, "single")
+      yield* api.createIdentity({
+        body: { ...r, credentials: { password: { config: { hashed_password: Redacted.make(hash) } } } }
+      })
+    }
+    return performance.now() - t0
+  })
+
+const ideal = async (url: string, n: number): Promise<number> => {
+  const bodies: Array<string> = []
+  for (let start = 1; start <= n; start += 1000) {
+    const items = []
+    for (let i = start; i < Math.min(start + 1000, n + 1); i++) {
+      items.push({ create: record(i, "ideal"), patch_id: crypto.randomUUID() })
+    }
+    bodies.push(JSON.stringify({ identities: items }))
+  }
+  const t0 = performance.now()
+  for (const body of bodies) {
+    const r = await request(`${url}/admin/identities`, {
+      method: "PATCH",
+      body,
+      headers: { "content-type": "application/json" }
+    })
+    if (r.statusCode !== 200) throw new Error(`ideal: ${r.statusCode}`)
+    await r.body.dump()
+  }
+  return performance.now() - t0
+}
+
+const dryRunPeak = async (file: string, bundled: boolean): Promise<{ peakMb: number; ms: number; valid: number }> => {
+  const script = path.join(root, "bench/import-dry-child.ts")
+  let args: Array<string>
+  if (bundled) {
+    const esbuild = await import("esbuild")
+    const out = path.join(root, "node_modules/.cache/bench-import-dry.mjs")
+    fs.mkdirSync(path.dirname(out), { recursive: true })
+    await esbuild.build({
+      entryPoints: [script],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outfile: out,
+      external: ["@node-rs/bcrypt"],
+      nodePaths: [path.join(root, "node_modules")],
+      banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
+      logLevel: "error"
+    })
+    args = [out, file]
+  } else {
+    args = [path.join(root, "bin/run-ts.js"), script, file]
+  }
+  const schemaDoc = await (await request(`${sandboxUrl}/schemas/default`)).body.json()
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, SCHEMA: JSON.stringify(schemaDoc) },
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let out = ""
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()))
+    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!)) : reject(new Error(`dry child ${code}`))))
+  })
+}
+
+let sandboxUrl = ""
+
+const main = async () => {
+  const { child, url } = await startSandbox()
+  sandboxUrl = url
+  try {
+    const file = path.join(dir, "import.jsonl")
+    writeFile(file, N, "ours")
+    const client = IdentityApi.layer({ baseUrl: url, serializeWritesPerPath: process.env.BENCH_PIPELINE === "1" }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    const run = <A, E>(eff: Effect.Effect<A, E, IdentityApi>) => Effect.runPromise(Effect.provide(eff, client))
+
+    // Warm both sides (JIT of the sandbox and of this process) before measuring anything.
+    const warm = path.join(dir, "warm.jsonl")
+    writeFile(warm, 5_000, "warm")
+    await resetSandbox(url)
+    await run(ours(warm))
+    await resetSandbox(url)
+    await ideal(url, 5_000)
+
+    // Alternate the two, twice, and keep the best of each: the box is shared and noisy.
+    let idealMs = Infinity
+    let o = { ms: Infinity, report: undefined as Import.ImportReport | undefined }
+    for (let round = 0; round < 2; round++) {
+      await resetSandbox(url)
+      idealMs = Math.min(idealMs, await ideal(url, N))
+      await resetSandbox(url)
+      for (const f of fs.readdirSync(dir)) if (f.startsWith("import.jsonl.")) fs.rmSync(path.join(dir, f))
+      const r = await run(ours(file))
+      const stored = await countIdentities(url)
+      if (stored !== N || r.report.created !== N) throw new Error(`ours: ${stored} stored, ${r.report.created} created`)
+      if (r.ms < o.ms) o = r
+    }
+
+    await resetSandbox(url)
+    const singleMs = await run(single(SINGLE_N))
+
+    await resetSandbox(url)
+
+    const dryFile = path.join(dir, "dry.jsonl")
+    writeFile(dryFile, DRY_N, "dry")
+    const dryBundled = await dryRunPeak(dryFile, true)
+    const dryTsx = await dryRunPeak(dryFile, false)
+
+    const oursRate = rate(N, o.ms)
+    const singleRate = rate(SINGLE_N, singleMs)
+    const idealRate = rate(N, idealMs)
+    const rows: Array<[string, string, string]> = [
+      ["importer (ours), " + N + " records, 1 batch in flight", `${oursRate} rec/s`, `${(o.ms / 1000).toFixed(1)} s`],
+      [`(a) createIdentity per record, ${SINGLE_N} records`, `${singleRate} rec/s`, `ours = ${(oursRate / singleRate).toFixed(1)}× (target ≥ 20×)`],
+      [`(b) ideal: raw undici, pre-serialized 1000-batches`, `${idealRate} rec/s`, `ours = ${Math.round((oursRate / idealRate) * 100)}% (target ≥ 90%)`],
+      [`dry run ${DRY_N} lines, peak RSS (bundled node)`, `${dryBundled.peakMb} MB`, `${rate(dryBundled.valid, dryBundled.ms)} rec/s (target < 200 MB)`],
+      [`dry run ${DRY_N} lines, peak RSS (under tsx)`, `${dryTsx.peakMb} MB`, `${rate(dryTsx.valid, dryTsx.ms)} rec/s (tsx loader ≈ +95 MB)`]
+    ]
+    const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)))
+    console.log(`| ${"case".padEnd(w[0])} | ${"result".padEnd(w[1])} | ${"note".padEnd(w[2])} |`)
+    console.log(`|${"-".repeat(w[0] + 2)}|${"-".repeat(w[1] + 2)}|${"-".repeat(w[2] + 2)}|`)
+    for (const r of rows) console.log(`| ${r[0].padEnd(w[0])} | ${r[1].padEnd(w[1])} | ${r[2].padEnd(w[2])} |`)
+  } finally {
+    child.kill()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The sandbox child: serves until killed. */
+const serve = () =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function*() {
+        const sandbox = yield* Sandbox.make({ hashCost: 4 })
+        console.log(`listening on ${sandbox.url}`)
+        yield* Effect.never
+      })
+    )
+  )
+
+if (process.argv.includes("--serve")) {
+  void serve()
+} else {
+  main().then(() => process.exit(0), (e) => {
+    console.error(e)
+    process.exit(1)
+  })
+}
