@@ -218,7 +218,8 @@ export const run = <Name extends string, R, E, A>(options: {
 
     theRl.on("line", (line) => {
       if (pendingAnswer) return pendingAnswer(line)
-      if (running) return // typed into a running command: dropped, as a shell would not feed it either
+      // typed into a running command: dropped (a shell would not feed it either); piped input is queued
+      if (running && terminal) return
       queue.push(line)
       wake?.()
     })
@@ -262,10 +263,10 @@ export const run = <Name extends string, R, E, A>(options: {
       check()
     })
 
-    const historyEntry = (entry: string, physicalLines: number) => {
+    const historyEntry = (entry: string, physicalLines: Array<string>) => {
       const clean = History.scrub(entry)
-      // readline stored the raw physical lines: replace them with the one scrubbed entry
-      history.splice(0, Math.min(physicalLines, history.length))
+      // readline stored the raw physical lines (not empty ones): replace them with the one scrubbed entry
+      for (const raw of physicalLines.reverse()) if (history[0] === raw) history.shift()
       if (clean.trim() !== "") {
         if (history[0] !== clean) history.unshift(clean)
         History.append(options.historyFile, clean)
@@ -278,7 +279,7 @@ export const run = <Name extends string, R, E, A>(options: {
       const line = yield* nextLine
       if (Option.isNone(line)) break
       const input = buffer === undefined ? line.value : continueInput(buffer, line.value)
-      const physical = input.split("\n").length
+      const physical = input.split("\n")
       const result = yield* Effect.suspend(() => {
         const t = tokenize(input)
         if (t._tag === "Incomplete") return Effect.succeed<LineResult>({ _tag: "Incomplete" })

@@ -3,6 +3,7 @@
  * (`kratos-admin repl`, or no arguments on a terminal).
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
@@ -10,8 +11,17 @@ import { replRoot, shellRoot } from "./Commands.js"
 import { extractGlobalFlags, historyPath, resolveTarget } from "./Config.js"
 import * as Connection from "./Connection.js"
 import { Io, node as nodeIo } from "./Io.js"
+import * as Render from "./Render.js"
 import * as Repl from "./Repl.js"
 import * as Run from "./Run.js"
+
+// `kratos-admin ... | head`: a closed pipe ends the program quietly, as it does for other tools
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0)
+    throw e
+  })
+}
 
 const argv = process.argv.slice(2)
 const flags = extractGlobalFlags(argv)
@@ -25,7 +35,10 @@ const main: Effect.Effect<number, unknown> = wantsRepl
     root: replRoot,
     historyFile: historyPath(),
     sandboxLatency: process.env.KRATOS_ADMIN_SANDBOX_LATENCY
-  }).pipe(Effect.as(0))
+  }).pipe(
+    Effect.as(0),
+    Effect.catchAll((e) => Effect.sync(() => (process.stderr.write(`${Render.errorLine(e)}\n`), Run.ExitCode.usage)))
+  )
   : Effect.gen(function*() {
     const runner = Run.make(shellRoot, { name: "kratos-admin", version: "0.1.0" })
     const client = Option.match(target, { onNone: () => Connection.unconfigured, onSome: Connection.clientLayer })
@@ -40,7 +53,11 @@ const main: Effect.Effect<number, unknown> = wantsRepl
 NodeRuntime.runMain(main, {
   disableErrorReporting: false,
   teardown: (exit, onExit) => {
-    const code = Exit.isSuccess(exit) ? (exit.value as number) : 1
+    const code = Exit.isSuccess(exit)
+      ? (exit.value as number)
+      : Cause.isInterruptedOnly(exit.cause)
+      ? Run.ExitCode.interrupted
+      : Run.ExitCode.failure
     onExit(code)
     process.exit(code)
   }
