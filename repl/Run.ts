@@ -126,6 +126,15 @@ export const make = <Name extends string, R, E, A>(
         yield* Effect.flatMap(Io, (io) => io.out(overview(tree, false)))
         return ExitCode.ok
       }
+      // a group alone (or with --help): its commands and what they do, instead of the wide generated help
+      const group = Tree.resolve(tree, tokens)
+      if (
+        group.node !== tree && group.node.children.size > 0 &&
+        (group.consumed === tokens.length || (group.consumed === tokens.length - 1 && ["--help", "-h"].includes(tokens[tokens.length - 1])))
+      ) {
+        yield* Effect.flatMap(Io, (io) => io.out(Tree.groupHelp(tree, group.node)))
+        return ExitCode.ok
+      }
       const typo = Tree.check(tree, tokens)
       if (Option.isSome(typo)) return yield* report(typo.value, tree, tokens)
       const io = yield* Io

@@ -27,6 +27,8 @@ export interface Node {
   /** Positional argument names, e.g. `<id>`. */
   readonly args: ReadonlyArray<string>
   readonly usage: string
+  /** One-line description (empty when none). */
+  readonly description: string
 }
 
 /** Flags every command accepts (@effect/cli built-ins). */
@@ -63,9 +65,17 @@ const usageText = (usage: Usage.Usage): string =>
 
 /** The descriptor's internal shape (stable across @effect/cli 0.x); `getSubcommands` only looks one level down. */
 type Instruction =
-  | { readonly _tag: "Standard" | "GetUserInput"; readonly name: string }
+  | { readonly _tag: "Standard" | "GetUserInput"; readonly name: string; readonly description?: HelpDoc.HelpDoc }
   | { readonly _tag: "Map"; readonly command: Instruction }
   | { readonly _tag: "Subcommands"; readonly parent: Instruction; readonly children: ReadonlyArray<Instruction> }
+
+const descriptionOf = (d: Instruction): string => {
+  const base = d._tag === "Map" ? d.command : d._tag === "Subcommands" ? d.parent : d
+  if (base._tag === "Map" || base._tag === "Subcommands") return descriptionOf(base)
+  return base.description === undefined || HelpDoc.isEmpty(base.description)
+    ? ""
+    : stripAnsi(HelpDoc.toAnsiText(base.description)).replace(/\s+/g, " ").trim()
+}
 
 const nameOf = (d: Instruction): string =>
   d._tag === "Map" ? nameOf(d.command) : d._tag === "Subcommands" ? nameOf(d.parent) : d.name
@@ -79,13 +89,13 @@ const fromDescriptor = (d: Instruction, path: ReadonlyArray<string>): Node => {
       const n = nameOf(c)
       children.set(n, fromDescriptor(c, [...path, n]))
     }
-    return { name, path, children, flags: [], args: [], usage: name }
+    return { name, path, children, flags: [], args: [], usage: name, description: descriptionOf(d) }
   }
   const usage = Descriptor.getUsage(d as unknown as Descriptor.Command<unknown>)
   const flags: Array<Flag> = []
   const args: Array<string> = []
   collect(usage, flags, args)
-  return { name, path, children: new Map(), flags, args, usage: usageText(usage) }
+  return { name, path, children: new Map(), flags, args, usage: usageText(usage), description: descriptionOf(d) }
 }
 
 /** Reads the tree of a command. */
@@ -98,7 +108,7 @@ export const fromCommand = <Name extends string, R, E, A>(command: Command.Comma
 export const withExtraCommands = (root: Node, names: ReadonlyArray<string>): Node => {
   const children = new Map(root.children)
   for (const n of names) {
-    if (!children.has(n)) children.set(n, { name: n, path: [n], children: new Map(), flags: [], args: [], usage: n })
+    if (!children.has(n)) children.set(n, { name: n, path: [n], children: new Map(), flags: [], args: [], usage: n, description: "" })
   }
   return { ...root, children }
 }
@@ -136,6 +146,17 @@ export const resolve = (root: Node, tokens: ReadonlyArray<string>): { readonly n
   let i = 0
   while (i < tokens.length && node.children.has(tokens[i])) node = node.children.get(tokens[i])!, i++
   return { node, consumed: i }
+}
+
+/** A group's commands, one per line with its description. */
+export const groupHelp = (root: Node, node: Node): string => {
+  const names = Array.from(node.children.keys())
+  const width = Math.max(...names.map((n) => n.length))
+  return [
+    `${[root.name, ...node.path].join(" ")}${node.description ? ": " + node.description : ""}`,
+    ...Array.from(node.children.values()).map((c) => `  ${c.name.padEnd(width)}  ${c.description}`),
+    `Run '${[...node.path].join(" ")} <command> --help' for a command's flags.`
+  ].join("\n")
 }
 
 /** The full usage line of a command path (`kratos-admin identities get ...`). */

@@ -22,6 +22,12 @@ describe("Completion and the command tree", () => {
     expect(Array.from(tree.children.get("sessions")!.children.keys()).sort()).toEqual(["disable", "extend", "get", "list"])
   })
 
+  it("describes each command of a group from the operation table", () => {
+    const help = Tree.groupHelp(tree, tree.children.get("sessions")!)
+    expect(help).toContain("disable  Disable (revoke) a session (DELETE /admin/sessions/{id})")
+    expect(help.split("\n")).toHaveLength(6)
+  })
+
   it("derives list flags from the operation table", () => {
     const list = tree.children.get("identities")!.children.get("list")!
     const names = list.flags.flatMap((f) => f.names)
