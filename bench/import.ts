@@ -91,7 +91,7 @@ const ours = (file: string) =>
   Effect.gen(function*() {
     const api = yield* IdentityApi
     const t0 = performance.now()
-    const report = yield* Import.report(Import.importFileWith(api, file, { progressInterval: 1000, pipeline: process.env.BENCH_PIPELINE === "1" }))
+    const report = yield* Import.report(Import.importFileWith(api, file, { progressInterval: 1000 }))
     const ms = performance.now() - t0
     return { ms, report }
   })
@@ -174,7 +174,7 @@ const main = async () => {
   try {
     const file = path.join(dir, "import.jsonl")
     writeFile(file, N, "ours")
-    const client = IdentityApi.layer({ baseUrl: url, serializeWritesPerPath: process.env.BENCH_PIPELINE === "1" }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    const client = IdentityApi.layer({ baseUrl: url }).pipe(Layer.provide(NodeHttpClient.layerUndici))
     const run = <A, E>(eff: Effect.Effect<A, E, IdentityApi>) => Effect.runPromise(Effect.provide(eff, client))
 
     // Warm both sides (JIT of the sandbox and of this process) before measuring anything.

@@ -78,7 +78,7 @@ export const readFile = (path: string): Stream.Stream<SourceItem, ImportError> =
   readSource(
     Stream.suspend(() =>
       Stream.fromAsyncIterable(
-        (path === "-" ? process.stdin : fs.createReadStream(path, { highWaterMark: 256 * 1024 })) as AsyncIterable<Uint8Array>,
+        (path === "-" ? process.stdin : fs.createReadStream(path, { highWaterMark: 64 * 1024 })) as AsyncIterable<Uint8Array>,
         (cause) => new ImportError({ message: `cannot read ${path === "-" ? "stdin" : path}: ${String(cause)}`, cause })
       )
     )

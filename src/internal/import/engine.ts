@@ -145,8 +145,7 @@ const engine = <E>(
     const started = Date.now()
     const sourceName = options.source ?? "input"
     const dryRun = options.dryRun === true
-    // Pipelining lends one more slot: the client's per-path serialisation keeps the wire at `concurrency`.
-    const concurrency = Math.max(1, options.concurrency ?? 1) + (options.pipeline === true ? 1 : 0)
+    const concurrency = Math.max(1, options.concurrency ?? 1)
     const batchMax = Math.max(1, Math.min(maxItems, options.batchSize ?? maxItems))
     const namespace = options.namespace ?? defaultNamespace
     const defaultSchemaId = options.defaultSchemaId ?? "default"
@@ -317,6 +316,7 @@ const engine = <E>(
     }
 
     const keys = new KeyTable()
+    let keyCount = 0
     const resumedDone = previous?.doneLines ?? new LineSet()
     const resumedPending = previous?.pending ?? new LineSet()
 
@@ -372,6 +372,11 @@ const engine = <E>(
           }
         }
         for (const k of recordKeys) keys.claim(k, item.line)
+        keyCount += recordKeys.length
+        // Size the key table once from the input size (a doubling at a million keys costs 72 MB at once).
+        if (stats.records === 2000 && options.totalBytes !== undefined && item.bytes > 0) {
+          keys.reserve(Math.ceil(((options.totalBytes / item.bytes) * keyCount) * 1.05))
+        }
         stats.valid++
         if (recordKeys.length === 0) {
           stats.keyless++

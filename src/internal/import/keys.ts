@@ -18,8 +18,9 @@ const hash64 = (s: string): [number, number] => {
 }
 
 /**
- * Open-addressing table of key fingerprints to the first line that used them. 16 bytes per slot
- * at most half full: ~64 MB would hold 2M keys where a `Set<string>` would take several times more.
+ * Open-addressing table of key fingerprints to the first line that used them: 12 bytes per slot,
+ * at most 3/4 full, so 2M keys (a million records with external_id and email) take 32 MB where a
+ * `Set<string>` would take several times more.
  * A 64-bit collision (≈1e-8 for a million keys) would report a false duplicate, never lose one.
  */
 export class KeyTable {
@@ -39,7 +40,8 @@ export class KeyTable {
     const [a, b] = hash64(key)
     const found = this.lookup(a, b)
     if (found >= 0) return this.lines[found]
-    if ((this.size + 1) * 2 > this.h1.length) this.grow()
+    // Linear probing stays short up to 3/4 full; a lower load would double the memory at 1M+ keys.
+    if ((this.size + 1) * 4 > this.h1.length * 3) this.grow()
     this.insert(a, b, line)
     return undefined
   }
@@ -51,20 +53,31 @@ export class KeyTable {
     return found >= 0 ? this.lines[found] : undefined
   }
 
+  /** Grows once to hold `keys` (when the input size predicts it), instead of doubling repeatedly. */
+  reserve(keys: number): void {
+    const capacity = Math.ceil((keys * 4) / 3) + 1
+    if (capacity > this.h1.length) this.resize(capacity)
+  }
+
+  // Any capacity (not only powers of two), so a reserved table is no bigger than it needs to be.
+  private home(a: number, b: number): number {
+    return ((a ^ Math.imul(b, 0x9e3779b1)) >>> 0) % this.h1.length
+  }
+
   private lookup(a: number, b: number): number {
-    const mask = this.h1.length - 1
-    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask
+    const n = this.h1.length
+    let i = this.home(a, b)
     while (this.h1[i] !== 0) {
       if (this.h1[i] === a && this.h2[i] === b) return i
-      i = (i + 1) & mask
+      i = i + 1 === n ? 0 : i + 1
     }
     return -1
   }
 
   private insert(a: number, b: number, line: number): void {
-    const mask = this.h1.length - 1
-    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask
-    while (this.h1[i] !== 0) i = (i + 1) & mask
+    const n = this.h1.length
+    let i = this.home(a, b)
+    while (this.h1[i] !== 0) i = i + 1 === n ? 0 : i + 1
     this.h1[i] = a
     this.h2[i] = b
     this.lines[i] = line
@@ -72,10 +85,14 @@ export class KeyTable {
   }
 
   private grow(): void {
+    this.resize(this.h1.length * 2)
+  }
+
+  private resize(capacity: number): void {
     const { h1, h2, lines } = this
-    this.h1 = new Uint32Array(h1.length * 2)
-    this.h2 = new Uint32Array(h1.length * 2)
-    this.lines = new Uint32Array(h1.length * 2)
+    this.h1 = new Uint32Array(capacity)
+    this.h2 = new Uint32Array(capacity)
+    this.lines = new Uint32Array(capacity)
     this.size = 0
     for (let i = 0; i < h1.length; i++) if (h1[i] !== 0) this.insert(h1[i], h2[i], lines[i])
   }

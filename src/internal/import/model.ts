@@ -24,12 +24,6 @@ export interface ImportOptions {
   readonly dryRun?: boolean
   /** Batches in flight (default 1: Ory Network serialises writes per path anyway). */
   readonly concurrency?: number
-  /**
-   * Hand the next batch to the client while one is in flight, so its encoding overlaps the wait.
-   * Only with a client built with `serializeWritesPerPath: true`, which still puts one write on
-   * the wire at a time (default false).
-   */
-  readonly pipeline?: boolean
   /** Largest batch (default and maximum 1000; plaintext batches are capped at 200 whatever this says). */
   readonly batchSize?: number
   /** Hash plaintext passwords locally (bcrypt, default cost 12) so batches can be 1000 and the server does no hashing. */

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Import from "../../src/Import.js"
+import { KeyTable, uuidV5 } from "../../src/internal/import/keys.js"
+
+/** Parses text fed in `size`-byte pieces (so values straddle chunk boundaries). */
+const parse = (text: string, size = 7) => {
+  const bytes = Buffer.from(text)
+  const pieces: Array<Uint8Array> = []
+  for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size))
+  return Stream.runCollect(Import.readSource(Stream.fromIterable(pieces))).pipe(
+    Effect.map((c) => Chunk.toArray(c).map((i) => (i._tag === "Value" ? [i.line, i.value] : [i.line, "malformed"])))
+  )
+}
+
+describe("sources", () => {
+  it.effect("JSON Lines: one record per line, a broken line reported and skipped", () =>
+    Effect.gen(function*() {
+      expect(yield* parse('{"a":1}\r\n\n{"b":"x\\"}{"}\n{"c":\n{"d":4}\n')).toEqual([
+        [1, { a: 1 }],
+        [3, { b: 'x"}{' }],
+        [4, "malformed"],
+        [5, { d: 4 }]
+      ])
+    }))
+
+  it.effect("a JSON array: elements one at a time with the line each starts on", () =>
+    Effect.gen(function*() {
+      expect(yield* parse('[\n  {"a": [1,\n 2]},\n  {"b": "]"},\n  {"bad": }\n]\n')).toEqual([
+        [2, { a: [1, 2] }],
+        [4, { b: "]" }],
+        [5, "malformed"]
+      ])
+    }))
+
+  it.effect("pretty-printed objects one after the other", () =>
+    Effect.gen(function*() {
+      expect(yield* parse('{\n  "a": 1\n}\n{\n  "b": {"c": 2}\n}{"d":3}\n', 3)).toEqual([
+        [1, { a: 1 }],
+        [4, { b: { c: 2 } }],
+        [6, { d: 3 }]
+      ])
+    }))
+})
+
+describe("keys", () => {
+  it("the key table remembers the first line of each key across growth", () => {
+    const t = new KeyTable(8)
+    for (let i = 1; i <= 50_000; i++) expect(t.claim(`k${i}`, i)).toBeUndefined()
+    t.reserve(120_000)
+    for (let i = 1; i <= 50_000; i += 997) expect(t.claim(`k${i}`, 999_999)).toBe(i)
+    expect(t.get("absent")).toBeUndefined()
+  })
+
+  it("patch ids are RFC 9562 UUIDv5", () => {
+    // Python: uuid.uuid5(uuid.NAMESPACE_DNS, "python.org")
+    expect(uuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org")).toBe("886313e1-3b8a-5372-9b90-0c9aee199e5d")
+  })
+})
