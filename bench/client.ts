@@ -159,6 +159,24 @@ const main = async () => {
         })
     },
     { name: "@ory/client-fetch getIdentity", run: (n, c) => pool(n, c, () => ory.getIdentity({ id })) },
+    {
+      // the floor for any client built on @effect/platform: execute + json, nothing else
+      name: "@effect/platform HttpClient (undici), bare",
+      run: (n, c) => {
+        const client = NodeHttpClient.makeUndici(agent)
+        return Effect.runPromise(
+          Effect.forEach(
+            Array.from({ length: n }),
+            () =>
+              Effect.flatMap(
+                client.get(`${url}/admin/identities/${id}`, { headers }),
+                (r) => r.json
+              ),
+            { concurrency: c, discard: true }
+          )
+        )
+      }
+    },
     ours("effect-kratos over undici", Layer.succeed(HttpClient.HttpClient, NodeHttpClient.makeUndici(agent))),
     ours("effect-kratos over fetch", FetchHttpClient.layer)
   ]

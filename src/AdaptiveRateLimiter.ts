@@ -43,6 +43,10 @@ export interface AdaptiveRateLimiter {
   /** Feeds the outcome of a response back: `throttled` for a 429, `sentAt` the ticket of its attempt. */
   readonly record: (throttled: boolean, sentAt: number) => Effect.Effect<void>
   readonly status: Effect.Effect<RateLimiterStatus>
+  /** Synchronous `acquire` for hot paths: takes a token (0) or says how many seconds to wait before trying again. */
+  readonly unsafeTake: (nowMillis: number) => number
+  /** Synchronous `record` (milliseconds). */
+  readonly unsafeRecord: (nowMillis: number, throttled: boolean, sentAtMillis: number) => void
 }
 
 const beta = 0.7
@@ -160,6 +164,8 @@ export const make = (options: RateLimitOptions): Effect.Effect<AdaptiveRateLimit
     })
     return {
       acquire,
+      unsafeTake: (nowMillis) => state.take(nowMillis / 1000),
+      unsafeRecord: (nowMillis, throttled, sentAtMillis) => state.record(nowMillis / 1000, throttled, sentAtMillis / 1000),
       record: (throttled, sentAt) => Effect.map(nowSeconds, (now) => state.record(now, throttled, sentAt)),
       status: Effect.sync(() => ({
         enabled: state.enabled,

@@ -22,10 +22,11 @@ import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as AdaptiveRateLimiter from "./AdaptiveRateLimiter.js"
 import { AttemptTimeout, classifyTransport, currentCall, safetyOfMethod } from "./internal/client/context.js"
+import { timeoutFail } from "./internal/client/timeout.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 
 /** @since 0.1.0 @category models */
@@ -50,6 +51,8 @@ export interface ClientOptions {
   readonly maxConcurrency?: number | undefined
   /** Ory Network's "one write per path at a time": serialise non-GET requests per path. */
   readonly serializeWritesPerPath?: boolean | undefined
+  /** Keep the platform's `http.client` span per attempt (default off; each operation has its own span). */
+  readonly attemptSpans?: boolean | undefined
 }
 
 /** What a client reports about itself (never the key). @since 0.1.0 @category models */
@@ -116,7 +119,9 @@ export const validateOptions = (options: ClientOptions): Either.Either<URL, Clie
 }
 
 /**
- * Base URL, bearer key, user agent, JSON accept header; no trace headers to the server.
+ * Base URL, bearer key, user agent, JSON accept header; no trace headers to the server. The
+ * platform's own per-attempt `http.client` span is off unless `attemptSpans` (the operation's
+ * `Kratos.<operationId>` span carries method, status and attempts).
  *
  * @since 0.1.0 @category layers
  */
@@ -124,57 +129,25 @@ export const withBase = (options: {
   readonly baseUrl: string
   readonly apiKey?: Redacted.Redacted<string> | undefined
   readonly userAgent?: string | undefined
+  readonly attemptSpans?: boolean | undefined
 }) =>
 <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> => {
   const base = options.baseUrl.replace(/\/+$/, "")
   const userAgent = options.userAgent ?? "effect-kratos/0.1.0"
   const apiKey = options.apiKey
-  return client.pipe(
-    HttpClient.mapRequest((request) => {
-      let r = HttpClientRequest.prependUrl(request, base)
-      r = HttpClientRequest.setHeader(r, "user-agent", userAgent)
-      r = HttpClientRequest.acceptJson(r)
-      return apiKey === undefined ? r : HttpClientRequest.bearerToken(r, apiKey)
-    }),
+  const withHeaders = client.pipe(
+    HttpClient.mapRequest((request) =>
+      HttpClientRequest.setHeaders(
+        HttpClientRequest.prependUrl(request, base),
+        apiKey === undefined
+          ? { "user-agent": userAgent, accept: "application/json" }
+          : { "user-agent": userAgent, accept: "application/json", authorization: `Bearer ${Redacted.value(apiKey)}` }
+      )
+    ),
     HttpClient.withTracerPropagation(false)
   )
+  return options.attemptSpans ? withHeaders : HttpClient.withTracerDisabledWhen(withHeaders, () => true)
 }
-
-/**
- * Fails an attempt whose response headers take longer than `timeout` (or than what is left of the
- * call's deadline), as a transport error the retry layer recognises as a timeout. One timer race
- * per attempt bounds both: the deadline needs no race of its own.
- *
- * @since 0.1.0 @category layers
- */
-export const withAttemptTimeout = (timeout: Duration.DurationInput) =>
-<E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | HttpClientError.RequestError, R> => {
-  const millis = Duration.toMillis(Duration.decode(timeout))
-  return HttpClient.transform(client, (effect, request) =>
-    Effect.flatMap(FiberRef.get(currentCall), (call) => {
-      if (call === undefined || call.deadlineAt === Infinity) {
-        return Number.isFinite(millis) ? race(effect, request, millis, false) : effect
-      }
-      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const remaining = Math.max(0, call.deadlineAt - now)
-        return remaining < millis ? race(effect, request, remaining, true) : race(effect, request, millis, false)
-      })
-    }))
-}
-
-const race = <E, R>(
-  effect: Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>,
-  request: HttpClientRequest.HttpClientRequest,
-  millis: number,
-  byDeadline: boolean
-) =>
-  Effect.timeoutFail(effect, {
-    duration: Duration.millis(millis),
-    onTimeout: () => {
-      const cause = new AttemptTimeout(millis, byDeadline)
-      return new HttpClientError.RequestError({ request, reason: "Transport", description: cause.toString(), cause })
-    }
-  })
 
 /** The shared admission state of `withAdmission`. @since 0.1.0 @category models */
 export interface Admission {
@@ -185,14 +158,17 @@ export interface Admission {
 }
 
 /**
- * Admits each attempt: a permit of the concurrency cap, a token of the rate limiter, and (option)
- * the per-path write lock; reports 429s back to the limiter.
+ * One attempt: a permit of the concurrency cap, a token of the rate limiter, (option) the per-path
+ * write lock, then the request under a timer of `timeout` or what is left of the call's deadline,
+ * whichever is shorter (one timer race per attempt bounds both; a timeout fails as a transport
+ * error the retry layer recognises). 429s are reported back to the limiter. Counts attempts.
  *
  * @since 0.1.0 @category layers
  */
-export const withAdmission = (admission: Admission) =>
-<E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> => {
+export const withAttempt = (admission: Admission & { readonly timeout: Duration.DurationInput }) =>
+<E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | HttpClientError.RequestError, R> => {
   const { inFlight, limiter, semaphore } = admission
+  const timeoutMillis = Duration.toMillis(Duration.decode(admission.timeout))
   const locks = new Map<string, { readonly semaphore: Effect.Semaphore; users: number }>()
   const withPathLock = <A, E1, R1>(request: HttpClientRequest.HttpClientRequest, effect: Effect.Effect<A, E1, R1>) => {
     if (!admission.serializeWritesPerPath || request.method === "GET" || request.method === "HEAD") return effect
@@ -219,22 +195,52 @@ export const withAdmission = (admission: Admission) =>
         })
     )
   }
-  return HttpClient.transform(client, (effect, request) => {
-    const send = Effect.acquireUseRelease(
-      Effect.map(FiberRef.get(currentCall), (call) => {
-        if (call !== undefined) call.attempts++
-        inFlight.value++
-      }),
-      () => effect,
-      () => Effect.sync(() => inFlight.value--)
-    )
-    const limited = limiter === undefined
-      ? send
-      : Effect.flatMap(limiter.acquire, (sentAt) =>
-        Effect.tap(send, (response) => limiter.record(response.status === 429, sentAt)))
-    return withPathLock(request, semaphore.withPermits(1)(limited))
-  })
+  return HttpClient.transform(client, (effect, request) =>
+    Effect.flatMap(FiberRef.get(currentCall), (call) =>
+      Effect.clockWith((clock) => {
+        const attempt = (): Effect.Effect<
+          HttpClientResponse.HttpClientResponse,
+          E | HttpClientError.RequestError,
+          R
+        > => {
+          const now = clock.unsafeCurrentTimeMillis()
+          if (limiter !== undefined) {
+            const wait = limiter.unsafeTake(now)
+            // re-check after a short sleep: the rate may have risen meanwhile
+            if (wait > 0) {
+              return Effect.zipRight(Effect.sleep(Duration.millis(Math.ceil(Math.min(wait, 0.25) * 1000))), Effect.suspend(attempt))
+            }
+          }
+          if (call !== undefined) call.attempts++
+          inFlight.value++
+          const remaining = call === undefined ? Infinity : Math.max(0, call.deadlineAt - now)
+          const timed = remaining < timeoutMillis
+            ? race(effect, request, remaining, true)
+            : Number.isFinite(timeoutMillis)
+            ? race(effect, request, timeoutMillis, false)
+            : effect
+          return Effect.onExit(timed, (exit) => {
+            inFlight.value--
+            if (limiter !== undefined) {
+              limiter.unsafeRecord(clock.unsafeCurrentTimeMillis(), exit._tag === "Success" && exit.value.status === 429, now)
+            }
+            return Effect.void
+          })
+        }
+        return withPathLock(request, semaphore.withPermits(1)(Effect.suspend(attempt)))
+      })))
 }
+
+const race = <E, R>(
+  effect: Effect.Effect<HttpClientResponse.HttpClientResponse, E, R>,
+  request: HttpClientRequest.HttpClientRequest,
+  millis: number,
+  byDeadline: boolean
+) =>
+  timeoutFail(effect, millis, () => {
+    const cause = new AttemptTimeout(millis, byDeadline)
+    return new HttpClientError.RequestError({ request, reason: "Transport", description: cause.toString(), cause })
+  })
 
 const drain = (response: HttpClientResponse.HttpClientResponse) => Effect.ignore(response.text)
 
@@ -332,8 +338,7 @@ export const make = (
     }
     const attempt = transport.pipe(
       withBase(options),
-      withAttemptTimeout(options.timeout ?? "30 seconds"),
-      withAdmission(admission)
+      withAttempt({ ...admission, timeout: options.timeout ?? "30 seconds" })
     )
     const client = retryOptions === undefined
       ? attempt

@@ -15,6 +15,7 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import type * as Tracer from "effect/Tracer"
 import { ErrorGeneric } from "../../GenericError.js"
 import type { Service as HttpService } from "../../KratosHttpClient.js"
 import {
@@ -123,27 +124,49 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       cases[status] = (response) => Effect.as(Effect.ignore(response.text), undefined)
       continue
     }
-    const decode = Schema.decodeUnknown(schema)
-    const decodeBody = (response: HttpClientResponse.HttpClientResponse, call: CallContext) =>
-      Effect.flatMap(
-        Effect.mapError(response.json, (e) =>
-          new ResponseDecodeError({
-            operation: name,
-            status,
-            message: e.description ?? e.message,
-            requestId: response.headers["x-request-id"],
-            attempts: call.attempts
-          })),
-        (json) =>
-          Effect.mapError(decode(json), (e) =>
+    // synchronous decoding: no Effect per field, and the compiled decoder is built once here
+    const decode = Schema.decodeUnknownEither(schema)
+    const decodeBody = (response: HttpClientResponse.HttpClientResponse, call: CallContext): AnyEffect =>
+      Effect.matchEffect(response.text, {
+        onFailure: (e) =>
+          Effect.fail(
             new ResponseDecodeError({
               operation: name,
               status,
-              message: formatParseError(e),
+              message: e.description ?? e.message,
               requestId: response.headers["x-request-id"],
               attempts: call.attempts
-            }))
-      )
+            })
+          ),
+        onSuccess: (text) => {
+          let json: unknown
+          try {
+            json = JSON.parse(text)
+          } catch (e) {
+            return Effect.fail(
+              new ResponseDecodeError({
+                operation: name,
+                status,
+                message: `The body is not JSON: ${(e as Error).message}`,
+                requestId: response.headers["x-request-id"],
+                attempts: call.attempts
+              })
+            )
+          }
+          const decoded = decode(json)
+          return Either.isRight(decoded)
+            ? Effect.succeed(decoded.right)
+            : Effect.fail(
+              new ResponseDecodeError({
+                operation: name,
+                status,
+                message: formatParseError(decoded.left),
+                requestId: response.headers["x-request-id"],
+                attempts: call.attempts
+              })
+            )
+        }
+      })
     cases[status] = paginated
       ? (response, call) =>
         Effect.map(decodeBody(response, call), (items): Page<unknown> => {
@@ -194,18 +217,19 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
         return Effect.fail(new InvalidInput({ operation: name, message: formatParseError(encoded.left) }))
       }
       const request = buildRequest(encoded.right as Record<string, unknown>)
-      return Effect.flatMap(Clock.currentTimeMillis, (now) => send(request, now))
-    }).pipe(
-      Effect.withSpan(spanName, {
-        kind: "client",
-        captureStackTrace: false,
-        attributes: { "kratos.operation": name, "http.request.method": op.method, "url.template": op.path }
-      })
-    )
+      return Effect.useSpan(spanName, spanOptions, (span) =>
+        Effect.clockWith((clock) => send(request, clock.unsafeCurrentTimeMillis(), span)))
+    })
+
+  const spanOptions = {
+    kind: "client",
+    captureStackTrace: false,
+    attributes: { "kratos.operation": name, "http.request.method": op.method, "url.template": op.path }
+  } as const
 
   // the deadline is enforced per attempt (KratosHttpClient.withAttemptTimeout) and between retries;
   // reading the body after the headers arrived is bounded by the transport's own body timeout
-  const send = (request: HttpClientRequest.HttpClientRequest, now: number): AnyEffect => {
+  const send = (request: HttpClientRequest.HttpClientRequest, now: number, span: Tracer.Span): AnyEffect => {
       const ctx: CallContext = {
         operation: name,
         safety: op.safety,
@@ -220,12 +244,11 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
         }),
         Effect.flatMap((response) => dispatch(response, ctx)),
         Effect.locally(currentCall, ctx),
-        Effect.onExit(() =>
-          Effect.annotateCurrentSpan({
-            "kratos.attempts": ctx.attempts,
-            ...(ctx.status === undefined ? {} : { "http.response.status_code": ctx.status })
-          })
-        )
+        Effect.onExit(() => {
+          span.attribute("kratos.attempts", ctx.attempts)
+          if (ctx.status !== undefined) span.attribute("http.response.status_code", ctx.status)
+          return Effect.void
+        })
       )
   }
 
