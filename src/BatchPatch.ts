@@ -49,12 +49,20 @@ export const BatchPatchIdentitiesBody = PatchIdentitiesBody.pipe(
   Schema.filter((body) => Option.getOrUndefined(limitViolation(body)))
 )
 
+/**
+ * An item's error. The spec types it as `DefaultError`, an empty schema, so a conforming server may
+ * send `{}`: Kratos' fields are all optional here (Kratos itself always sends `message`).
+ *
+ * @since 0.1.0 @category models
+ */
+export const PatchError = Schema.Struct({ ...GenericError.fields, message: Schema.optional(Schema.String) })
+
 /** @since 0.1.0 @category models */
 export const IdentityPatchResponse = Schema.Struct({
   action: Schema.Literal("create", "error"),
   identity: Schema.optional(IdentityId),
   patch_id: Schema.optional(Schema.String),
-  error: Schema.optional(GenericError)
+  error: Schema.optional(PatchError)
 })
 /** @since 0.1.0 @category models */
 export type IdentityPatchResponse = typeof IdentityPatchResponse.Type
