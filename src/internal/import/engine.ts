@@ -187,6 +187,9 @@ const engine = <E>(
     if (previous?.source !== undefined && previous.source !== sourceName) {
       yield* warn(`the journal was written for ${previous.source}, not ${sourceName}`)
     }
+    if (!dryRun && !options.resume && options.journal !== undefined && nonEmpty(options.journal)) {
+      yield* warn(`starting over: ${options.journal} from an earlier run is replaced (pass resume to continue it instead)`)
+    }
     const journal = !dryRun && options.journal
       ? yield* Effect.try({
         try: () => {
@@ -402,7 +405,7 @@ const engine = <E>(
             failSync(item.line, status, prior[3] ?? "failed in an earlier run", {
               raw,
               externalId,
-              ...(typeof prior[2] === "number" ? { code: prior[2] } : {})
+              ...(typeof prior[2] === "number" && prior[2] > 0 ? { code: prior[2] } : {})
             })
           }
           return undefined
@@ -791,6 +794,14 @@ const engine = <E>(
     yield* progress(true)
     yield* emit({ _tag: "Finished", report })
   })
+
+const nonEmpty = (path: string): boolean => {
+  try {
+    return fs.statSync(path).size > 0
+  } catch {
+    return false
+  }
+}
 
 const truncate = (path: string): string => {
   // Opened with "w" once so the append handle that follows starts from an empty file.
