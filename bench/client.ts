@@ -49,17 +49,9 @@ const identity = (n: number) => ({
     value: `ada${n}@example.com`,
     verified: false,
     via: "email",
-    status: "pending",
-    created_at: "2026-11-23T10:00:00.000Z",
-    updated_at: "2026-11-23T10:00:00.000Z"
+    status: "pending"
   }],
-  recovery_addresses: [{
-    id: "1d2e3f4a-5b6c-4d7e-8f90-a1b2c3d4e5f6",
-    value: `ada${n}@example.com`,
-    via: "email",
-    created_at: "2026-11-23T10:00:00.000Z",
-    updated_at: "2026-11-23T10:00:00.000Z"
-  }],
+  recovery_addresses: [{ id: "1d2e3f4a-5b6c-4d7e-8f90-a1b2c3d4e5f6", value: `ada${n}@example.com`, via: "email" }],
   metadata_public: null,
   created_at: "2026-11-23T10:00:00.000Z",
   updated_at: "2026-11-23T10:00:00.000Z",

@@ -3,8 +3,8 @@
  *
  * `Effect.timeoutFail` races two forked fibers (the effect and a sleep), about 40 µs a call on the
  * project's 2-core machines, more than the rest of the client stack. With the live clock, one fork
- * suffices: the effect runs in a child fiber and the timer is a plain scheduled callback of the
- * clock's own scheduler. Any other clock (`TestClock`, a custom one) gets `Effect.timeoutFail`, so
+ * suffices: the effect runs in a daemon child (interrupted with us, so it cannot outlive the
+ * attempt) and the timer is a plain scheduled callback of the clock's own scheduler. Any other clock (`TestClock`, a custom one) gets `Effect.timeoutFail`, so
  * virtual time keeps working in tests.
  */
 import type * as Clock from "effect/Clock"
@@ -25,7 +25,7 @@ export const timeoutFail = <A, E, R, E1>(
     }
     return Effect.flatMap(clock.scheduler(), (scheduler) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Effect.fork(restore(effect)), (fiber) =>
+        Effect.flatMap(Effect.forkDaemon(restore(effect)), (fiber) =>
           Effect.onInterrupt(
             restore(
               Effect.async<A, E | E1>((resume) => {
