@@ -33,6 +33,23 @@ layer(env({}, { rateLimit: false }), { excludeTestServices: true })("import", (i
       expect(fs.readFileSync(`${file}.journal.jsonl`, "utf8")).not.toContain("$2a$")
     }))
 
+  it.effect("4 batches in flight through faults and a 504 after commit: still exactly once", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const input = records(6_000)
+      const file = writeJsonl(tmpDir(), "conc.jsonl", input)
+      yield* sb.setOptions({ faults: { seed: 7, rate: 0.1, statuses: [429, 502, 503] } })
+      yield* sb.script("batchPatchIdentities", [{}, { status: 504, afterCommit: true }])
+      const report = yield* Import.report(Import.importFile(file, { ...quick, concurrency: 4, batchSize: 500 }))
+      yield* sb.setOptions({ faults: { rate: 0 } })
+      expect(report.created + report.alreadyPresent).toBe(6_000)
+      const all = yield* sb.identities
+      const counts = countByExternalId(all)
+      expect(all.length).toBe(6_000)
+      for (const r of input) expect(counts.get(r.external_id)).toBe(1)
+    }))
+
   it.effect("malformed and invalid lines are reported with line numbers, the rest imported", () =>
     Effect.gen(function*() {
       const sb = yield* Sandbox.Sandbox
