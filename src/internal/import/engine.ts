@@ -9,6 +9,7 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Mailbox from "effect/Mailbox"
 import * as ParseResult from "effect/ParseResult"
@@ -582,13 +583,14 @@ const engine = <E>(
     const sendChunked = (
       recs: ReadonlyArray<PreparedRecord>,
       sizer: Sizer,
-      rounds: number
+      rounds: number,
+      started?: Deferred.Deferred<void>
     ): Effect.Effect<void, ImportError> =>
       Effect.gen(function*() {
         let i = 0
         while (i < recs.length) {
           const n = Math.max(1, sizer.current)
-          yield* sendOnce(recs.slice(i, i + n), sizer, 1, rounds)
+          yield* sendOnce(recs.slice(i, i + n), sizer, 1, rounds, started)
           i += n
         }
       })
@@ -597,12 +599,15 @@ const engine = <E>(
       recs: ReadonlyArray<PreparedRecord>,
       sizer: Sizer,
       attempt: number,
-      rounds: number
+      rounds: number,
+      started?: Deferred.Deferred<void>
     ): Effect.Effect<void, ImportError> =>
       Effect.gen(function*() {
         const batchId = `${runId}-${++batchCounter}`
         journal?.sent(batchId, recs.map((r) => r.line))
         stats.batches++
+        // The request is on its way (encoded synchronously below): the pump may go on reading.
+        if (started !== undefined) Deferred.unsafeDone(started, Exit.void)
         const result = yield* client.batchPatchIdentities({
           body: { identities: recs.map((r) => ({ create: r.body, patch_id: r.patchId })) }
         }).pipe(Effect.either)
@@ -684,7 +689,11 @@ const engine = <E>(
         })
       })
 
-    const processBatch = (recs: Array<PreparedRecord>, sizer: Sizer): Effect.Effect<void, ImportError> =>
+    const processBatch = (
+      recs: Array<PreparedRecord>,
+      sizer: Sizer,
+      started: Deferred.Deferred<void>
+    ): Effect.Effect<void, ImportError> =>
       Effect.gen(function*() {
         // Records sent by an interrupted run without a result: look them up before sending again.
         const unsure = recs.filter((r) => r.ambiguous)
@@ -693,7 +702,7 @@ const engine = <E>(
           const missing = new Set(yield* reconcile(unsure))
           toSend = recs.filter((r) => !r.ambiguous || missing.has(r))
         }
-        if (toSend.length > 0) yield* sendChunked(toSend, sizer, 0)
+        if (toSend.length > 0) yield* sendChunked(toSend, sizer, 0, started)
       })
 
     // ---- batching with bounded batches in flight
@@ -705,14 +714,19 @@ const engine = <E>(
       Effect.gen(function*() {
         yield* slots.take(1)
         stats.inFlight++
-        yield* processBatch(recs, sizer).pipe(
+        const started = yield* Deferred.make<void>()
+        yield* processBatch(recs, sizer, started).pipe(
           Effect.catchAllCause((cause) =>
             Cause.isInterruptedOnly(cause) ? Effect.void : Deferred.failCause(fatal, cause as Cause.Cause<ImportError>)
           ),
           Effect.zipRight(progress(true)),
           Effect.ensuring(Effect.sync(() => stats.inFlight--).pipe(Effect.zipRight(slots.release(1)))),
+          Effect.ensuring(Deferred.succeed(started, undefined)),
           Effect.forkScoped
         )
+        // Reading and validating the next records waits until this batch is on the wire: on one
+        // thread they would otherwise delay its encoding and sending.
+        yield* Deferred.await(started)
       })
 
     yield* emit({ _tag: "Started", source: sourceName, dryRun, totalBytes: options.totalBytes, resumedLines: resumedDone.count })
@@ -720,7 +734,7 @@ const engine = <E>(
     // Whole chunks go through synchronously: per-record effects would make the fiber yield to the
     // event loop every few thousand operations and leave the CPU idle.
     const prepared = source.pipe(
-      Stream.rechunk(200),
+      Stream.rechunk(50),
       Stream.mapChunksEffect((chunk) => Effect.map(prepareChunk(chunk), Chunk.unsafeFromArray)),
       prehash === undefined
         ? (s) => s
@@ -730,7 +744,7 @@ const engine = <E>(
             Stream.filter((r): r is PreparedRecord => r !== undefined)
           ),
       // Keep reading and validating while a batch is in flight.
-      Stream.bufferChunks({ capacity: 8 })
+      Stream.bufferChunks({ capacity: 32 })
     )
     const acceptChunk = (chunk: Chunk.Chunk<PreparedRecord>) =>
       Effect.gen(function*() {
