@@ -2,6 +2,7 @@
  * Retry, backoff, Retry-After, safety classes, the retry budget, timeouts and the deadline, with
  * the in-process sandbox client under `TestClock` (every sleep, ours and the sandbox's, is virtual).
  */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -261,4 +262,42 @@ describe("retry", () => {
       expect((yield* Effect.flip(api.listIdentities()))._tag).toBe("ServiceUnavailable")
       expect(yield* sent("listIdentities")).toBe(1)
     }).pipe(Effect.provide(env({ retry: false }))))
+})
+
+describe("Ory Network write rules", () => {
+  const loopback = (options: Omit<ClientOptions, "baseUrl">) =>
+    clientFor({ retry: false, ...options }).pipe(
+      Layer.provideMerge(Layer.merge(Sandbox.layer({
+        latency: "30 millis",
+        // generous buckets: only the in-flight rule is under test
+        rateLimit: { inflight: true, buckets: { "kratos-admin-low": { burst: 1000, perSecond: 1000 } } }
+      }), NodeHttpClient.layerUndici))
+    )
+  const patches = Effect.gen(function*() {
+    const api = yield* IdentityApi
+    const sb = yield* Sandbox.Sandbox
+    const f = yield* fixture
+    // the first write holds the path for a while (the sandbox's work is otherwise instant)
+    yield* sb.script("patchIdentity", [{ delay: "150 millis" }])
+    const results = yield* Effect.all(
+      Array.from({ length: 5 }, (_, i) =>
+        Effect.either(api.patchIdentity({ id: f.identityId, body: [{ op: "replace", path: "/metadata_admin", value: { i } }] }))),
+      { concurrency: "unbounded" }
+    )
+    const log = (yield* sb.requests).filter((r) => r.operation === "patchIdentity")
+    return { failed: results.filter((r) => r._tag === "Left").length, throttled: log.filter((r) => r.status === 429).length }
+  })
+
+  it.live("concurrent writes to one path collide on Ory Network's in-flight rule", () =>
+    Effect.gen(function*() {
+      const { throttled } = yield* patches
+      expect(throttled).toBeGreaterThan(0)
+    }).pipe(Effect.provide(loopback({}))))
+
+  it.live("serializeWritesPerPath sends them one at a time: no 429", () =>
+    Effect.gen(function*() {
+      const { failed, throttled } = yield* patches
+      expect(throttled).toBe(0)
+      expect(failed).toBe(0)
+    }).pipe(Effect.provide(loopback({ serializeWritesPerPath: true }))))
 })
