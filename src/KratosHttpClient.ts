@@ -149,7 +149,7 @@ export const withBase = (options: {
   return options.attemptSpans ? withHeaders : HttpClient.withTracerDisabledWhen(withHeaders, () => true)
 }
 
-/** The shared admission state of `withAdmission`. @since 0.1.0 @category models */
+/** The shared admission state of `withAttempt`. @since 0.1.0 @category models */
 export interface Admission {
   readonly limiter: AdaptiveRateLimiter.AdaptiveRateLimiter | undefined
   readonly semaphore: Effect.Semaphore

@@ -227,7 +227,7 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
     attributes: { "kratos.operation": name, "http.request.method": op.method, "url.template": op.path }
   } as const
 
-  // the deadline is enforced per attempt (KratosHttpClient.withAttemptTimeout) and between retries;
+  // the deadline is enforced per attempt (KratosHttpClient.withAttempt) and between retries;
   // reading the body after the headers arrived is bounded by the transport's own body timeout
   const send = (request: HttpClientRequest.HttpClientRequest, now: number, span: Tracer.Span): AnyEffect => {
       const ctx: CallContext = {
