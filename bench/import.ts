@@ -233,7 +233,8 @@ const main = async () => {
     console.log(`|${"-".repeat(w[0] + 2)}|${"-".repeat(w[1] + 2)}|${"-".repeat(w[2] + 2)}|`)
     for (const r of rows) console.log(`| ${r[0].padEnd(w[0])} | ${r[1].padEnd(w[1])} | ${r[2].padEnd(w[2])} |`)
   } finally {
-    child.kill()
+    // SIGKILL: the tsx loader in the child keeps a SIGTERM from ending it.
+    child.kill("SIGKILL")
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
