@@ -6,6 +6,7 @@ export default defineConfig({
     exclude: ["test/contract/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    pool: "forks"
+    pool: "forks",
+    reporters: ["default", "./test/support/SummaryReporter.ts"]
   }
 })

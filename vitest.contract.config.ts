@@ -6,6 +6,7 @@ export default defineConfig({
     include: ["test/contract/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    pool: "forks"
+    pool: "forks",
+    reporters: ["default", "./test/support/SummaryReporter.ts"]
   }
 })
