@@ -5,6 +5,8 @@
 import type { Reporter, TestModule } from "vitest/node"
 
 export default class SummaryReporter implements Reporter {
+  private line = ""
+
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     let passed = 0
     let failed = 0
@@ -18,6 +20,11 @@ export default class SummaryReporter implements Reporter {
       }
       if (module.state() === "failed" && module.children.size === 0) failed++
     }
-    process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`)
+    this.line = `Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`
+  }
+
+  // After the default reporter's summary, so the plain line closes the output.
+  onFinished(): void {
+    if (this.line) process.stdout.write(`${this.line}\n`)
   }
 }
