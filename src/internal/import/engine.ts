@@ -548,12 +548,19 @@ const engine = <E>(
       Effect.gen(function*() {
         const items = response.identities
         const check: Array<PreparedRecord> = []
-        const byPatch = new Map<string, number>()
-        items.forEach((item, i) => item?.patch_id !== undefined && byPatch.set(item.patch_id, i))
+        // Built only if a server reorders results (never seen): the common case costs no map.
+        let byPatch: Map<string, number> | undefined
+        const indexOf = (patchId: string, i: number): number => {
+          if (byPatch === undefined) {
+            byPatch = new Map()
+            items.forEach((item, j) => item?.patch_id !== undefined && byPatch!.set(item.patch_id, j))
+          }
+          return byPatch.get(patchId) ?? i
+        }
         for (let i = 0; i < recs.length; i++) {
           const rec = recs[i]
           // Results come in input order; the patch id confirms it (or finds the right one if a server reorders).
-          const at = items[i]?.patch_id === rec.patchId ? i : byPatch.get(rec.patchId) ?? i
+          const at = items[i]?.patch_id === rec.patchId ? i : indexOf(rec.patchId, i)
           const item = items[at]
           if (item === null || item === undefined) {
             yield* finalFailure(rec, "failed", undefined, "the server returned no result for this record")
