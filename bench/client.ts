@@ -2,8 +2,8 @@
  * Client overhead on loopback (method: reliability-and-libraries.md §4). A trivial node:http server
  * in a child process (pinned to CPU 1 when `taskset` exists; this process re-executes itself on
  * CPU 0) answers every GET with the same ~500 B identity. Each candidate fetches and parses it:
- * raw `undici.request`, global `fetch`, `@ory/client-fetch`, and our client over undici and over
- * fetch. Warm-up, then alternating rounds; the median per candidate. Client CPU µs per request
+ * raw `undici.request`, global `fetch`, `@ory/client-fetch`, the bare platform clients, and our
+ * client over the lean `UndiciHttpClient`, over `NodeHttpClient`'s undici client and over fetch. Warm-up, then alternating rounds; the median per candidate. Client CPU µs per request
  * (`process.cpuUsage`) is the headline number. Then: decoding a 500-identity page.
  *
  * `npm run bench -- client` (or `node bin/run-ts.js bench/client.ts`); `BENCH_QUICK=1` for a short run.
@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url"
 import { Agent, request } from "undici"
 import { Identity, type IdentityId } from "../src/Identity.js"
 import { IdentityApi } from "../src/IdentityApi.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 
 const hasTaskset = spawnSync("taskset", ["--version"]).status === 0
 if (hasTaskset && process.env.BENCH_PINNED !== "1") {
@@ -169,7 +170,25 @@ const main = async () => {
         )
       }
     },
-    ours("effect-kratos over undici", Layer.succeed(HttpClient.HttpClient, NodeHttpClient.makeUndici(agent))),
+    {
+      name: "UndiciHttpClient (lean), bare",
+      run: (n, c) => {
+        const client = UndiciHttpClient.make(agent)
+        return Effect.runPromise(
+          Effect.forEach(
+            Array.from({ length: n }),
+            () =>
+              Effect.flatMap(
+                client.get(`${url}/admin/identities/${id}`, { headers }),
+                (r) => r.json
+              ),
+            { concurrency: c, discard: true }
+          )
+        )
+      }
+    },
+    ours("effect-kratos over UndiciHttpClient (lean)", Layer.succeed(HttpClient.HttpClient, UndiciHttpClient.make(agent))),
+    ours("effect-kratos over NodeHttpClient undici", Layer.succeed(HttpClient.HttpClient, NodeHttpClient.makeUndici(agent))),
     ours("effect-kratos over fetch", FetchHttpClient.layer)
   ]
   // BENCH_ONLY=a,b keeps the candidates whose name contains one of the parts

@@ -3,7 +3,6 @@
  * the whole REPL session (so the rate limiter, retry budget and connections persist), and the
  * embedded sandbox that `npm start` talks to when no server is configured.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -12,6 +11,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { IdentityApi } from "../src/IdentityApi.js"
 import type { ClientConfigError } from "../src/KratosHttpClient.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import type { Target } from "./Config.js"
 import { UsageError } from "./Errors.js"
 
@@ -21,7 +21,7 @@ export const clientLayer = (target: Target): Layer.Layer<IdentityApi, ClientConf
     baseUrl: target.url,
     ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
     userAgent: "kratos-admin/0.1.0"
-  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  }).pipe(Layer.provide(UndiciHttpClient.layer))
 
 /** A built client and the scope that owns it. */
 export interface Built {

@@ -10,7 +10,7 @@
  * })
  * program.pipe(
  *   Effect.provide(IdentityApi.layer({ baseUrl: "http://127.0.0.1:4434" })),
- *   Effect.provide(NodeHttpClient.layerUndici)
+ *   Effect.provide(UndiciHttpClient.layer) // the leanest transport; any HttpClient works
  * )
  * ```
  *
@@ -158,7 +158,8 @@ export const config: Config.Config<{
  */
 export class IdentityApi extends Context.Tag("effect-kratos/IdentityApi")<IdentityApi, Service>() {
   /**
-   * A client over the `HttpClient` you provide (`NodeHttpClient.layerUndici`, `FetchHttpClient.layer`).
+   * A client over the `HttpClient` you provide (`UndiciHttpClient.layer`, `NodeHttpClient.layerUndici`,
+   * `FetchHttpClient.layer`).
    * With unusable options (a bad base URL, a key over plain http to a non-loopback host) every
    * call fails with a `TransportError` (`sent: false`) saying why; `layerStrict` fails the build
    * instead.

@@ -16,6 +16,7 @@ import { commonStatuses, statusErrors } from "../../src/KratosError.js"
 import * as Operation from "../../src/Operation.js"
 import { type OperationName, operations } from "../../src/Operations.js"
 import * as Sandbox from "../../src/Sandbox.js"
+import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 import { callOp, clientFor, fixture, id, key, sid, unknownId, validInputs } from "./helpers.js"
 
 const names = Object.keys(operations) as ReadonlyArray<OperationName>
@@ -26,6 +27,7 @@ const Env = (transport: Layer.Layer<import("@effect/platform/HttpClient").HttpCl
   )
 
 describe.each([
+  ["UndiciHttpClient", UndiciHttpClient.layer],
   ["undici", NodeHttpClient.layerUndici],
   ["fetch", FetchHttpClient.layer]
 ] as const)("operations over %s", (_, transport) => {
