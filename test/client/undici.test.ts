@@ -119,6 +119,28 @@ describe("UndiciHttpClient", () => {
       yield* Deferred.await(closed).pipe(Effect.timeout("5 seconds"))
     }).pipe(Effect.provide(UndiciHttpClient.layer)))
 
+  it.scopedLive("through the client: a live attempt timeout and an interrupted call both abort the request", () =>
+    Effect.gen(function*() {
+      let closed = 0
+      const received = yield* Deferred.make<void>()
+      const url = yield* server((_req, res) => {
+        res.on("close", () => closed++)
+        Deferred.unsafeDone(received, Effect.void)
+      })
+      const api = yield* IdentityApiModule.make({ baseUrl: url, retry: false, timeout: "100 millis" })
+      const error = yield* Effect.flip(api.listIdentities())
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "Timeout", attempts: 1 })
+      yield* Effect.sleep("50 millis")
+      expect(closed).toBe(1)
+      const patient = yield* IdentityApiModule.make({ baseUrl: url, retry: false })
+      const fiber = yield* Effect.fork(patient.listIdentities())
+      yield* Deferred.await(received)
+      yield* Effect.sleep("20 millis")
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.sleep("50 millis")
+      expect(closed).toBe(2)
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
   it.live("a refused connection is a TransportError ConnectionRefused, not sent", () =>
     Effect.gen(function*() {
       const api = yield* IdentityApiModule.make({ baseUrl: "http://127.0.0.1:1", retry: false })
