@@ -18,7 +18,6 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
@@ -135,18 +134,17 @@ export const withBase = (options: {
   const base = options.baseUrl.replace(/\/+$/, "")
   const userAgent = options.userAgent ?? "effect-kratos/0.1.0"
   const apiKey = options.apiKey
-  const withHeaders = client.pipe(
-    HttpClient.mapRequest((request) =>
-      HttpClientRequest.setHeaders(
-        HttpClientRequest.prependUrl(request, base),
-        apiKey === undefined
-          ? { "user-agent": userAgent, accept: "application/json" }
-          : { "user-agent": userAgent, accept: "application/json", authorization: `Bearer ${Redacted.value(apiKey)}` }
-      )
-    ),
-    HttpClient.withTracerPropagation(false)
-  )
-  return options.attemptSpans ? withHeaders : HttpClient.withTracerDisabledWhen(withHeaders, () => true)
+  const withHeaders = HttpClient.mapRequest(client, (request) =>
+    HttpClientRequest.setHeaders(
+      HttpClientRequest.prependUrl(request, base),
+      apiKey === undefined
+        ? { "user-agent": userAgent, accept: "application/json" }
+        : { "user-agent": userAgent, accept: "application/json", authorization: `Bearer ${Redacted.value(apiKey)}` }
+    ))
+  // without the attempt span there is nothing to propagate: one fiber-ref change per attempt, not two
+  return options.attemptSpans
+    ? HttpClient.withTracerPropagation(withHeaders, false)
+    : HttpClient.withTracerDisabledWhen(withHeaders, () => true)
 }
 
 /** The shared admission state of `withAttempt`. @since 0.1.0 @category models */
@@ -196,8 +194,9 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
     )
   }
   return HttpClient.transform(client, (effect, request) =>
-    Effect.flatMap(FiberRef.get(currentCall), (call) =>
-      Effect.clockWith((clock) => {
+    Effect.withFiberRuntime((fiber) => {
+      const call = fiber.getFiberRef(currentCall)
+      return Effect.clockWith((clock) => {
         const attempt = (): Effect.Effect<
           HttpClientResponse.HttpClientResponse,
           E | HttpClientError.RequestError,
@@ -228,7 +227,8 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
           })
         }
         return withPathLock(request, semaphore.withPermits(1)(Effect.suspend(attempt)))
-      })))
+      })
+    }))
 }
 
 const race = <E, R>(
@@ -259,7 +259,8 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
   client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>
 ): HttpClient.HttpClient.With<HttpClientError.HttpClientError, R> =>
   HttpClient.transform(client, (effect, request) =>
-    Effect.flatMap(FiberRef.get(currentCall), (call) => {
+    Effect.withFiberRuntime((fiber) => {
+      const call = fiber.getFiberRef(currentCall)
       const safety = call?.safety ?? safetyOfMethod(request.method)
       const loop = (
         attempt: number,
