@@ -12,6 +12,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { inspect } from "node:util"
@@ -139,6 +140,32 @@ describe("UndiciHttpClient", () => {
       yield* Fiber.interrupt(fiber)
       yield* Effect.sleep("50 millis")
       expect(closed).toBe(2)
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
+  it.scoped("no trace headers to the server; the platform's attempt span only with attemptSpans", () =>
+    Effect.gen(function*() {
+      const seen: Array<string | undefined> = []
+      const url = yield* server((req, res) => {
+        seen.push(req.headers["traceparent"] as string | undefined)
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify([]))
+      })
+      const spans: Array<string> = []
+      const base = yield* Effect.tracer
+      const tracer = Tracer.make({
+        span: (...args) => {
+          spans.push(args[0])
+          return base.span(...args)
+        },
+        context: base.context
+      })
+      for (const attemptSpans of [false, true]) {
+        const api = yield* IdentityApiModule.make({ baseUrl: url, retry: false, attemptSpans })
+        yield* api.listIdentitySchemas().pipe(Effect.withTracer(tracer))
+      }
+      expect(seen).toEqual([undefined, undefined])
+      expect(spans.filter((s) => s.startsWith("http.client"))).toEqual(["http.client GET"])
+      expect(spans.filter((s) => s === "Kratos.listIdentitySchemas")).toHaveLength(2)
     }).pipe(Effect.provide(UndiciHttpClient.layer)))
 
   it.live("a refused connection is a TransportError ConnectionRefused, not sent", () =>
