@@ -9,10 +9,12 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Stream from "effect/Stream"
 import { CredentialsType } from "../src/Identity.js"
 import { IdentityApi } from "../src/IdentityApi.js"
 import type * as Operation from "../src/Operation.js"
 import * as Ops from "../src/Operations.js"
+import type { Page } from "../src/Pagination.js"
 import { SessionExpand } from "../src/Session.js"
 import { Declined, Reported, UsageError } from "./Errors.js"
 import * as Input from "./Input.js"
@@ -175,6 +177,19 @@ const nextPageHint = (token: Option.Option<string>, format: Render.Format) =>
     onSome: (t) => Effect.flatMap(Io, (io) => (format === "table" ? io.err(`more: --page-token ${t} (or --all)`) : io.err(`next page token: ${t}`)))
   })
 
+/** One page (with the next-page hint), or with `--all` every page, of a list operation. */
+const printList = <A, E>(
+  kind: Print.Kind,
+  noun: string,
+  all: boolean,
+  format: Render.Format,
+  page: Effect.Effect<Page<A>, E>,
+  stream: Stream.Stream<A, E>
+) =>
+  all
+    ? Print.stream(kind, stream, format, noun)
+    : Effect.flatMap(page, (p) => Effect.zipRight(Print.items(kind, p.items, format), nextPageHint(p.nextPageToken, format)))
+
 /** Builds a create/update body: `--file` as the base, flags on top. */
 const bodyFromFlags = (
   base: Record<string, unknown>,
@@ -273,10 +288,7 @@ const identitiesList = Command.make(
       const api = yield* IdentityApi
       const format = yield* Print.resolveFormat(output)
       const input = yield* Input.decodeInput(Ops.listIdentities, query)
-      if (all) return yield* Print.stream("identity", api.listIdentitiesStream(input), format, "identities")
-      const page = yield* api.listIdentities(input)
-      yield* Print.items("identity", page.items, format)
-      yield* nextPageHint(page.nextPageToken, format)
+      yield* printList("identity", "identities", all, format, api.listIdentities(input), api.listIdentitiesStream(input))
     })
 ).pipe(Command.withDescription(describe(Ops.listIdentities)))
 
@@ -437,10 +449,7 @@ const identitiesSessions = Command.make(
       const api = yield* IdentityApi
       const format = yield* Print.resolveFormat(output)
       const input = yield* Input.decodeInput(Ops.listIdentitySessions, { id, ...query })
-      if (all) return yield* Print.stream("session", api.listIdentitySessionsStream(input), format, "sessions")
-      const page = yield* api.listIdentitySessions(input)
-      yield* Print.items("session", page.items, format)
-      yield* nextPageHint(page.nextPageToken, format)
+      yield* printList("session", "sessions", all, format, api.listIdentitySessions(input), api.listIdentitySessionsStream(input))
     })
 ).pipe(Command.withDescription(describe(Ops.listIdentitySessions)))
 
@@ -469,10 +478,7 @@ const sessionsList = Command.make(
       const api = yield* IdentityApi
       const format = yield* Print.resolveFormat(output)
       const input = yield* Input.decodeInput(Ops.listSessions, query)
-      if (all) return yield* Print.stream("session", api.listSessionsStream(input), format, "sessions")
-      const page = yield* api.listSessions(input)
-      yield* Print.items("session", page.items, format)
-      yield* nextPageHint(page.nextPageToken, format)
+      yield* printList("session", "sessions", all, format, api.listSessions(input), api.listSessionsStream(input))
     })
 ).pipe(Command.withDescription(describe(Ops.listSessions)))
 
@@ -527,10 +533,7 @@ const schemasList = Command.make(
       const api = yield* IdentityApi
       const format = yield* Print.resolveFormat(output)
       const input = yield* Input.decodeInput(Ops.listIdentitySchemas, query)
-      if (all) return yield* Print.stream("schema", api.listIdentitySchemasStream(input), format, "schemas")
-      const page = yield* api.listIdentitySchemas(input)
-      yield* Print.items("schema", page.items, format)
-      yield* nextPageHint(page.nextPageToken, format)
+      yield* printList("schema", "schemas", all, format, api.listIdentitySchemas(input), api.listIdentitySchemasStream(input))
     })
 ).pipe(Command.withDescription(describe(Ops.listIdentitySchemas)))
 
