@@ -15,7 +15,10 @@
  * (ABBA, repeated) on a freshly reset sandbox, and the medians are reported.
  *
  * Env: BENCH_IMPORT_N (100000), BENCH_IMPORT_SINGLE_N (5000), BENCH_IMPORT_DRY_N (1000000),
- * BENCH_IMPORT_LATENCY_MS (2), BENCH_IMPORT_ROUNDS (1 ABBA round = 2 runs of each).
+ * BENCH_IMPORT_LATENCY_MS (2), BENCH_IMPORT_ROUNDS (1 ABBA round = 2 runs of each),
+ * BENCH_IMPORT_TRANSPORT (lean: `UndiciHttpClient`, as the CLI; node: `NodeHttpClient.layerUndici`),
+ * BENCH_IMPORT_LOOKAHEAD (0; 1: the importer's client serialises writes per path and the importer
+ * runs with `lookAhead`, encoding the next batch while one is on the wire — within noise so far).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as bcrypt from "@node-rs/bcrypt"
@@ -30,6 +33,7 @@ import { request } from "undici"
 import { IdentityApi } from "../src/IdentityApi.js"
 import * as Import from "../src/Import.js"
 import * as Sandbox from "../src/Sandbox.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 
 // Pin this process to CPU 0 (re-executing itself) and the sandbox child to CPU 1, as bench/client.ts does.
 const hasTaskset = spawnSync("taskset", ["--version"]).status === 0 && os.cpus().length >= 2
@@ -48,6 +52,8 @@ const LATENCY_MS = Number(process.env.BENCH_IMPORT_LATENCY_MS ?? 2)
 const ROUNDS = Math.max(1, Number(process.env.BENCH_IMPORT_ROUNDS ?? 1))
 const SINGLE_N = Number(process.env.BENCH_IMPORT_SINGLE_N ?? 5_000)
 const DRY_N = Number(process.env.BENCH_IMPORT_DRY_N ?? 1_000_000)
+const TRANSPORT = process.env.BENCH_IMPORT_TRANSPORT === "node" ? "node" : "lean"
+const LOOKAHEAD = process.env.BENCH_IMPORT_LOOKAHEAD === "1"
 const root = path.resolve(import.meta.dirname, "..")
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-import-"))
 const hash = bcrypt.hashSync("bench-password", { cost: 4 })
@@ -114,12 +120,12 @@ const median = (xs: ReadonlyArray<number>): number => {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-const ours = (file: string) =>
+const ours = (file: string, options: Import.ImportOptions) =>
   Effect.gen(function*() {
     const api = yield* IdentityApi
     const t0 = performance.now()
     const cpu0 = process.cpuUsage()
-    const report = yield* Import.report(Import.importFileWith(api, file, { progressInterval: 1000 }))
+    const report = yield* Import.report(Import.importFileWith(api, file, options))
     const ms = performance.now() - t0
     const cpu = process.cpuUsage(cpu0)
     return { ms, report, cpuMs: (cpu.user + cpu.system) / 1000 }
@@ -212,8 +218,14 @@ interface RowSet {
 
 /** Ours, (a) and (b) against one sandbox (one latency setting). */
 const measure = async (url: string, latencyMs: number, file: string): Promise<RowSet> => {
-  const client = IdentityApi.layer({ baseUrl: url }).pipe(Layer.provide(NodeHttpClient.layerUndici))
-  const run = <A, E>(eff: Effect.Effect<A, E, IdentityApi>) => Effect.runPromise(Effect.provide(eff, client))
+  const transport = TRANSPORT === "node" ? NodeHttpClient.layerUndici : UndiciHttpClient.layer
+  // The importer's client serialises writes per path (as for Ory Network): its look-ahead then
+  // encodes the next batch while one is on the wire, with still one request on the wire.
+  const importClient = IdentityApi.layer({ baseUrl: url, serializeWritesPerPath: LOOKAHEAD }).pipe(Layer.provide(transport))
+  const importOptions = { progressInterval: 1000, lookAhead: LOOKAHEAD }
+  const singleClient = IdentityApi.layer({ baseUrl: url }).pipe(Layer.provide(transport))
+  const run = <A, E>(eff: Effect.Effect<A, E, IdentityApi>) => Effect.runPromise(Effect.provide(eff, importClient))
+  const runSingle = <A, E>(eff: Effect.Effect<A, E, IdentityApi>) => Effect.runPromise(Effect.provide(eff, singleClient))
   const cleanJournal = () => {
     for (const f of fs.readdirSync(dir)) if (f.startsWith("import.jsonl.") || f.startsWith("warm.jsonl.")) fs.rmSync(path.join(dir, f))
   }
@@ -223,7 +235,7 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
   if (!fs.existsSync(warm)) writeFile(warm, 5_000, "warm")
   cleanJournal()
   await resetSandbox(url)
-  await run(ours(warm))
+  await run(ours(warm, importOptions))
   await resetSandbox(url)
   await ideal(url, 5_000)
 
@@ -237,7 +249,7 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
   const runOurs = async () => {
     await resetSandbox(url)
     cleanJournal()
-    const r = await run(ours(file))
+    const r = await run(ours(file, importOptions))
     const stored = await countIdentities(url)
     if (stored !== N || r.report.created !== N) throw new Error(`ours: ${stored} stored, ${r.report.created} created`)
     oursRuns.push(r)
@@ -251,7 +263,7 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
   }
 
   await resetSandbox(url)
-  const singleMs = await run(single(SINGLE_N))
+  const singleMs = await runSingle(single(SINGLE_N))
   await resetSandbox(url)
   return {
     latencyMs,
@@ -287,7 +299,7 @@ const main = async () => {
         : `+${set.latencyMs} ms per request (LAN RTT to a self-hosted Kratos)`
       rows.push(
         [`— sandbox: ${lat}`, "", ""],
-        ["importer (ours), " + N + " records, 1 batch in flight", `${oursRate} rec/s`, `${(set.oursMs / 1000).toFixed(1)} s (median of ${2 * ROUNDS})`],
+        ["importer (ours), " + N + ` records, 1 batch on the wire${LOOKAHEAD ? " (+1 encoding ahead)" : ""}, ${TRANSPORT === "lean" ? "UndiciHttpClient" : "NodeHttpClient.layerUndici"}`, `${oursRate} rec/s`, `${(set.oursMs / 1000).toFixed(1)} s (median of ${2 * ROUNDS})`],
         [`  client-process CPU per 1000 records: ours / ideal`, `${Math.round((set.oursCpu * 1000) / N)} / ${Math.round((set.idealCpu * 1000) / N)} ms`, hasTaskset ? "(client on CPU 0, sandbox on CPU 1)" : "(no taskset: cores shared with the sandbox)"],
         [`(a) createIdentity per record, ${SINGLE_N} records`, `${singleRate} rec/s`, `ours = ${(oursRate / singleRate).toFixed(1)}× (target ≥ 20×)`],
         [`(b) ideal: raw undici, pre-serialized 1000-batches`, `${idealRate} rec/s`, `ours = ${Math.round((oursRate / idealRate) * 100)}% (target ≥ 90%; median of ${2 * ROUNDS})`]

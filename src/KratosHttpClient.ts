@@ -63,6 +63,8 @@ export interface ClientStatus {
   readonly retryBudget: number | undefined
   readonly inFlight: number
   readonly maxConcurrency: number
+  /** Non-GET requests are serialised per path (`serializeWritesPerPath`). */
+  readonly serializeWritesPerPath?: boolean
 }
 
 /** The client cannot be built from these options. @since 0.1.0 @category errors */
@@ -356,7 +358,8 @@ export const make = (
           rateLimit: limiter === undefined ? undefined : yield* limiter.status,
           retryBudget: budget === undefined ? undefined : yield* budget.tokens,
           inFlight: admission.inFlight.value,
-          maxConcurrency
+          maxConcurrency,
+          serializeWritesPerPath: admission.serializeWritesPerPath
         }
       })
     }

@@ -24,6 +24,13 @@ export interface ImportOptions {
   readonly dryRun?: boolean
   /** Batches in flight (default 1: Ory Network serialises writes per path anyway). */
   readonly concurrency?: number
+  /**
+   * One more batch in the pipeline than `concurrency`: the next batch is encoded while the current
+   * one is on the server, and the client's per-path write lock keeps `concurrency` requests on the
+   * wire. Only with a client built with `serializeWritesPerPath: true`; with one that does not, it
+   * means one more request in flight. Default off; dropped after the first ambiguous failure.
+   */
+  readonly lookAhead?: boolean
   /** Largest batch (default and maximum 1000; plaintext batches are capped at 200 whatever this says). */
   readonly batchSize?: number
   /** Hash plaintext passwords locally (bcrypt, default cost 12) so batches can be 1000 and the server does no hashing. */

@@ -1,0 +1,64 @@
+import { expect, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Import from "../../src/Import.js"
+import * as Sandbox from "../../src/Sandbox.js"
+import { countByExternalId, env, records, tmpDir, writeJsonl } from "./helpers.js"
+
+const big = { burst: 1_000_000, perSecond: 1_000_000 }
+
+// Ory Network's inflight rule on (a 2nd concurrent write to the path → 429) and a client that
+// serialises writes per path: the importer looks one batch ahead (`lookAhead: true`).
+layer(
+  env(
+    { rateLimit: { inflight: true, buckets: { "kratos-admin-high": big, "kratos-admin-medium": big, "kratos-admin-low": big } } },
+    { rateLimit: false, serializeWritesPerPath: true }
+  ),
+  { excludeTestServices: true }
+)("import look-ahead", (it) => {
+  it.effect("one batch encoded ahead, one on the wire; 504s after commit reconciled: each imported exactly once", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const input = records(8_000)
+      const file = writeJsonl(tmpDir(), "ahead.jsonl", input)
+      yield* sb.script("batchPatchIdentities", [{}, {}, { status: 504, afterCommit: true }, {}, { status: 504, afterCommit: true }])
+      let maxInFlight = 0
+      let report: Import.ImportReport | undefined
+      yield* Stream.runForEach(
+        Import.importFile(file, { retryBase: 20, batchSize: 500, progressInterval: 0, lookAhead: true }),
+        (e) =>
+          Effect.sync(() => {
+            if (e._tag === "Progress") maxInFlight = Math.max(maxInFlight, e.progress.inFlight)
+            if (e._tag === "Finished") report = e.report
+          })
+      )
+      expect(report?.complete).toBe(true)
+      expect(report!.created + report!.alreadyPresent).toBe(8_000)
+      expect(report!.reconciled).toBeGreaterThan(0)
+      // Two batches in the importer at once, never a second write on the wire (no inflight 429).
+      expect(maxInFlight).toBe(2)
+      const log = yield* sb.requests
+      expect(log.filter((r) => r.operation === "batchPatchIdentities" && r.status === 429)).toEqual([])
+      const all = yield* sb.identities
+      expect(all.length).toBe(8_000)
+      const counts = countByExternalId(all)
+      for (const r of input) expect(counts.get(r.external_id)).toBe(1)
+    }))
+
+  it.effect("lookAhead: false keeps one batch in the importer", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const file = writeJsonl(tmpDir(), "plain.jsonl", records(3_000))
+      let maxInFlight = 0
+      yield* Stream.runForEach(
+        Import.importFile(file, { batchSize: 500, progressInterval: 0, lookAhead: false }),
+        (e) => Effect.sync(() => {
+          if (e._tag === "Progress") maxInFlight = Math.max(maxInFlight, e.progress.inFlight)
+        })
+      )
+      expect(maxInFlight).toBe(1)
+      expect((yield* sb.identities).length).toBe(3_000)
+    }))
+})
