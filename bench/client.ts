@@ -133,6 +133,18 @@ const main = async () => {
     return candidate
   }
 
+  const bare = (name: string, client: HttpClient.HttpClient): Candidate => ({
+    name,
+    run: (n, c) =>
+      Effect.runPromise(
+        Effect.forEach(
+          Array.from({ length: n }),
+          () => Effect.flatMap(client.get(`${url}/admin/identities/${id}`, { headers }), (r) => r.json),
+          { concurrency: c, discard: true }
+        )
+      )
+  })
+
   const ory = new OryIdentityApi(new Configuration({ basePath: url, accessToken: "bench-key" }))
   const all: ReadonlyArray<Candidate> = [
     {
@@ -152,41 +164,9 @@ const main = async () => {
         })
     },
     { name: "@ory/client-fetch getIdentity", run: (n, c) => pool(n, c, () => ory.getIdentity({ id })) },
-    {
-      // the floor for any client built on @effect/platform: execute + json, nothing else
-      name: "@effect/platform HttpClient (undici), bare",
-      run: (n, c) => {
-        const client = NodeHttpClient.makeUndici(agent)
-        return Effect.runPromise(
-          Effect.forEach(
-            Array.from({ length: n }),
-            () =>
-              Effect.flatMap(
-                client.get(`${url}/admin/identities/${id}`, { headers }),
-                (r) => r.json
-              ),
-            { concurrency: c, discard: true }
-          )
-        )
-      }
-    },
-    {
-      name: "UndiciHttpClient (lean), bare",
-      run: (n, c) => {
-        const client = UndiciHttpClient.make(agent)
-        return Effect.runPromise(
-          Effect.forEach(
-            Array.from({ length: n }),
-            () =>
-              Effect.flatMap(
-                client.get(`${url}/admin/identities/${id}`, { headers }),
-                (r) => r.json
-              ),
-            { concurrency: c, discard: true }
-          )
-        )
-      }
-    },
+    // the floor for any client built on @effect/platform: execute + json, nothing else
+    bare("@effect/platform HttpClient (undici), bare", NodeHttpClient.makeUndici(agent)),
+    bare("UndiciHttpClient (lean), bare", UndiciHttpClient.make(agent)),
     ours("effect-kratos over UndiciHttpClient (lean)", Layer.succeed(HttpClient.HttpClient, UndiciHttpClient.make(agent))),
     ours("effect-kratos over NodeHttpClient undici", Layer.succeed(HttpClient.HttpClient, NodeHttpClient.makeUndici(agent))),
     ours("effect-kratos over fetch", FetchHttpClient.layer)
