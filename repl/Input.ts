@@ -106,7 +106,13 @@ export const decodeInput = <Op extends Operation.Operation>(
             .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") + ": " : ""}${issue.message}`)
             .join("; ")
       })
-    )
+    ),
+    Effect.flatMap((input) => {
+      const refused = op.check?.(input)
+      return refused === undefined
+        ? Effect.succeed(input)
+        : Effect.fail(new UsageError({ message: `invalid input for ${op.name}: ${refused}` }))
+    })
   )
 
 /** Drops `undefined` fields (absent options). */

@@ -83,6 +83,12 @@ export interface Operation<
   /** False for the schema endpoints, which Kratos serves without auth. */
   readonly auth: boolean
   readonly pagination?: Pagination<Item> | undefined
+  /**
+   * A pre-flight check on the valid input, beyond its schema: Kratos' reason for refusing it, if any.
+   * Whole-input rules (the batch limits) live here rather than in a `Schema.filter`, because
+   * encoding through a refinement validates the entire typed input before encoding it again.
+   */
+  readonly check?: ((input: I) => string | undefined) | undefined
 }
 
 /** Declares an operation, keeping every type parameter. @since 0.1.0 @category constructors */

@@ -7,7 +7,7 @@
  */
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { BatchPatchIdentitiesBody, BatchPatchIdentitiesResponse } from "./BatchPatch.js"
+import { BatchPatchIdentitiesResponse, limitViolation, PatchIdentitiesBody } from "./BatchPatch.js"
 import { IdentitySchemaContainer, IdentitySchemaDocument } from "./IdentitySchema.js"
 import { CreateIdentityBody, CredentialsType, Identity, IdentityId, UpdateIdentityBody } from "./Identity.js"
 import { KratosJsonPatchDocument } from "./JsonPatch.js"
@@ -112,7 +112,8 @@ export const batchPatchIdentities = Operation.make({
   summary: "Create multiple identities (up to 1000, or 200 with plaintext passwords)",
   method: "PATCH",
   path: "/admin/identities",
-  input: Schema.Struct({ body: BatchPatchIdentitiesBody }),
+  input: Schema.Struct({ body: PatchIdentitiesBody }),
+  check: (input) => Option.getOrUndefined(limitViolation(input.body)),
   params: { path: [], query: [], body: "body" },
   success: { 200: BatchPatchIdentitiesResponse },
   errors: [BadRequest, Conflict],

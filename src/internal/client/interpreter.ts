@@ -216,6 +216,8 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       if (Either.isLeft(encoded)) {
         return Effect.fail(new InvalidInput({ operation: name, message: formatParseError(encoded.left) }))
       }
+      const refused = op.check?.(input)
+      if (refused !== undefined) return Effect.fail(new InvalidInput({ operation: name, message: refused }))
       const request = buildRequest(encoded.right as Record<string, unknown>)
       return Effect.useSpan(spanName, spanOptions, (span) =>
         Effect.clockWith((clock) => send(request, clock.unsafeCurrentTimeMillis(), span)))
