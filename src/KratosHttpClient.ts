@@ -24,8 +24,14 @@ import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as AdaptiveRateLimiter from "./AdaptiveRateLimiter.js"
-import { AttemptTimeout, classifyTransport, currentCall, safetyOfMethod } from "./internal/client/context.js"
-import { timeoutFail } from "./internal/client/timeout.js"
+import {
+  AttemptTimeout,
+  classifyTransport,
+  currentCall,
+  hasNativeAttemptTimer,
+  safetyOfMethod
+} from "./internal/client/context.js"
+import { isLiveClock, timeoutFail } from "./internal/client/timeout.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 
 /** @since 0.1.0 @category models */
@@ -155,6 +161,11 @@ export interface Admission {
   readonly semaphore: Effect.Semaphore
   readonly serializeWritesPerPath: boolean
   readonly inFlight: { value: number }
+  /**
+   * The transport arms the attempt timer itself (`UndiciHttpClient` does): with the live clock,
+   * calls of the interpreter hand it the timer instead of racing the request in a second fiber.
+   */
+  readonly nativeTimer?: boolean | undefined
 }
 
 /**
@@ -199,6 +210,7 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
     Effect.withFiberRuntime((fiber) => {
       const call = fiber.getFiberRef(currentCall)
       return Effect.clockWith((clock) => {
+        const native = admission.nativeTimer === true && call !== undefined && isLiveClock(clock)
         const attempt = (): Effect.Effect<
           HttpClientResponse.HttpClientResponse,
           E | HttpClientError.RequestError,
@@ -215,11 +227,13 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
           if (call !== undefined) call.attempts++
           inFlight.value++
           const remaining = call === undefined ? Infinity : Math.max(0, call.deadlineAt - now)
-          const timed = remaining < timeoutMillis
-            ? race(effect, request, remaining, true)
-            : Number.isFinite(timeoutMillis)
-            ? race(effect, request, timeoutMillis, false)
-            : effect
+          const byDeadline = remaining < timeoutMillis
+          const millis = byDeadline ? remaining : timeoutMillis
+          let timed: Effect.Effect<HttpClientResponse.HttpClientResponse, E | HttpClientError.RequestError, R> = effect
+          if (Number.isFinite(millis)) {
+            if (native) call!.attemptTimer = new AttemptTimeout(millis, byDeadline)
+            else timed = race(effect, request, millis, byDeadline)
+          }
           return Effect.onExit(timed, (exit) => {
             inFlight.value--
             if (limiter !== undefined) {
@@ -341,7 +355,7 @@ export const make = (
     }
     const attempt = transport.pipe(
       withBase(options),
-      withAttempt({ ...admission, timeout: options.timeout ?? "30 seconds" })
+      withAttempt({ ...admission, timeout: options.timeout ?? "30 seconds", nativeTimer: hasNativeAttemptTimer(transport) })
     )
     const client = retryOptions === undefined
       ? attempt

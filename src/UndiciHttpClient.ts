@@ -16,18 +16,21 @@ import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as TraceContext from "@effect/platform/HttpTraceContext"
 import { Agent, type Dispatcher } from "undici"
+import { type AttemptTimeout, currentCall, NativeAttemptTimer } from "./internal/client/context.js"
 
 /** The dispatcher the client sends through. @since 0.1.0 @category tags */
 export class UndiciDispatcher extends Context.Tag("effect-kratos/UndiciHttpClient/UndiciDispatcher")<
@@ -76,41 +79,30 @@ const parseHeaders = (raw: ReadonlyArray<Buffer | string>): { headers: Headers.H
 
 /**
  * One request through a dispatcher: the legacy handler protocol is the one undici's core speaks
- * (new-style handlers get wrapped), and it is what `Dispatcher.request` itself uses.
+ * (new-style handlers get wrapped), and it is what `Dispatcher.request` itself uses. Interruption
+ * aborts the request at once; the body is in memory when this succeeds, so no abort signal has to
+ * outlive it (the platform's `HttpClient.make` keeps one per response, with a finalization registry).
  */
 const dispatch = (
   dispatcher: Dispatcher,
   request: HttpClientRequest.HttpClientRequest,
   url: URL,
-  signal: AbortSignal
+  timer: AttemptTimeout | undefined
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> =>
   Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
-    const fail = (cause: unknown) =>
-      resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
-    if (signal.aborted) {
-      fail(signal.reason)
-      return
-    }
     let abort: ((reason?: Error) => void) | undefined
+    let timeout: ReturnType<typeof setTimeout> | undefined
     let done = false
+    let interrupted = false
     let status = 0
     let parsed: ReturnType<typeof parseHeaders> | undefined
     let chunks: Array<Buffer> | undefined
-    const onAbort = () => {
-      if (abort !== undefined) abort(signal.reason instanceof Error ? signal.reason : new Error("aborted"))
-    }
-    const finish = () => {
-      done = true
-      signal.removeEventListener("abort", onAbort)
-    }
-    signal.addEventListener("abort", onAbort)
+    const fail = (cause: unknown) =>
+      resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abortRequest) {
-        if (signal.aborted) {
-          abortRequest(signal.reason instanceof Error ? signal.reason : new Error("aborted"))
-          return
-        }
-        abort = abortRequest
+        if (interrupted) abortRequest(new Error("The request was interrupted"))
+        else abort = abortRequest
       },
       onHeaders(statusCode, rawHeaders) {
         // 1xx informational answers come before the real one
@@ -126,7 +118,8 @@ const dispatch = (
       },
       onComplete() {
         if (done) return
-        finish()
+        done = true
+        if (timeout !== undefined) clearTimeout(timeout)
         const body = chunks === undefined
           ? emptyBody
           : chunks.length === 1
@@ -137,9 +130,21 @@ const dispatch = (
       },
       onError(error) {
         if (done) return
-        finish()
+        done = true
+        if (timeout !== undefined) clearTimeout(timeout)
         fail(error)
       }
+    }
+    if (timer !== undefined) {
+      timeout = setTimeout(() => {
+        if (done) return
+        done = true
+        interrupted = true
+        if (abort !== undefined) abort(new Error(timer.toString()))
+        resume(Effect.fail(
+          new HttpClientError.RequestError({ request, reason: "Transport", description: timer.toString(), cause: timer })
+        ))
+      }, timer.millis)
     }
     try {
       dispatcher.dispatch({
@@ -153,25 +158,80 @@ const dispatch = (
         bodyTimeout: 0
       }, handler)
     } catch (error) {
-      finish()
+      done = true
+      if (timeout !== undefined) clearTimeout(timeout)
       fail(error)
       return
     }
-    // interruption: abort at once (the signal of `HttpClient.make` fires only after we return)
     return Effect.sync(() => {
       if (done) return
-      finish()
+      done = true
+      interrupted = true
+      if (timeout !== undefined) clearTimeout(timeout)
       if (abort !== undefined) abort(new Error("The request was interrupted"))
     })
   })
 
+/** The request with the platform's `http.client` span (same name, attributes and propagation). */
+const traced = (
+  dispatcher: Dispatcher,
+  request: HttpClientRequest.HttpClientRequest,
+  url: URL,
+  timer: AttemptTimeout | undefined,
+  fiber: { readonly currentContext: Context.Context<never>; getFiberRef<A>(ref: FiberRef.FiberRef<A>): A }
+) => {
+  const nameGenerator = Context.get(fiber.currentContext, HttpClient.SpanNameGenerator)
+  const redactedNames = fiber.getFiberRef(Headers.currentRedactedNames)
+  return Effect.useSpan(nameGenerator(request), { kind: "client", captureStackTrace: false }, (span) => {
+    span.attribute("http.request.method", request.method)
+    span.attribute("server.address", url.origin)
+    if (url.port !== "") span.attribute("server.port", +url.port)
+    span.attribute("url.full", url.toString())
+    span.attribute("url.path", url.pathname)
+    span.attribute("url.scheme", url.protocol.slice(0, -1))
+    const query = url.search.slice(1)
+    if (query !== "") span.attribute("url.query", query)
+    const redacted = Headers.redact(request.headers, redactedNames)
+    for (const name in redacted) span.attribute(`http.request.header.${name}`, String(redacted[name]))
+    const sent = fiber.getFiberRef(HttpClient.currentTracerPropagation)
+      ? HttpClientRequest.setHeaders(request, TraceContext.toHeaders(span))
+      : request
+    return Effect.tap(Effect.withParentSpan(dispatch(dispatcher, sent, url, timer), span), (response) => {
+      span.attribute("http.response.status_code", response.status)
+      const headers = Headers.redact(response.headers, redactedNames)
+      for (const name in headers) span.attribute(`http.response.header.${name}`, String(headers[name]))
+    })
+  })
+}
+
 /**
- * A client over a dispatcher the caller owns.
+ * A client over a dispatcher the caller owns. Built with `HttpClient.makeWith` rather than
+ * `HttpClient.make`: the same URL building, span and interruption, without the per-request abort
+ * controller, response wrapper and finalization registry (a third of this client's CPU on loopback).
  *
  * @since 0.1.0 @category constructors
  */
 export const make = (dispatcher: Dispatcher): HttpClient.HttpClient =>
-  HttpClient.make((request, url, signal) => dispatch(dispatcher, request, url, signal))
+  Object.assign(HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+    (effect) =>
+      Effect.flatMap(effect, (request) =>
+        Effect.withFiberRuntime((fiber) => {
+          const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+          if (url._tag === "Left") {
+            return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
+          }
+          // the attempt timer the client's attempt layer handed over, taken once
+          const call = fiber.getFiberRef(currentCall)
+          const timer = call?.attemptTimer
+          if (timer !== undefined) call!.attemptTimer = undefined
+          const untraced = !fiber.getFiberRef(FiberRef.currentTracerEnabled) ||
+            fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)(request)
+          return untraced
+            ? dispatch(dispatcher, request, url.right, timer)
+            : traced(dispatcher, request, url.right, timer, fiber)
+        })),
+    Effect.succeed
+  ), { [NativeAttemptTimer]: true })
 
 /**
  * A keep-alive `Agent` for the life of the scope (destroyed on release: nothing in flight can

@@ -237,7 +237,8 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
         safety: op.safety,
         attempts: 0,
         deadlineAt: now + deadlineMillis,
-        status: undefined
+        status: undefined,
+        attemptTimer: undefined
       }
       return client.execute(request).pipe(
         Effect.catchAll((e) => {

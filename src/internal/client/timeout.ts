@@ -17,6 +17,9 @@ import * as Runtime from "effect/Runtime"
 
 type WithScheduler = Clock.Clock & { readonly scheduler?: () => Effect.Effect<Clock.ClockScheduler> }
 
+/** The live clock (wall time, with a scheduler); `TestClock` and custom clocks are not. */
+export const isLiveClock = (clock: Clock.Clock): boolean => typeof (clock as WithScheduler).scheduler === "function"
+
 export const timeoutFail = <A, E, R, E1>(
   effect: Effect.Effect<A, E, R>,
   millis: number,
