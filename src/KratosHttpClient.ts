@@ -25,12 +25,13 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as AdaptiveRateLimiter from "./AdaptiveRateLimiter.js"
 import {
+  activeCall,
   AttemptTimeout,
   classifyTransport,
-  currentCall,
   hasNativeAttemptTimer,
   safetyOfMethod
 } from "./internal/client/context.js"
+import { Gate } from "./internal/client/gate.js"
 import { isLiveClock, timeoutFail } from "./internal/client/timeout.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 
@@ -150,15 +151,43 @@ export const withBase = (options: {
         : { "user-agent": userAgent, accept: "application/json", authorization: `Bearer ${Redacted.value(apiKey)}` }
     ))
   // without the attempt span there is nothing to propagate: one fiber-ref change per attempt, not two
-  return options.attemptSpans
-    ? HttpClient.withTracerPropagation(withHeaders, false)
-    : HttpClient.withTracerDisabledWhen(withHeaders, () => true)
+  if (options.attemptSpans) return HttpClient.withTracerPropagation(withHeaders, false)
+  if (!hasNativeAttemptTimer(client)) return HttpClient.withTracerDisabledWhen(withHeaders, () => true)
+  // a native transport takes the choice from the call instead: no fiber-ref change at all
+  return HttpClient.transform(withHeaders, (effect) =>
+    Effect.withFiberRuntime((fiber) => {
+      const call = activeCall(fiber)
+      if (call === undefined) return Effect.locally(effect, HttpClient.currentTracerDisabledWhen, () => true)
+      call.attemptSpan = false
+      return effect
+    }))
 }
+
+/**
+ * A fixed number of permits, one per request in flight: `tryTake` a free one synchronously, or
+ * `take` (wait for) a released one; `release` it when the attempt is over.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface ConcurrencyGate {
+  readonly free: number
+  readonly tryTake: () => boolean
+  readonly take: Effect.Effect<void>
+  readonly release: () => void
+}
+
+/**
+ * A FIFO gate of `permits` permits, cheaper per request than `Effect.Semaphore`.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const makeGate = (permits: number): ConcurrencyGate => new Gate(permits)
 
 /** The shared admission state of `withAttempt`. @since 0.1.0 @category models */
 export interface Admission {
   readonly limiter: AdaptiveRateLimiter.AdaptiveRateLimiter | undefined
-  readonly semaphore: Effect.Semaphore
+  /** The concurrency cap (`makeGate`). */
+  readonly gate: ConcurrencyGate
   readonly serializeWritesPerPath: boolean
   readonly inFlight: { value: number }
   /**
@@ -178,7 +207,7 @@ export interface Admission {
  */
 export const withAttempt = (admission: Admission & { readonly timeout: Duration.DurationInput }) =>
 <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E | HttpClientError.RequestError, R> => {
-  const { inFlight, limiter, semaphore } = admission
+  const { gate, inFlight, limiter } = admission
   const timeoutMillis = Duration.toMillis(Duration.decode(admission.timeout))
   const locks = new Map<string, { readonly semaphore: Effect.Semaphore; users: number }>()
   const withPathLock = <A, E1, R1>(request: HttpClientRequest.HttpClientRequest, effect: Effect.Effect<A, E1, R1>) => {
@@ -208,9 +237,18 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
   }
   return HttpClient.transform(client, (effect, request) =>
     Effect.withFiberRuntime((fiber) => {
-      const call = fiber.getFiberRef(currentCall)
-      return Effect.clockWith((clock) => {
-        const native = admission.nativeTimer === true && call !== undefined && isLiveClock(clock)
+      const call = activeCall(fiber)
+      const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+      const native = admission.nativeTimer === true && call !== undefined && isLiveClock(clock)
+      // one uninterruptible region holds the permit and settles the attempt
+      const admitted = Effect.uninterruptibleMask((restore) => {
+        let sentAt: number | undefined
+        const settle = (throttled: boolean) => {
+          gate.release()
+          if (sentAt === undefined) return
+          inFlight.value--
+          if (limiter !== undefined) limiter.unsafeRecord(clock.unsafeCurrentTimeMillis(), throttled, sentAt)
+        }
         const attempt = (): Effect.Effect<
           HttpClientResponse.HttpClientResponse,
           E | HttpClientError.RequestError,
@@ -221,29 +259,34 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
             const wait = limiter.unsafeTake(now)
             // re-check after a short sleep: the rate may have risen meanwhile
             if (wait > 0) {
-              return Effect.zipRight(Effect.sleep(Duration.millis(Math.ceil(Math.min(wait, 0.25) * 1000))), Effect.suspend(attempt))
+              return Effect.flatMap(restore(Effect.sleep(Duration.millis(Math.ceil(Math.min(wait, 0.25) * 1000)))), attempt)
             }
           }
           if (call !== undefined) call.attempts++
           inFlight.value++
+          sentAt = now
           const remaining = call === undefined ? Infinity : Math.max(0, call.deadlineAt - now)
           const byDeadline = remaining < timeoutMillis
           const millis = byDeadline ? remaining : timeoutMillis
-          let timed: Effect.Effect<HttpClientResponse.HttpClientResponse, E | HttpClientError.RequestError, R> = effect
           if (Number.isFinite(millis)) {
             if (native) call!.attemptTimer = new AttemptTimeout(millis, byDeadline)
-            else timed = race(effect, request, millis, byDeadline)
+            else return restore(race(effect, request, millis, byDeadline))
           }
-          return Effect.onExit(timed, (exit) => {
-            inFlight.value--
-            if (limiter !== undefined) {
-              limiter.unsafeRecord(clock.unsafeCurrentTimeMillis(), exit._tag === "Success" && exit.value.status === 429, now)
-            }
-            return Effect.void
-          })
+          return restore(effect)
         }
-        return withPathLock(request, semaphore.withPermits(1)(Effect.suspend(attempt)))
+        const held = Effect.matchCauseEffect(Effect.suspend(attempt), {
+          onFailure: (cause) => {
+            settle(false)
+            return Effect.failCause(cause)
+          },
+          onSuccess: (response) => {
+            settle(response.status === 429)
+            return Effect.succeed(response)
+          }
+        })
+        return gate.tryTake() ? held : Effect.zipRight(restore(gate.take), held)
       })
+      return withPathLock(request, admitted)
     }))
 }
 
@@ -276,7 +319,7 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
 ): HttpClient.HttpClient.With<HttpClientError.HttpClientError, R> =>
   HttpClient.transform(client, (effect, request) =>
     Effect.withFiberRuntime((fiber) => {
-      const call = fiber.getFiberRef(currentCall)
+      const call = activeCall(fiber)
       const safety = call?.safety ?? safetyOfMethod(request.method)
       const loop = (
         attempt: number,
@@ -349,7 +392,7 @@ export const make = (
       : yield* RetryPolicy.makeBudget(retryOptions.budget)
     const admission: Admission = {
       limiter,
-      semaphore: yield* Effect.makeSemaphore(maxConcurrency),
+      gate: makeGate(maxConcurrency),
       serializeWritesPerPath: options.serializeWritesPerPath ?? false,
       inFlight: { value: 0 }
     }

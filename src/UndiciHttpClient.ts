@@ -30,7 +30,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as TraceContext from "@effect/platform/HttpTraceContext"
 import { Agent, type Dispatcher } from "undici"
-import { type AttemptTimeout, currentCall, NativeAttemptTimer } from "./internal/client/context.js"
+import { activeCall, type AttemptTimeout, NativeAttemptTimer } from "./internal/client/context.js"
 
 /** The dispatcher the client sends through. @since 0.1.0 @category tags */
 export class UndiciDispatcher extends Context.Tag("effect-kratos/UndiciHttpClient/UndiciDispatcher")<
@@ -221,10 +221,11 @@ export const make = (dispatcher: Dispatcher): HttpClient.HttpClient =>
             return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
           }
           // the attempt timer the client's attempt layer handed over, taken once
-          const call = fiber.getFiberRef(currentCall)
+          const call = activeCall(fiber)
           const timer = call?.attemptTimer
-          if (timer !== undefined) call!.attemptTimer = undefined
-          const untraced = !fiber.getFiberRef(FiberRef.currentTracerEnabled) ||
+          if (call !== undefined) call.attemptTimer = undefined
+          const untraced = (call !== undefined && !call.attemptSpan) ||
+            !fiber.getFiberRef(FiberRef.currentTracerEnabled) ||
             fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)(request)
           return untraced
             ? dispatch(dispatcher, request, url.right, timer)

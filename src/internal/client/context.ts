@@ -9,11 +9,11 @@ import { globalValue } from "effect/GlobalValue"
 import type { Safety } from "../../Operation.js"
 
 export interface CallContext {
-  readonly operation: string
-  readonly safety: Safety
+  operation: string
+  safety: Safety
   attempts: number
   /** When the whole call must be over (Clock millis; `Infinity` for none). */
-  readonly deadlineAt: number
+  deadlineAt: number
   /** The status of the last response, for the span. */
   status: number | undefined
   /**
@@ -21,6 +21,58 @@ export interface CallContext {
    * set by the attempt layer, taken by the transport when it dispatches.
    */
   attemptTimer: AttemptTimeout | undefined
+  /** Whether a native transport opens the platform's `http.client` span for the next attempt. */
+  attemptSpan: boolean
+  /**
+   * The call is over. The context stays on the fiber, and the fiber's next call reuses it: setting
+   * a fiber ref copies the fiber's whole map of them, so it is set once per fiber, not per call,
+   * and never restored. Layers treat a finished context as absent.
+   */
+  done: boolean
+  /** The fiber that set it; a fiber forked meanwhile inherits the context but sets its own. */
+  readonly owner: unknown
+}
+
+/**
+ * The context of a new call on `fiber`: the fiber's finished one, reset, or a new one to set.
+ */
+export const enterCall = (
+  fiber: { getFiberRef<A>(ref: FiberRef.FiberRef<A>): A; id(): unknown },
+  operation: string,
+  safety: Safety,
+  deadlineAt: number
+): { readonly ctx: CallContext; readonly fresh: boolean } => {
+  const owner = fiber.id()
+  const previous = fiber.getFiberRef(currentCall)
+  if (previous !== undefined && previous.done && previous.owner === owner) {
+    previous.operation = operation
+    previous.safety = safety
+    previous.attempts = 0
+    previous.deadlineAt = deadlineAt
+    previous.status = undefined
+    previous.attemptTimer = undefined
+    previous.attemptSpan = true
+    previous.done = false
+    return { ctx: previous, fresh: false }
+  }
+  const ctx: CallContext = {
+    operation,
+    safety,
+    attempts: 0,
+    deadlineAt,
+    status: undefined,
+    attemptTimer: undefined,
+    attemptSpan: true,
+    done: false,
+    owner
+  }
+  return { ctx, fresh: true }
+}
+
+/** The call the fiber is in, if any. */
+export const activeCall = (fiber: { getFiberRef<A>(ref: FiberRef.FiberRef<A>): A }): CallContext | undefined => {
+  const call = fiber.getFiberRef(currentCall)
+  return call === undefined || call.done ? undefined : call
 }
 
 /**

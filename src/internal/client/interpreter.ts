@@ -8,14 +8,15 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type * as Tracer from "effect/Tracer"
 import { ErrorGeneric } from "../../GenericError.js"
 import type { Service as HttpService } from "../../KratosHttpClient.js"
 import {
@@ -29,7 +30,8 @@ import {
 import * as Operation from "../../Operation.js"
 import { nextPageToken, type Page } from "../../Pagination.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
-import { type CallContext, classifyTransport, currentCall, isDeadline } from "./context.js"
+import * as Span from "./span.js"
+import { type CallContext, classifyTransport, currentCall, enterCall, isDeadline } from "./context.js"
 
 type AnyEffect = Effect.Effect<unknown, KratosError>
 
@@ -219,41 +221,50 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       const refused = op.check?.(input)
       if (refused !== undefined) return Effect.fail(new InvalidInput({ operation: name, message: refused }))
       const request = buildRequest(encoded.right as Record<string, unknown>)
-      return Effect.useSpan(spanName, spanOptions, (span) =>
-        Effect.clockWith((clock) => send(request, clock.unsafeCurrentTimeMillis(), span)))
+      return Effect.withFiberRuntime((fiber) => {
+        const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+        const traced = Span.open(fiber, spanName, "client", spanAttributes)
+        const { ctx, fresh } = enterCall(fiber, name, op.safety, clock.unsafeCurrentTimeMillis() + deadlineMillis)
+        return send(request, ctx, fresh, traced)
+      })
     })
 
-  const spanOptions = {
-    kind: "client",
-    captureStackTrace: false,
-    attributes: { "kratos.operation": name, "http.request.method": op.method, "url.template": op.path }
-  } as const
+  const spanAttributes = [
+    ["kratos.operation", name],
+    ["http.request.method", op.method],
+    ["url.template", op.path]
+  ] as const
 
   // the deadline is enforced per attempt (KratosHttpClient.withAttempt) and between retries;
   // reading the body after the headers arrived is bounded by the transport's own body timeout
-  const send = (request: HttpClientRequest.HttpClientRequest, now: number, span: Tracer.Span): AnyEffect => {
-      const ctx: CallContext = {
-        operation: name,
-        safety: op.safety,
-        attempts: 0,
-        deadlineAt: now + deadlineMillis,
-        status: undefined,
-        attemptTimer: undefined
-      }
-      return client.execute(request).pipe(
-        Effect.catchAll((e) => {
+  const send = (
+    request: HttpClientRequest.HttpClientRequest,
+    ctx: CallContext,
+    fresh: boolean,
+    traced: Span.OpenSpan | undefined
+  ): AnyEffect =>
+    Effect.onExit(
+      Effect.matchEffect(fresh ? Effect.zipRight(FiberRef.set(currentCall, ctx), client.execute(request)) : client.execute(request), {
+        onFailure: (e) => {
+          ctx.done = true
           if (ctx.attempts === 0) ctx.attempts = 1
           return Effect.fail(transportError(name, ctx, e))
-        }),
-        Effect.flatMap((response) => dispatch(response, ctx)),
-        Effect.locally(currentCall, ctx),
-        Effect.onExit(() => {
-          span.attribute("kratos.attempts", ctx.attempts)
-          if (ctx.status !== undefined) span.attribute("http.response.status_code", ctx.status)
-          return Effect.void
-        })
-      )
-  }
+        },
+        onSuccess: (response) => {
+          ctx.done = true
+          return dispatch(response, ctx)
+        }
+      }),
+      (exit) => {
+        ctx.done = true
+        if (traced !== undefined) {
+          traced.span.attribute("kratos.attempts", ctx.attempts)
+          if (ctx.status !== undefined) traced.span.attribute("http.response.status_code", ctx.status)
+          Span.end(traced, exit)
+        }
+        return Effect.void
+      }
+    )
 
   const stream = paginated
     ? (input: unknown) =>
