@@ -10,6 +10,7 @@
  */
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { wireOptional } from "./internal/wire.js"
 
 /** @since 0.1.0 @category ids */
 export const IdentityId = Schema.UUID.pipe(Schema.brand("IdentityId"))
@@ -50,37 +51,37 @@ export type JsonObject = typeof JsonObject.Type
 /** @since 0.1.0 @category models */
 export const IdentityCredentials = Schema.Struct({
   // A string, not the enum: newer Kratos versions add types (deviceauthn) and old clients must still decode.
-  type: Schema.optional(Schema.String),
-  identifiers: Schema.optional(Schema.Array(Schema.String)),
-  config: Schema.optional(Schema.Unknown),
-  version: Schema.optional(Schema.Number),
-  created_at: Schema.optional(Schema.String),
-  updated_at: Schema.optional(Schema.String)
+  type: wireOptional(Schema.String),
+  identifiers: wireOptional(Schema.Array(Schema.String)),
+  config: wireOptional(Schema.Unknown),
+  version: wireOptional(Schema.Number),
+  created_at: wireOptional(Schema.String),
+  updated_at: wireOptional(Schema.String)
 })
 /** @since 0.1.0 @category models */
 export type IdentityCredentials = typeof IdentityCredentials.Type
 
 /** @since 0.1.0 @category models */
 export const VerifiableAddress = Schema.Struct({
-  id: Schema.optional(Schema.String),
+  id: wireOptional(Schema.String),
   value: Schema.String,
   verified: Schema.Boolean,
   via: Schema.String,
   status: Schema.String,
-  verified_at: Schema.optional(Schema.NullOr(Schema.String)),
-  created_at: Schema.optional(Schema.String),
-  updated_at: Schema.optional(Schema.String)
+  verified_at: wireOptional(Schema.NullOr(Schema.String)),
+  created_at: wireOptional(Schema.String),
+  updated_at: wireOptional(Schema.String)
 })
 /** @since 0.1.0 @category models */
 export type VerifiableAddress = typeof VerifiableAddress.Type
 
 /** @since 0.1.0 @category models */
 export const RecoveryAddress = Schema.Struct({
-  id: Schema.optional(Schema.String),
+  id: wireOptional(Schema.String),
   value: Schema.String,
   via: Schema.String,
-  created_at: Schema.optional(Schema.String),
-  updated_at: Schema.optional(Schema.String)
+  created_at: wireOptional(Schema.String),
+  updated_at: wireOptional(Schema.String)
 })
 /** @since 0.1.0 @category models */
 export type RecoveryAddress = typeof RecoveryAddress.Type
@@ -93,20 +94,20 @@ export type RecoveryAddress = typeof RecoveryAddress.Type
  */
 export const Identity = Schema.Struct({
   id: IdentityId,
-  external_id: Schema.optional(Schema.String),
-  credentials: Schema.optional(Schema.Record({ key: Schema.String, value: IdentityCredentials })),
+  external_id: wireOptional(Schema.String),
+  credentials: wireOptional(Schema.Record({ key: Schema.String, value: IdentityCredentials })),
   schema_id: Schema.String,
   schema_url: Schema.String,
-  state: Schema.optional(Schema.String),
-  state_changed_at: Schema.optional(Schema.NullOr(Schema.String)),
+  state: wireOptional(Schema.String),
+  state_changed_at: wireOptional(Schema.NullOr(Schema.String)),
   traits: Schema.Unknown,
-  verifiable_addresses: Schema.optional(Schema.Array(VerifiableAddress)),
-  recovery_addresses: Schema.optional(Schema.Array(RecoveryAddress)),
-  metadata_public: Schema.optional(Schema.Unknown),
-  metadata_admin: Schema.optional(Schema.Unknown),
-  created_at: Schema.optional(Schema.String),
-  updated_at: Schema.optional(Schema.String),
-  organization_id: Schema.optional(Schema.NullOr(Schema.String))
+  verifiable_addresses: wireOptional(Schema.Array(VerifiableAddress)),
+  recovery_addresses: wireOptional(Schema.Array(RecoveryAddress)),
+  metadata_public: wireOptional(Schema.Unknown),
+  metadata_admin: wireOptional(Schema.Unknown),
+  created_at: wireOptional(Schema.String),
+  updated_at: wireOptional(Schema.String),
+  organization_id: wireOptional(Schema.NullOr(Schema.String))
 }).annotations({ identifier: "Identity" })
 /** @since 0.1.0 @category models */
 export type Identity = typeof Identity.Type

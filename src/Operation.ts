@@ -123,6 +123,22 @@ export type InputOptional<Op> = {} extends Input<Op> ? true : false
 /** The statuses an operation answers with success. @since 0.1.0 */
 export const successStatuses = (op: Operation): ReadonlyArray<number> => Object.keys(op.success).map(Number)
 
+/**
+ * A renderer of the operation's path, compiled once: the template is split into its literal parts
+ * and parameter names, so a call joins strings instead of running a regular expression.
+ *
+ * @since 0.1.0
+ */
+export const pathRenderer = (op: Operation): (values: Readonly<Record<string, unknown>>) => string => {
+  // odd indexes are parameter names: "/a/{id}/b" -> ["/a/", "id", "/b"]
+  const parts = op.path.split(/\{([^}]+)\}/)
+  if (parts.length === 1) return () => op.path
+  return (values) => {
+    let path = parts[0]
+    for (let i = 1; i < parts.length; i += 2) path += encodeURIComponent(String(values[parts[i]])) + parts[i + 1]
+    return path
+  }
+}
+
 /** The path with its parameters filled in (each URI-encoded). @since 0.1.0 */
-export const renderPath = (op: Operation, values: Readonly<Record<string, unknown>>): string =>
-  op.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(values[name])))
+export const renderPath = (op: Operation, values: Readonly<Record<string, unknown>>): string => pathRenderer(op)(values)

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { wireOptional } from "./internal/wire.js"
 import { Identity } from "./Identity.js"
 
 /** @since 0.1.0 @category ids */
@@ -18,11 +19,11 @@ export type AuthenticatorAssuranceLevel = typeof AuthenticatorAssuranceLevel.Typ
 
 /** @since 0.1.0 @category models */
 export const SessionAuthenticationMethod = Schema.Struct({
-  aal: Schema.optional(Schema.String),
-  completed_at: Schema.optional(Schema.String),
-  method: Schema.optional(Schema.String),
-  organization: Schema.optional(Schema.String),
-  provider: Schema.optional(Schema.String)
+  aal: wireOptional(Schema.String),
+  completed_at: wireOptional(Schema.String),
+  method: wireOptional(Schema.String),
+  organization: wireOptional(Schema.String),
+  provider: wireOptional(Schema.String)
 })
 /** @since 0.1.0 @category models */
 export type SessionAuthenticationMethod = typeof SessionAuthenticationMethod.Type
@@ -30,9 +31,9 @@ export type SessionAuthenticationMethod = typeof SessionAuthenticationMethod.Typ
 /** @since 0.1.0 @category models */
 export const SessionDevice = Schema.Struct({
   id: Schema.String,
-  ip_address: Schema.optional(Schema.String),
-  location: Schema.optional(Schema.String),
-  user_agent: Schema.optional(Schema.String)
+  ip_address: wireOptional(Schema.String),
+  location: wireOptional(Schema.String),
+  user_agent: wireOptional(Schema.String)
 })
 /** @since 0.1.0 @category models */
 export type SessionDevice = typeof SessionDevice.Type
@@ -45,15 +46,15 @@ export type SessionDevice = typeof SessionDevice.Type
  */
 export const Session = Schema.Struct({
   id: SessionId,
-  active: Schema.optional(Schema.Boolean),
-  expires_at: Schema.optional(Schema.String),
-  authenticated_at: Schema.optional(Schema.String),
-  authenticator_assurance_level: Schema.optional(Schema.String),
-  authentication_methods: Schema.optional(Schema.Array(SessionAuthenticationMethod)),
-  issued_at: Schema.optional(Schema.String),
-  identity: Schema.optional(Schema.NullOr(Identity)),
-  devices: Schema.optional(Schema.Array(SessionDevice)),
-  tokenized: Schema.optional(Schema.Redacted(Schema.String))
+  active: wireOptional(Schema.Boolean),
+  expires_at: wireOptional(Schema.String),
+  authenticated_at: wireOptional(Schema.String),
+  authenticator_assurance_level: wireOptional(Schema.String),
+  authentication_methods: wireOptional(Schema.Array(SessionAuthenticationMethod)),
+  issued_at: wireOptional(Schema.String),
+  identity: wireOptional(Schema.NullOr(Identity)),
+  devices: wireOptional(Schema.Array(SessionDevice)),
+  tokenized: wireOptional(Schema.Redacted(Schema.String))
 }).annotations({ identifier: "Session" })
 /** @since 0.1.0 @category models */
 export type Session = typeof Session.Type

@@ -6,12 +6,14 @@
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -89,7 +91,6 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
   const spanName = `Kratos.${name}`
   const encodeInput = Schema.encodeUnknownEither(op.input)
   const declared: ReadonlySet<number> = new Set([...op.errors.map((c) => c.status), ...commonStatuses])
-  const pathParams = op.params.path
   const queryParams = op.params.query
   const bodyParam = op.params.body
   const paginated = op.pagination !== undefined
@@ -192,9 +193,9 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
     return handler !== undefined ? handler(response, call) : failure(response, call)
   }
 
+  const renderPath = Operation.pathRenderer(op)
   const buildRequest = (encoded: Record<string, unknown>): HttpClientRequest.HttpClientRequest => {
-    let path = op.path
-    if (pathParams.length > 0) path = Operation.renderPath(op, encoded)
+    const path = renderPath(encoded)
     let urlParams: Record<string, unknown> | undefined
     for (const q of queryParams) {
       const value = encoded[q]
@@ -242,29 +243,43 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
     ctx: CallContext,
     fresh: boolean,
     traced: Span.OpenSpan | undefined
-  ): AnyEffect =>
-    Effect.onExit(
-      Effect.matchEffect(fresh ? Effect.zipRight(FiberRef.set(currentCall, ctx), client.execute(request)) : client.execute(request), {
-        onFailure: (e) => {
-          ctx.done = true
+  ): AnyEffect => {
+    const finish = (exit: Exit.Exit<unknown, unknown>) => {
+      ctx.done = true
+      if (traced === undefined) return
+      traced.span.attribute("kratos.attempts", ctx.attempts)
+      if (ctx.status !== undefined) traced.span.attribute("http.response.status_code", ctx.status)
+      Span.end(traced, exit)
+    }
+    const settled = <A>(effect: AnyEffect) =>
+      Effect.matchCauseEffect(effect, {
+        onFailure: (cause) => {
+          finish(Exit.failCause(cause))
+          return Effect.failCause(cause)
+        },
+        onSuccess: (value) => {
+          finish(Exit.succeed(value))
+          return Effect.succeed(value as A)
+        }
+      })
+    const http = fresh ? Effect.zipRight(FiberRef.set(currentCall, ctx), client.execute(request)) : client.execute(request)
+    // one uninterruptible region ends the call however it goes: the context and the span
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.matchCauseEffect(restore(http), {
+        onFailure: (cause) => {
           if (ctx.attempts === 0) ctx.attempts = 1
-          return Effect.fail(transportError(name, ctx, e))
+          const failure = Cause.failureOrCause(cause)
+          const mapped = Either.isLeft(failure) ? Cause.fail(transportError(name, ctx, failure.left)) : failure.right
+          finish(Exit.failCause(mapped))
+          return Effect.failCause(mapped)
         },
         onSuccess: (response) => {
           ctx.done = true
-          return dispatch(response, ctx)
+          return traced === undefined ? restore(dispatch(response, ctx)) : settled(restore(dispatch(response, ctx)))
         }
-      }),
-      (exit) => {
-        ctx.done = true
-        if (traced !== undefined) {
-          traced.span.attribute("kratos.attempts", ctx.attempts)
-          if (ctx.status !== undefined) traced.span.attribute("http.response.status_code", ctx.status)
-          Span.end(traced, exit)
-        }
-        return Effect.void
-      }
+      })
     )
+  }
 
   const stream = paginated
     ? (input: unknown) =>
