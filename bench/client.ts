@@ -3,8 +3,11 @@
  * in a child process (pinned to CPU 1 when `taskset` exists; this process re-executes itself on
  * CPU 0) answers every GET with the same ~500 B identity. Each candidate fetches and parses it:
  * raw `undici.request`, global `fetch`, `@ory/client-fetch`, the bare platform clients, and our
- * client over the lean `UndiciHttpClient`, over `NodeHttpClient`'s undici client and over fetch. Warm-up, then alternating rounds; the median per candidate. Client CPU µs per request
- * (`process.cpuUsage`) is the headline number. Then: decoding a 500-identity page.
+ * client over the lean `UndiciHttpClient`, over `NodeHttpClient`'s undici client and over fetch.
+ * Every candidate runs in the same pool: `concurrency` workers (promises or fibers) each making its
+ * share of the calls in sequence. Warm-up, then alternating rounds; the median per candidate.
+ * Client CPU µs per request (`process.cpuUsage`) is the headline number. Then: decoding a
+ * 500-identity page. Runs compiled (bin/run-ts.js), as a build of the library would.
  *
  * `npm run bench -- client` (or `node bin/run-ts.js bench/client.ts`); `BENCH_QUICK=1` for a short run.
  */
@@ -101,6 +104,14 @@ const pool = async (n: number, concurrency: number, one: () => Promise<unknown>)
   await Promise.all(Array.from({ length: concurrency }, worker))
 }
 
+/** The same pool for Effect clients: `concurrency` fibers, each running its share in sequence. */
+const fiberPool = <E>(n: number, concurrency: number, one: () => Effect.Effect<unknown, E>) =>
+  Effect.forEach(
+    Array.from({ length: concurrency }, (_, i) => Math.floor(n / concurrency) + (i < n % concurrency ? 1 : 0)),
+    (share) => Effect.forEach(Array.from({ length: share }), one, { discard: true }),
+    { concurrency: "unbounded", discard: true }
+  )
+
 const median = (xs: ReadonlyArray<number>) => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]
@@ -122,12 +133,7 @@ const main = async () => {
       name,
       run: (n, concurrency) =>
         runtime.runPromise(
-          Effect.flatMap(IdentityApi, (api) =>
-            Effect.forEach(
-              Array.from({ length: n }),
-              () => api.getIdentity({ id: id as IdentityId }),
-              { concurrency, discard: true }
-            ))
+          Effect.flatMap(IdentityApi, (api) => fiberPool(n, concurrency, () => api.getIdentity({ id: id as IdentityId })))
         )
     }
     return candidate
@@ -137,11 +143,7 @@ const main = async () => {
     name,
     run: (n, c) =>
       Effect.runPromise(
-        Effect.forEach(
-          Array.from({ length: n }),
-          () => Effect.flatMap(client.get(`${url}/admin/identities/${id}`, { headers }), (r) => r.json),
-          { concurrency: c, discard: true }
-        )
+        fiberPool(n, c, () => Effect.flatMap(client.get(`${url}/admin/identities/${id}`, { headers }), (r) => r.json))
       )
   })
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `kratos-admin` binary: loads the TypeScript CLI through tsx (no build step needed).
-import { register } from "tsx/esm/api"
+// The `kratos-admin` binary: runs the TypeScript CLI compiled once by esbuild (cached, rebuilt when
+// a source changes), or through tsx when it cannot be compiled. No build step is needed.
+import { fileURLToPath } from "node:url"
+import { run } from "./compile.js"
 
-register()
-await import(new URL("../repl/main.ts", import.meta.url).href)
+await run(fileURLToPath(new URL("../repl/main.ts", import.meta.url)))

@@ -1,10 +1,8 @@
 #!/usr/bin/env node
-// Runs a TypeScript entry point through tsx, so a fresh clone needs no build step.
-import { register } from "tsx/esm/api"
-import { pathToFileURL } from "node:url"
-import { resolve } from "node:path"
+// Runs a TypeScript entry point (benchmarks, scripts) the way `kratos-admin` runs the CLI: compiled
+// by esbuild into a cached module, or through tsx. A fresh clone needs no build step.
+import { run } from "./compile.js"
 
-register()
 const [entry, ...rest] = process.argv.slice(2)
 process.argv = [process.argv[0], entry, ...rest]
-await import(pathToFileURL(resolve(entry)).href)
+await run(entry)
