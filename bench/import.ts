@@ -17,8 +17,8 @@
  * Env: BENCH_IMPORT_N (100000), BENCH_IMPORT_SINGLE_N (5000), BENCH_IMPORT_DRY_N (1000000),
  * BENCH_IMPORT_LATENCY_MS (2), BENCH_IMPORT_ROUNDS (1 ABBA round = 2 runs of each),
  * BENCH_IMPORT_TRANSPORT (lean: `UndiciHttpClient`, as the CLI; node: `NodeHttpClient.layerUndici`),
- * BENCH_IMPORT_LOOKAHEAD (0; 1: the importer's client serialises writes per path and the importer
- * runs with `lookAhead`, encoding the next batch while one is on the wire — within noise so far).
+ * BENCH_IMPORT_LOOKAHEAD (1: the importer's client serialises writes per path, as for Ory Network, so the
+ * importer encodes the next batch while one is on the wire; 0: neither).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as bcrypt from "@node-rs/bcrypt"
@@ -53,7 +53,7 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_IMPORT_ROUNDS ?? 1))
 const SINGLE_N = Number(process.env.BENCH_IMPORT_SINGLE_N ?? 5_000)
 const DRY_N = Number(process.env.BENCH_IMPORT_DRY_N ?? 1_000_000)
 const TRANSPORT = process.env.BENCH_IMPORT_TRANSPORT === "node" ? "node" : "lean"
-const LOOKAHEAD = process.env.BENCH_IMPORT_LOOKAHEAD === "1"
+const LOOKAHEAD = process.env.BENCH_IMPORT_LOOKAHEAD !== "0"
 const root = path.resolve(import.meta.dirname, "..")
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-import-"))
 const hash = bcrypt.hashSync("bench-password", { cost: 4 })
@@ -216,7 +216,7 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
   // The importer's client serialises writes per path (as for Ory Network): its look-ahead then
   // encodes the next batch while one is on the wire, with still one request on the wire.
   const importClient = IdentityApi.layer({ baseUrl: url, serializeWritesPerPath: LOOKAHEAD }).pipe(Layer.provide(transport))
-  const importOptions = { progressInterval: 1000, lookAhead: LOOKAHEAD }
+  const importOptions = { progressInterval: 1000 }
   const singleClient = IdentityApi.layer({ baseUrl: url }).pipe(Layer.provide(transport))
   const run = <A, E>(eff: Effect.Effect<A, E, IdentityApi>) => Effect.runPromise(Effect.provide(eff, importClient))
   const runSingle = <A, E>(eff: Effect.Effect<A, E, IdentityApi>) => Effect.runPromise(Effect.provide(eff, singleClient))

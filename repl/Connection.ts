@@ -15,12 +15,24 @@ import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import type { Target } from "./Config.js"
 import { UsageError } from "./Errors.js"
 
+/** Ory Network projects (`<slug>.projects.oryapis.com`, custom domains aside) refuse concurrent writes to one path. */
+export const isOryNetwork = (url: string): boolean => {
+  try {
+    return new URL(url).hostname.endsWith(".oryapis.com")
+  } catch {
+    return false
+  }
+}
+
 /** The client layer of a target (the HTTP client included). */
 export const clientLayer = (target: Target): Layer.Layer<IdentityApi, ClientConfigError> =>
   IdentityApi.layer({
     baseUrl: target.url,
     ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
-    userAgent: "kratos-admin/0.1.0"
+    userAgent: "kratos-admin/0.1.0",
+    // there, writes wait for each other in the client instead of meeting a 429 (and an import
+    // encodes its next batch while one is on the wire)
+    serializeWritesPerPath: isOryNetwork(target.url)
   }).pipe(Layer.provide(UndiciHttpClient.layer))
 
 /** A built client and the scope that owns it. */

@@ -46,6 +46,24 @@ layer(
       for (const r of input) expect(counts.get(r.external_id)).toBe(1)
     }))
 
+  it.effect("by default, with this client (writes serialised per path) and concurrency 1: look-ahead on", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const file = writeJsonl(tmpDir(), "auto.jsonl", records(3_000))
+      let maxInFlight = 0
+      yield* Stream.runForEach(
+        Import.importFile(file, { batchSize: 500, progressInterval: 0 }),
+        (e) => Effect.sync(() => {
+          if (e._tag === "Progress") maxInFlight = Math.max(maxInFlight, e.progress.inFlight)
+        })
+      )
+      expect(maxInFlight).toBe(2)
+      const log = yield* sb.requests
+      expect(log.filter((r) => r.operation === "batchPatchIdentities" && r.status === 429)).toEqual([])
+      expect((yield* sb.identities).length).toBe(3_000)
+    }))
+
   it.effect("lookAhead: false keeps one batch in the importer", () =>
     Effect.gen(function*() {
       const sb = yield* Sandbox.Sandbox
