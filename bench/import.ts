@@ -15,7 +15,7 @@
  * (ABBA, repeated) on a freshly reset sandbox, and the medians are reported.
  *
  * Env: BENCH_IMPORT_N (100000), BENCH_IMPORT_SINGLE_N (5000), BENCH_IMPORT_DRY_N (1000000),
- * BENCH_IMPORT_LATENCY_MS (2), BENCH_IMPORT_ROUNDS (1 ABBA round = 2 runs of each),
+ * BENCH_IMPORT_LATENCY_MS (2), BENCH_IMPORT_ROUNDS (2; 1 ABBA round = 2 runs of each),
  * BENCH_IMPORT_TRANSPORT (lean: `UndiciHttpClient`, as the CLI; node: `NodeHttpClient.layerUndici`),
  * BENCH_IMPORT_LOOKAHEAD (1: the importer's client serialises writes per path, as for Ory Network, so the
  * importer encodes the next batch while one is on the wire; 0: neither).
@@ -49,7 +49,7 @@ if (hasTaskset && process.env.BENCH_PINNED !== "1" && !process.argv.includes("--
 
 const N = Number(process.env.BENCH_IMPORT_N ?? 100_000)
 const LATENCY_MS = Number(process.env.BENCH_IMPORT_LATENCY_MS ?? 2)
-const ROUNDS = Math.max(1, Number(process.env.BENCH_IMPORT_ROUNDS ?? 1))
+const ROUNDS = Math.max(1, Number(process.env.BENCH_IMPORT_ROUNDS ?? 2))
 const SINGLE_N = Number(process.env.BENCH_IMPORT_SINGLE_N ?? 5_000)
 const DRY_N = Number(process.env.BENCH_IMPORT_DRY_N ?? 1_000_000)
 const TRANSPORT = process.env.BENCH_IMPORT_TRANSPORT === "node" ? "node" : "lean"
