@@ -97,8 +97,8 @@ export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("Un
 
 /**
  * No usable response: connection refused or reset, a per-attempt timeout, the overall deadline.
- * `sent` is false only when the request provably never reached the server (connection refused),
- * which is what makes an unsafe write safe to retry.
+ * `sent` is false only when no attempt of the call can have reached the server's handler (each
+ * was refused, or answered 429), which is what makes an unsafe write safe to send again.
  *
  * @since 0.1.0 @category errors
  */

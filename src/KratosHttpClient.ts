@@ -349,6 +349,11 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
         response: Option.Option<HttpClientResponse.HttpClientResponse>,
         giveUp: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
       ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R> => {
+        // anything but a refused connection or a 429 may have reached the handler: the call's
+        // final transport error must not claim otherwise
+        if (call !== undefined && (outcome._tag === "Status" ? outcome.status !== 429 : outcome.reason !== "ConnectionRefused")) {
+          call.mayHaveActed = true
+        }
         if (attempt >= options.maxAttempts) return giveUp
         const kind = RetryPolicy.classify(safety, outcome, options)
         if (Option.isNone(kind)) return giveUp

@@ -168,6 +168,20 @@ describe("UndiciHttpClient", () => {
       expect(spans.filter((s) => s === "Kratos.listIdentitySchemas")).toHaveLength(2)
     }).pipe(Effect.provide(UndiciHttpClient.layer)))
 
+  it.live("sent stays true when an earlier attempt may have acted, though the last was refused", () =>
+    Effect.gen(function*() {
+      // the first DELETE is cut after it arrived; then the server is gone: the retries are refused
+      const s = http.createServer((req) => {
+        req.socket.destroy()
+        s.close()
+      })
+      yield* Effect.async<void>((resume) => void s.listen(0, "127.0.0.1", () => resume(Effect.void)))
+      const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`
+      const api = yield* IdentityApiModule.make({ baseUrl: url, retry: { base: "1 millis", maxAttempts: 3 } })
+      const error = yield* Effect.flip(api.deleteIdentity({ id: "5b9d0c3e-8e0f-4c55-9d0c-6f7a2b1c3d4e" as never }))
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "ConnectionRefused", sent: true, attempts: 3 })
+    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+
   it.live("a refused connection is a TransportError ConnectionRefused, not sent", () =>
     Effect.gen(function*() {
       const api = yield* IdentityApiModule.make({ baseUrl: "http://127.0.0.1:1", retry: false })

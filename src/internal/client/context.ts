@@ -21,6 +21,8 @@ export interface CallContext {
    * set by the attempt layer, taken by the transport when it dispatches.
    */
   attemptTimer: AttemptTimeout | undefined
+  /** An earlier attempt got an answer other than 429, or failed after connecting. */
+  mayHaveActed: boolean
   /** Whether a native transport opens the platform's `http.client` span for the next attempt. */
   attemptSpan: boolean
   /**
@@ -51,6 +53,7 @@ export const enterCall = (
     previous.deadlineAt = deadlineAt
     previous.status = undefined
     previous.attemptTimer = undefined
+    previous.mayHaveActed = false
     previous.attemptSpan = true
     previous.done = false
     return { ctx: previous, fresh: false }
@@ -62,6 +65,7 @@ export const enterCall = (
     deadlineAt,
     status: undefined,
     attemptTimer: undefined,
+    mayHaveActed: false,
     attemptSpan: true,
     done: false,
     owner

@@ -80,7 +80,7 @@ const transportError = (op: string, call: CallContext, error: HttpClientError.Ht
     operation: op,
     reason,
     message: error.description ?? (typeof cause?.message === "string" ? cause.message : "transport failure"),
-    sent: reason !== "ConnectionRefused",
+    sent: reason !== "ConnectionRefused" || call.mayHaveActed,
     attempts: call.attempts
   })
 }
