@@ -222,12 +222,15 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       const refused = op.check?.(input)
       if (refused !== undefined) return Effect.fail(new InvalidInput({ operation: name, message: refused }))
       const request = buildRequest(encoded.right as Record<string, unknown>)
-      return Effect.withFiberRuntime((fiber) => {
-        const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
-        const traced = Span.open(fiber, spanName, "client", spanAttributes)
-        const { ctx, fresh } = enterCall(fiber, name, op.safety, clock.unsafeCurrentTimeMillis() + deadlineMillis)
-        return send(request, ctx, fresh, traced)
-      })
+      // one uninterruptible region opens and ends the call however it goes: the context and the span
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.withFiberRuntime((fiber) => {
+          const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+          const traced = Span.open(fiber, spanName, "client", spanAttributes)
+          const { ctx, fresh } = enterCall(fiber, name, op.safety, clock.unsafeCurrentTimeMillis() + deadlineMillis)
+          return send(request, ctx, fresh, traced, restore)
+        })
+      )
     })
 
   const spanAttributes = [
@@ -242,7 +245,8 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
     request: HttpClientRequest.HttpClientRequest,
     ctx: CallContext,
     fresh: boolean,
-    traced: Span.OpenSpan | undefined
+    traced: Span.OpenSpan | undefined,
+    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   ): AnyEffect => {
     const finish = (exit: Exit.Exit<unknown, unknown>) => {
       ctx.done = true
@@ -251,7 +255,7 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       if (ctx.status !== undefined) traced.span.attribute("http.response.status_code", ctx.status)
       Span.end(traced, exit)
     }
-    const settled = <A>(effect: AnyEffect) =>
+    const settled = (effect: AnyEffect): AnyEffect =>
       Effect.matchCauseEffect(effect, {
         onFailure: (cause) => {
           finish(Exit.failCause(cause))
@@ -259,26 +263,23 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
         },
         onSuccess: (value) => {
           finish(Exit.succeed(value))
-          return Effect.succeed(value as A)
+          return Effect.succeed(value)
         }
       })
     const http = fresh ? Effect.zipRight(FiberRef.set(currentCall, ctx), client.execute(request)) : client.execute(request)
-    // one uninterruptible region ends the call however it goes: the context and the span
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.matchCauseEffect(restore(http), {
-        onFailure: (cause) => {
-          if (ctx.attempts === 0) ctx.attempts = 1
-          const failure = Cause.failureOrCause(cause)
-          const mapped = Either.isLeft(failure) ? Cause.fail(transportError(name, ctx, failure.left)) : failure.right
-          finish(Exit.failCause(mapped))
-          return Effect.failCause(mapped)
-        },
-        onSuccess: (response) => {
-          ctx.done = true
-          return traced === undefined ? restore(dispatch(response, ctx)) : settled(restore(dispatch(response, ctx)))
-        }
-      })
-    )
+    return Effect.matchCauseEffect(restore(http), {
+      onFailure: (cause) => {
+        if (ctx.attempts === 0) ctx.attempts = 1
+        const failure = Cause.failureOrCause(cause)
+        const mapped = Either.isLeft(failure) ? Cause.fail(transportError(name, ctx, failure.left)) : failure.right
+        finish(Exit.failCause(mapped))
+        return Effect.failCause(mapped)
+      },
+      onSuccess: (response) => {
+        ctx.done = true
+        return traced === undefined ? restore(dispatch(response, ctx)) : settled(restore(dispatch(response, ctx)))
+      }
+    })
   }
 
   const stream = paginated
