@@ -13,7 +13,8 @@ const heapChosen = process.execArgv.some(heapFlag) || (process.env.NODE_OPTIONS 
 // V8 grows the heap rather than collect while records stream through at 100k/s: a cap makes it
 // collect, which holds a million-line import under 200 MB of RSS for ~5% of speed. Only there:
 // other commands may legitimately hold more. `--max-old-space-size` (or NODE_OPTIONS) overrides.
-if (!heapChosen && args.includes("identities") && args.includes("import")) {
+const isImport = args.some((a, i) => a === "identities" && args[i + 1] === "import")
+if (!heapChosen && isImport) {
   const child = spawn(
     process.execPath,
     ["--max-old-space-size=160", ...process.execArgv, fileURLToPath(import.meta.url), ...args],
