@@ -139,6 +139,3 @@ export const pathRenderer = (op: Operation): (values: Readonly<Record<string, un
     return path
   }
 }
-
-/** The path with its parameters filled in (each URI-encoded). @since 0.1.0 */
-export const renderPath = (op: Operation, values: Readonly<Record<string, unknown>>): string => pathRenderer(op)(values)

@@ -99,6 +99,11 @@ const dispatch = (
     let chunks: Array<Buffer> | undefined
     const fail = (cause: unknown) =>
       resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+    // the request is over (answered, failed, timed out or interrupted): later callbacks are ignored
+    const finish = () => {
+      done = true
+      if (timeout !== undefined) clearTimeout(timeout)
+    }
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abortRequest) {
         if (interrupted) abortRequest(new Error("The request was interrupted"))
@@ -118,8 +123,7 @@ const dispatch = (
       },
       onComplete() {
         if (done) return
-        done = true
-        if (timeout !== undefined) clearTimeout(timeout)
+        finish()
         const body = chunks === undefined
           ? emptyBody
           : chunks.length === 1
@@ -130,15 +134,14 @@ const dispatch = (
       },
       onError(error) {
         if (done) return
-        done = true
-        if (timeout !== undefined) clearTimeout(timeout)
+        finish()
         fail(error)
       }
     }
     if (timer !== undefined) {
       timeout = setTimeout(() => {
         if (done) return
-        done = true
+        finish()
         interrupted = true
         if (abort !== undefined) abort(new Error(timer.toString()))
         resume(Effect.fail(
@@ -158,16 +161,14 @@ const dispatch = (
         bodyTimeout: 0
       }, handler)
     } catch (error) {
-      done = true
-      if (timeout !== undefined) clearTimeout(timeout)
+      finish()
       fail(error)
       return
     }
     return Effect.sync(() => {
       if (done) return
-      done = true
+      finish()
       interrupted = true
-      if (timeout !== undefined) clearTimeout(timeout)
       if (abort !== undefined) abort(new Error("The request was interrupted"))
     })
   })

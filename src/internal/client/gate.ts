@@ -10,7 +10,7 @@ export class Gate {
   private available: number
   private readonly waiters: Array<() => void> = []
 
-  constructor(readonly permits: number) {
+  constructor(permits: number) {
     this.available = permits
   }
 

@@ -18,15 +18,18 @@ import * as Runtime from "effect/Runtime"
 type WithScheduler = Clock.Clock & { readonly scheduler?: () => Effect.Effect<Clock.ClockScheduler> }
 
 /** The live clock (wall time, with a scheduler); `TestClock` and custom clocks are not. */
-export const isLiveClock = (clock: Clock.Clock): boolean => typeof (clock as WithScheduler).scheduler === "function"
+export const isLiveClock = (
+  clock: Clock.Clock
+): clock is Clock.Clock & { readonly scheduler: () => Effect.Effect<Clock.ClockScheduler> } =>
+  typeof (clock as WithScheduler).scheduler === "function"
 
 export const timeoutFail = <A, E, R, E1>(
   effect: Effect.Effect<A, E, R>,
   millis: number,
   onTimeout: () => E1
 ): Effect.Effect<A, E | E1, R> =>
-  Effect.clockWith((clock: WithScheduler) => {
-    if (typeof clock.scheduler !== "function") {
+  Effect.clockWith((clock) => {
+    if (!isLiveClock(clock)) {
       return Effect.timeoutFail(effect, { duration: Duration.millis(millis), onTimeout })
     }
     return Effect.flatMap(clock.scheduler(), (scheduler) =>
