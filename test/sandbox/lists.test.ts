@@ -47,6 +47,39 @@ layer(Sandbox.layer())("sandbox lists", (it) => {
       expect(clamp.headers.get("link")).toContain("page_size=500")
     }))
 
+  it.effect("listIdentities: id order holds through creates, deletes and listing interleaved", () =>
+    Effect.gen(function*() {
+      yield* seed(20)
+      const u = (yield* Sandbox.Sandbox).url
+      const listAll = Effect.gen(function*() {
+        const ids: Array<string> = []
+        let path = "/admin/identities?page_size=6"
+        for (;;) {
+          const r = yield* call(u, "GET", path)
+          ids.push(...r.body.map((i: any) => i.id))
+          const next = parseLinkHeader(r.headers.get("link")!).get("next")
+          if (!next) return ids
+          path = next.url
+        }
+      })
+      const before = yield* listAll
+      for (const gone of before.filter((_, i) => i % 4 === 0)) {
+        expect((yield* call(u, "DELETE", `/admin/identities/${gone}`)).status).toBe(204)
+      }
+      const created: Array<string> = []
+      for (let i = 0; i < 8; i++) {
+        const r = yield* call(u, "POST", "/admin/identities", { json: { schema_id: "default", traits: { email: `late${i}@example.com` } } })
+        expect(r.status).toBe(201)
+        created.push(r.body.id)
+        // a listing between creates, and a delete of one just created (not yet merged into the index)
+        if (i === 3) expect((yield* listAll).length).toBe(15 + 4)
+        if (i === 5) expect((yield* call(u, "DELETE", `/admin/identities/${r.body.id}`)).status).toBe(204)
+      }
+      const after = yield* listAll
+      const expected = [...before.filter((_, i) => i % 4 !== 0), ...created.filter((_, i) => i !== 5)].sort()
+      expect(after).toEqual(expected)
+    }))
+
   it.effect("listIdentities: legacy page/per_page with X-Total-Count and the 1000-item cap", () =>
     Effect.gen(function*() {
       yield* seed(5)

@@ -229,6 +229,25 @@ const resolvePassword = (plan: PasswordPlan, cost: number): Effect.Effect<Passwo
       ? Effect.map(hashPassword(plan.plaintext, cost), (hashed_password) => ({ hashed_password }))
       : Effect.succeed(plan.config)
 
+/** A batch's passwords: only plaintext ones need a fiber (hashing runs off-thread). */
+const resolvePasswords = (
+  plans: ReadonlyArray<PasswordPlan>,
+  cost: number
+): Effect.Effect<ReadonlyArray<PasswordConfig | undefined>> => {
+  const out = plans.map((p) => p !== undefined && "config" in p ? p.config : undefined)
+  const plain: Array<number> = []
+  plans.forEach((p, n) => {
+    if (p !== undefined && "plaintext" in p) plain.push(n)
+  })
+  if (plain.length === 0) return Effect.succeed(out)
+  return Effect.as(
+    Effect.forEach(plain, (n) => Effect.map(resolvePassword(plans[n], cost), (c) => {
+      out[n] = c
+    }), { concurrency: 8, discard: true }),
+    out
+  )
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
@@ -330,7 +349,7 @@ const batchPatchIdentities: Handler = (r) => {
     return { state: checkState(states[n]), plan: planPassword(item.create.credentials) }
   })
   return Effect.map(
-    Effect.forEach(plans, (p) => resolvePassword(p.plan, r.settings.hashCost), { concurrency: 8 }),
+    resolvePasswords(plans.map((p) => p.plan), r.settings.hashCost),
     (passwords) => {
       const results = items.map((item, n) => {
         const create = item.create

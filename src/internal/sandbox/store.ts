@@ -1,6 +1,8 @@
 /**
  * In-memory storage with the indexes Kratos' unique constraints need, and a sorted id index so
- * keyset pagination costs O(log n + page).
+ * keyset pagination costs O(log n + page). New ids (random UUIDs) are appended unsorted and merged
+ * in when the index is next read: a sorted insert per identity shifted half the array each time,
+ * which made a 100,000-record import quadratic.
  */
 import { fail } from "./response.js"
 
@@ -99,8 +101,8 @@ const uniqueKeys = (i: StoredIdentity) => {
 /** @internal */
 export class Store {
   readonly identities = new Map<string, StoredIdentity>()
-  /** Identity ids in UUID (= lowercase hex) order. */
-  ids: Array<string> = []
+  private sorted: Array<string> = []
+  private pending: Array<string> = []
   readonly byCredential = new Map<string, string>()
   readonly byExternalId = new Map<string, string>()
   readonly byVerifiable = new Map<string, string>()
@@ -111,7 +113,8 @@ export class Store {
 
   clear(): void {
     this.identities.clear()
-    this.ids = []
+    this.sorted = []
+    this.pending = []
     this.byCredential.clear()
     this.byExternalId.clear()
     this.byVerifiable.clear()
@@ -119,6 +122,19 @@ export class Store {
     this.sessions.clear()
     this.sessionsByIdentity.clear()
     this.sortedSessions = undefined
+  }
+
+  /** Identity ids in UUID (= lowercase hex) order. */
+  get ids(): ReadonlyArray<string> {
+    return this.merged()
+  }
+
+  private merged(): Array<string> {
+    if (this.pending.length > 0) {
+      this.sorted = mergeSorted(this.sorted, this.pending.sort())
+      this.pending = []
+    }
+    return this.sorted
   }
 
   /** The first identity (other than `self`) that holds one of `i`'s unique values. */
@@ -156,10 +172,10 @@ export class Store {
     if (this.conflictOf(i) !== undefined) fail(409, conflict)
     this.identities.set(i.id, i)
     this.index(i, true)
-    this.ids.splice(lowerBound(this.ids, i.id), 0, i.id)
+    this.pending.push(i.id)
   }
 
-  /** Bulk insert for seeding: conflicting items are skipped; the id index is re-sorted once. */
+  /** Bulk insert for seeding: conflicting items are skipped. */
   insertMany(items: ReadonlyArray<StoredIdentity>): Array<StoredIdentity> {
     const added: Array<StoredIdentity> = []
     for (const i of items) {
@@ -167,8 +183,8 @@ export class Store {
       this.identities.set(i.id, i)
       this.index(i, true)
       added.push(i)
+      this.pending.push(i.id)
     }
-    this.ids = this.ids.concat(added.map((i) => i.id)).sort()
     return added
   }
 
@@ -190,8 +206,9 @@ export class Store {
     if (!prev) return false
     this.index(prev, false)
     this.identities.delete(id)
-    const at = lowerBound(this.ids, id, true)
-    if (this.ids[at] === id) this.ids.splice(at, 1)
+    const ids = this.merged()
+    const at = lowerBound(ids, id, true)
+    if (ids[at] === id) ids.splice(at, 1)
     for (const sid of this.sessionsByIdentity.get(id) ?? []) this.sessions.delete(sid)
     this.sessionsByIdentity.delete(id)
     this.sortedSessions = undefined
@@ -222,6 +239,17 @@ export class Store {
     }
     return this.sortedSessions
   }
+}
+
+const mergeSorted = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): Array<string> => {
+  const out = new Array<string>(a.length + b.length)
+  let i = 0
+  let j = 0
+  let k = 0
+  while (i < a.length && j < b.length) out[k++] = a[i] <= b[j] ? a[i++] : b[j++]
+  while (i < a.length) out[k++] = a[i++]
+  while (j < b.length) out[k++] = b[j++]
+  return out
 }
 
 /** @internal */
