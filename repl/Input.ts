@@ -108,7 +108,8 @@ export const decodeInput = <Op extends Operation.Operation>(
       })
     ),
     Effect.flatMap((input) => {
-      const refused = op.check?.(input)
+      // `raw` decoded, so it is the input's wire form, which the check reads
+      const refused = op.check?.(raw as Operation.InputEncoded<Op>)
       return refused === undefined
         ? Effect.succeed(input)
         : Effect.fail(new UsageError({ message: `invalid input for ${op.name}: ${refused}` }))

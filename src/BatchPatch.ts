@@ -36,8 +36,10 @@ export const PatchIdentitiesBody = Schema.Struct({
 /** @since 0.1.0 @category models */
 export type PatchIdentitiesBody = typeof PatchIdentitiesBody.Type
 
-/** The limit reason a body breaks, if any. @since 0.1.0 @category limits */
-export const limitViolation = (body: PatchIdentitiesBody): Option.Option<string> => {
+/** The limit reason a body (decoded or in its wire form) breaks, if any. @since 0.1.0 @category limits */
+export const limitViolation = (body: {
+  readonly identities: ReadonlyArray<{ readonly create?: Parameters<typeof hasPlaintextPassword>[0] | null | undefined }>
+}): Option.Option<string> => {
   if (body.identities.length > maxItems) return Option.some(limitReasons.items)
   let plaintext = 0
   for (const item of body.identities) if (item.create && hasPlaintextPassword(item.create)) plaintext++

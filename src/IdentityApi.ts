@@ -61,6 +61,20 @@ export type Method<Op> = Operation.InputOptional<Op> extends true
   ? (input?: Operation.Input<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
   : (input: Operation.Input<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
 
+/**
+ * A method taking the input in its wire form (`Schema.Encoded`, e.g. records parsed from a JSON
+ * file and already validated), sent without encoding it through the schema again: the bulk
+ * importer's path. The server validates it; responses and errors are the same as `Method`'s.
+ *
+ * @since 0.1.0 @category models
+ */
+export type EncodedMethod<Op> = Operation.InputEncodedOptional<Op> extends true
+  ? (input?: Operation.InputEncoded<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
+  : (input: Operation.InputEncoded<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
+
+/** @since 0.1.0 @category models */
+export type EncodedMethods = { readonly [K in keyof Operations]: EncodedMethod<Operations[K]> }
+
 /** A stream over every page of a list operation. @since 0.1.0 @category models */
 export type StreamMethod<Op> = Operation.InputOptional<Op> extends true
   ? (input?: Operation.Input<Op>) => Stream.Stream<Operation.Item<Op>, Operation.Failure<Op>>
@@ -76,6 +90,8 @@ export interface Service extends Methods {
   readonly listIdentitySessionsStream: StreamMethod<Operations["listIdentitySessions"]>
   readonly listIdentitySchemasStream: StreamMethod<Operations["listIdentitySchemas"]>
   readonly status: Effect.Effect<ClientStatus>
+  /** Every operation again, for inputs already in their wire form. */
+  readonly encoded: EncodedMethods
 }
 
 const streamNames: { readonly [K in ListOperationName]: `${K}Stream` } = {
@@ -91,10 +107,12 @@ const streamNames: { readonly [K in ListOperationName]: `${K}Stream` } = {
  * @since 0.1.0 @category constructors
  */
 export const fromHttpClient = (http: KratosHttpClient.Service): Service => {
-  const service: Record<string, unknown> = { status: http.status }
+  const encoded: Record<string, unknown> = {}
+  const service: Record<string, unknown> = { status: http.status, encoded }
   for (const op of Object.values(operations) as ReadonlyArray<Operation.Operation>) {
     const compiled = compile(op, http)
     service[op.name] = compiled.call
+    encoded[op.name] = compiled.callEncoded
     if (compiled.stream !== undefined) service[streamNames[op.name as ListOperationName]] = compiled.stream
   }
   // One typed view of the record the loop filled from the table; `Service` is derived from the same table.
@@ -108,7 +126,9 @@ export const fromHttpClient = (http: KratosHttpClient.Service): Service => {
  * @since 0.1.0 @category constructors
  */
 export const refusing = (error: KratosHttpClient.ClientConfigError, baseUrl: string): Service => {
+  const encoded: Record<string, unknown> = {}
   const service: Record<string, unknown> = {
+    encoded,
     status: Effect.succeed({
       baseUrl,
       authConfigured: true,
@@ -123,6 +143,7 @@ export const refusing = (error: KratosHttpClient.ClientConfigError, baseUrl: str
       new TransportError({ operation: name, reason: "Other", message: error.message, sent: false, attempts: 0 })
     )
     service[name] = () => fail
+    encoded[name] = () => fail
     if (name in streamNames) service[streamNames[name as ListOperationName]] = () => Stream.fromEffect(fail)
   }
   return service as unknown as Service

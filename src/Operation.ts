@@ -84,11 +84,12 @@ export interface Operation<
   readonly auth: boolean
   readonly pagination?: Pagination<Item> | undefined
   /**
-   * A pre-flight check on the valid input, beyond its schema: Kratos' reason for refusing it, if any.
-   * Whole-input rules (the batch limits) live here rather than in a `Schema.filter`, because
-   * encoding through a refinement validates the entire typed input before encoding it again.
+   * A pre-flight check on the input's wire form, beyond its schema: Kratos' reason for refusing it,
+   * if any. Whole-input rules (the batch limits) live here rather than in a `Schema.filter`, because
+   * encoding through a refinement validates the entire typed input before encoding it again; on the
+   * wire form it serves calls that skip encoding too (`IdentityApi`'s `encoded` methods).
    */
-  readonly check?: ((input: I) => string | undefined) | undefined
+  readonly check?: ((input: IE) => string | undefined) | undefined
 }
 
 /** Declares an operation, keeping every type parameter. @since 0.1.0 @category constructors */
@@ -103,6 +104,9 @@ export const make = <
 
 /** The input an operation takes. @since 0.1.0 @category type-level */
 export type Input<Op> = Op extends Operation<any, infer I, any, any, any, any> ? I : never
+
+/** The input's wire form (what `JSON.parse` of a valid input gives). @since 0.1.0 @category type-level */
+export type InputEncoded<Op> = Op extends Operation<any, any, infer IE, any, any, any> ? IE : never
 
 /** What the success statuses decode to (`undefined` for `NoContent`). @since 0.1.0 @category type-level */
 export type Success<Op> = Op extends Operation<any, any, any, infer S, any, any>
@@ -119,6 +123,9 @@ export type Failure<Op> = Op extends Operation<any, any, any, any, infer Errs, a
 
 /** True when every input field is optional, so the input object may be omitted. @since 0.1.0 @category type-level */
 export type InputOptional<Op> = {} extends Input<Op> ? true : false
+
+/** The same for the wire form. @since 0.1.0 @category type-level */
+export type InputEncodedOptional<Op> = {} extends InputEncoded<Op> ? true : false
 
 /** The statuses an operation answers with success. @since 0.1.0 */
 export const successStatuses = (op: Operation): ReadonlyArray<number> => Object.keys(op.success).map(Number)

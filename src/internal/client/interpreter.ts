@@ -51,6 +51,8 @@ const statusText = (status: number): string => `HTTP ${status}`
 export interface Compiled {
   readonly op: Operation.Operation
   readonly call: (input: unknown) => AnyEffect
+  /** The same call for an input already in its wire form: no schema encoding. */
+  readonly callEncoded: (input: unknown) => AnyEffect
   /** For list operations: the stream of items following `Link rel="next"`. */
   readonly stream?: (input: unknown) => Stream.Stream<unknown, KratosError>
 }
@@ -213,24 +215,42 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
   }
 
   const client = http.client
+  const pathParams = op.params.path
+  const callWire = (encoded: Record<string, unknown>): AnyEffect => {
+    const refused = op.check?.(encoded)
+    if (refused !== undefined) return Effect.fail(new InvalidInput({ operation: name, message: refused }))
+    const request = buildRequest(encoded)
+    // one uninterruptible region opens and ends the call however it goes: the context and the span
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.withFiberRuntime((fiber) => {
+        const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+        const traced = Span.open(fiber, spanName, "client", spanAttributes)
+        const { ctx, fresh } = enterCall(fiber, name, op.safety, clock.unsafeCurrentTimeMillis() + deadlineMillis)
+        return send(request, ctx, fresh, traced, restore)
+      })
+    )
+  }
   const call = (input: unknown): AnyEffect =>
     Effect.suspend(() => {
       const encoded = encodeInput(input ?? {})
-      if (Either.isLeft(encoded)) {
-        return Effect.fail(new InvalidInput({ operation: name, message: formatParseError(encoded.left) }))
+      return Either.isLeft(encoded)
+        ? Effect.fail(new InvalidInput({ operation: name, message: formatParseError(encoded.left) }))
+        : callWire(encoded.right as Record<string, unknown>)
+    })
+  // The caller vouches for the wire form (the server validates it); only what would make a wrong
+  // URL is checked here.
+  const callEncoded = (input: unknown): AnyEffect =>
+    Effect.suspend(() => {
+      if (input !== undefined && (input === null || typeof input !== "object")) {
+        return Effect.fail(new InvalidInput({ operation: name, message: "the input must be an object" }))
       }
-      const refused = op.check?.(input)
-      if (refused !== undefined) return Effect.fail(new InvalidInput({ operation: name, message: refused }))
-      const request = buildRequest(encoded.right as Record<string, unknown>)
-      // one uninterruptible region opens and ends the call however it goes: the context and the span
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.withFiberRuntime((fiber) => {
-          const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
-          const traced = Span.open(fiber, spanName, "client", spanAttributes)
-          const { ctx, fresh } = enterCall(fiber, name, op.safety, clock.unsafeCurrentTimeMillis() + deadlineMillis)
-          return send(request, ctx, fresh, traced, restore)
-        })
-      )
+      const wire = (input ?? {}) as Record<string, unknown>
+      for (const p of pathParams) {
+        if (typeof wire[p] !== "string" || wire[p] === "") {
+          return Effect.fail(new InvalidInput({ operation: name, message: `${p}: a non-empty string is required` }))
+        }
+      }
+      return callWire(wire)
     })
 
   const spanAttributes = [
@@ -304,5 +324,5 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       )
     : undefined
 
-  return stream === undefined ? { op, call } : { op, call, stream }
+  return stream === undefined ? { op, call, callEncoded } : { op, call, callEncoded, stream }
 }
