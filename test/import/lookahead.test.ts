@@ -22,7 +22,14 @@ layer(
       yield* sb.reset
       const input = records(8_000)
       const file = writeJsonl(tmpDir(), "ahead.jsonl", input)
-      yield* sb.script("batchPatchIdentities", [{}, {}, { status: 504, afterCommit: true }, {}, { status: 504, afterCommit: true }])
+      // The first batch stays on the server long enough for the next one to be read and encoded.
+      yield* sb.script("batchPatchIdentities", [
+        { delay: "300 millis" },
+        {},
+        { status: 504, afterCommit: true },
+        {},
+        { status: 504, afterCommit: true }
+      ])
       let maxInFlight = 0
       let report: Import.ImportReport | undefined
       yield* Stream.runForEach(
@@ -51,6 +58,7 @@ layer(
       const sb = yield* Sandbox.Sandbox
       yield* sb.reset
       const file = writeJsonl(tmpDir(), "auto.jsonl", records(3_000))
+      yield* sb.script("batchPatchIdentities", [{ delay: "300 millis" }])
       let maxInFlight = 0
       yield* Stream.runForEach(
         Import.importFile(file, { batchSize: 500, progressInterval: 0 }),

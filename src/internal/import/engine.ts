@@ -14,7 +14,6 @@ import * as Fiber from "effect/Fiber"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Mailbox from "effect/Mailbox"
 import * as ParseResult from "effect/ParseResult"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
@@ -24,6 +23,7 @@ import type { BatchPatchIdentitiesResponse } from "../../BatchPatch.js"
 import { CreateIdentityBody, type CreateIdentityBodyEncoded, hasPlaintextPassword } from "../../Identity.js"
 import type { KratosError } from "../../KratosError.js"
 import { FailureWriter, unwrapFailureLine, withoutPassword } from "./failures.js"
+import { yieldToEventLoop } from "../eventLoop.js"
 import * as Journal from "./journal.js"
 import { defaultNamespace, KeyTable, LineSet, uuidV5 } from "./keys.js"
 import type {
@@ -40,36 +40,19 @@ import * as IdSchema from "./schema.js"
 import type { SourceItem } from "./source.js"
 
 const decodeBody = Schema.decodeUnknownEither(CreateIdentityBody, { onExcessProperty: "error", errors: "all" })
+const encodeBody = Schema.encodeEither(CreateIdentityBody)
 
 // The wire form as JSON Schema (Effect emits `additionalProperties: false` for structs: just as strict).
 let bodyCheck: ReturnType<typeof IdSchema.compileBodyCheck> | undefined
 
-/** Fast path: a body ajv accepted only needs its secrets wrapped to be the decoded type. */
-const fromChecked = (raw: CreateIdentityBodyEncoded): CreateIdentityBody => {
-  const config = raw.credentials?.password?.config
-  if (config === undefined || (config.password === undefined && config.hashed_password === undefined)) {
-    return raw as unknown as CreateIdentityBody
-  }
-  const { hashed_password, password, ...rest } = config
-  return {
-    ...raw,
-    credentials: {
-      ...raw.credentials,
-      password: {
-        ...raw.credentials!.password,
-        config: {
-          ...rest,
-          ...(hashed_password !== undefined ? { hashed_password: Redacted.make(hashed_password) } : {}),
-          ...(password !== undefined ? { password: Redacted.make(password) } : {})
-        }
-      }
-    }
-  } as CreateIdentityBody
-}
-
-const decodeFast = (raw: unknown): Either.Either<CreateIdentityBody, ParseResult.ParseError> => {
+/**
+ * A record's body in its wire form, validated. ajv's verdict on the wire form is the fast path: a
+ * body it accepts is sent as read. Anything else goes through the schema, for its messages (and for
+ * the rare body only the schema accepts, which is then sent as the schema encodes it).
+ */
+const validateBody = (raw: unknown): Either.Either<CreateIdentityBodyEncoded, ParseResult.ParseError> => {
   bodyCheck ??= IdSchema.compileBodyCheck(JSONSchema.make(Schema.encodedSchema(CreateIdentityBody)))
-  return bodyCheck(raw) ? Either.right(fromChecked(raw as CreateIdentityBodyEncoded)) : decodeBody(raw)
+  return bodyCheck(raw) ? Either.right(raw as CreateIdentityBodyEncoded) : Either.flatMap(decodeBody(raw), encodeBody)
 }
 
 const formatParseError = (e: ParseResult.ParseError): string =>
@@ -340,7 +323,7 @@ const engine = <E>(
         const raw = unwrapFailureLine(item.value)
         const externalIdRaw = (raw as { external_id?: unknown } | null)?.external_id
         const rawExternalId = typeof externalIdRaw === "string" ? externalIdRaw : undefined
-        const decoded = decodeFast(raw)
+        const decoded = validateBody(raw)
         if (Either.isLeft(decoded)) {
           failSync(item.line, "invalid", formatParseError(decoded.left), { raw, externalId: rawExternalId })
           return undefined
@@ -443,8 +426,9 @@ const engine = <E>(
         }
         yield* flushEvents
         yield* progress(false)
-        // Let a batch whose response just arrived go first: validation must not delay the wire.
-        yield* Effect.yieldNow()
+        // Let a response that arrived meanwhile in: validation must not delay the wire. (A microtask
+        // yield would not: the scheduler lets I/O in only every few thousand of them.)
+        yield* yieldToEventLoop
         return out
       })
 
@@ -452,7 +436,7 @@ const engine = <E>(
     const hashRecord = (rec: PreparedRecord): Effect.Effect<PreparedRecord | undefined> => {
       if (prehash === undefined || !rec.plaintext) return Effect.succeed(rec)
       const config = rec.body.credentials!.password!.config!
-      const password = Redacted.value(config.password!)
+      const password = config.password!
       return Effect.tryPromise(() => bcryptHash(password, { cost: prehash.cost })).pipe(
         Effect.map((hashed) => {
           const { password: _plain, ...others } = config
@@ -460,7 +444,7 @@ const engine = <E>(
             ...rec.body,
             credentials: {
               ...rec.body.credentials,
-              password: { ...rec.body.credentials!.password, config: { ...others, hashed_password: Redacted.make(hashed) } }
+              password: { ...rec.body.credentials!.password, config: { ...others, hashed_password: hashed } }
             }
           }
           rec.plaintext = false
@@ -616,12 +600,11 @@ const engine = <E>(
         stats.batches++
         // The request is on its way (encoded synchronously below): the pump may go on reading.
         if (started !== undefined) Deferred.unsafeDone(started, Exit.void)
-        const result = yield* client.batchPatchIdentities({
+        const result = yield* client.encoded.batchPatchIdentities({
           body: { identities: recs.map((r) => ({ create: r.body, patch_id: r.patchId })) }
         }).pipe(Effect.either)
-        // A batch waiting on the client's write lock (look-ahead, concurrency) goes out before
-        // this one's results are processed: the lock's waiter runs only when this fiber yields.
-        yield* Effect.yieldNow()
+        // (A batch waiting on the client's per-path write lock is on the socket by now: the lock
+        // hands off before this call returns.)
         if (Either.isRight(result)) {
           sizer.grow()
           return yield* handleResponse(recs, result.right)

@@ -10,7 +10,12 @@ import type { Page } from "../../Pagination.js"
 
 /** What the importer needs of the client (`IdentityApi` provides it). */
 export interface ImportClient {
-  readonly batchPatchIdentities: (input: { readonly body: PatchIdentitiesBody }) => Effect.Effect<BatchPatchIdentitiesResponse, KratosError>
+  /** Batches go out in their wire form: records were validated against the same schema when read. */
+  readonly encoded: {
+    readonly batchPatchIdentities: (
+      input: { readonly body: typeof PatchIdentitiesBody.Encoded }
+    ) => Effect.Effect<BatchPatchIdentitiesResponse, KratosError>
+  }
   readonly getIdentityByExternalID: (input: { readonly externalID: string }) => Effect.Effect<Identity, KratosError>
   readonly listIdentities: (input: { readonly credentials_identifier: string }) => Effect.Effect<Page<Identity>, KratosError>
   readonly getIdentitySchema: (input: { readonly id: string }) => Effect.Effect<IdentitySchemaDocument, KratosError>
@@ -163,8 +168,8 @@ export interface PreparedRecord {
   readonly patchId: string
   readonly externalId: string | undefined
   readonly identifiers: ReadonlyArray<string>
-  /** The decoded body (passwords `Redacted`). */
-  body: import("../../Identity.js").CreateIdentityBody
+  /** The validated body in its wire form (as read: the source holds it in the clear anyway). */
+  body: import("../../Identity.js").CreateIdentityBodyEncoded
   plaintext: boolean
   /** Sent in an attempt whose outcome was not seen: a later 409 may be our own earlier create. */
   ambiguous: boolean
