@@ -596,7 +596,13 @@ const engine = <E>(
     ): Effect.Effect<void, ImportError> =>
       Effect.gen(function*() {
         const batchId = `${runId}-${++batchCounter}`
-        journal?.sent(batchId, recs.map((r) => r.line))
+        if (journal !== undefined) {
+          journal.sent(batchId, recs.map((r) => r.line))
+          yield* Effect.mapError(
+            journal.sync,
+            (cause) => new ImportError({ message: `cannot write journal ${options.journal}: ${cause.message}`, cause })
+          )
+        }
         stats.batches++
         // The request is on its way (encoded synchronously below): the pump may go on reading.
         if (started !== undefined) Deferred.unsafeDone(started, Exit.void)

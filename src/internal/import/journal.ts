@@ -2,12 +2,13 @@
  * The import journal: append-only JSON Lines next to the input, never holding passwords.
  *
  *   {"t":"begin","v":1,"source":…,"namespace":…,"at":…}       every run
- *   {"t":"sent","b":"<run>-<n>","lines":[…]}                  fsynced before the batch goes out
+ *   {"t":"sent","b":"<run>-<n>","lines":[…]}                  fsynced before the batch goes out (`sync`)
  *   {"t":"done","items":[[line,outcome,idOrStatus,reason?],…]} fsynced when results are final
  *
  * Outcomes: c created, p present (created by an earlier attempt), f failed, x conflict, u unknown.
  * A line sent but never done is ambiguous: resume reconciles it instead of resending blindly.
  */
+import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as readline from "node:readline"
 import { LineSet } from "./keys.js"
@@ -74,13 +75,22 @@ export class JournalWriter {
     this.append({ t: "begin", v: 1, source, namespace, at: new Date().toISOString() }, true)
   }
 
+  /** Appended at once; `sync` makes it durable, which the batch waits for before it goes out. */
   sent(batch: string, lines: ReadonlyArray<number>): void {
-    this.append({ t: "sent", b: batch, lines }, true)
+    this.append({ t: "sent", b: batch, lines }, false)
   }
 
   /**
-   * Not fsynced by itself: the next `sent` (fsynced before its request) or `close` makes it
-   * durable. A `done` lost to a power cut only means a resume looks those lines up again.
+   * fsync on the threadpool: the thread goes on reading and validating meanwhile, and with a batch
+   * encoded ahead the wait ends while the previous batch is still on the server.
+   */
+  readonly sync: Effect.Effect<void, Error> = Effect.async<void, Error>((resume) => {
+    fs.fsync(this.fd, (error) => resume(error === null ? Effect.void : Effect.fail(error)))
+  })
+
+  /**
+   * Not fsynced by itself: the `sync` of the next batch or `close` makes it durable. A `done` lost
+   * to a power cut only means a resume looks those lines up again.
    */
   done(items: ReadonlyArray<DoneItem>): void {
     if (items.length > 0) this.append({ t: "done", items }, false)
