@@ -7,6 +7,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { GenericError } from "./GenericError.js"
 import { CreateIdentityBody, hasPlaintextPassword, IdentityId } from "./Identity.js"
+import { wireOptional } from "./internal/wire.js"
 
 /** Items per request. @since 0.1.0 @category limits */
 export const maxItems = 1000
@@ -57,14 +58,14 @@ export const BatchPatchIdentitiesBody = PatchIdentitiesBody.pipe(
  *
  * @since 0.1.0 @category models
  */
-export const PatchError = Schema.Struct({ ...GenericError.fields, message: Schema.optional(Schema.String) })
+export const PatchError = Schema.Struct({ ...GenericError.fields, message: wireOptional(Schema.String) })
 
 /** @since 0.1.0 @category models */
 export const IdentityPatchResponse = Schema.Struct({
   action: Schema.Literal("create", "error"),
-  identity: Schema.optional(IdentityId),
-  patch_id: Schema.optional(Schema.String),
-  error: Schema.optional(PatchError)
+  identity: wireOptional(IdentityId),
+  patch_id: wireOptional(Schema.String),
+  error: wireOptional(PatchError)
 })
 /** @since 0.1.0 @category models */
 export type IdentityPatchResponse = typeof IdentityPatchResponse.Type

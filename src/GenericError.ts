@@ -4,17 +4,18 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { wireOptional } from "./internal/wire.js"
 
 /** The inner error object (herodot's DefaultError). Only `message` is required. @since 0.1.0 @category models */
 export const GenericError = Schema.Struct({
-  code: Schema.optional(Schema.Number),
-  status: Schema.optional(Schema.String),
+  code: wireOptional(Schema.Number),
+  status: wireOptional(Schema.String),
   message: Schema.String,
-  reason: Schema.optional(Schema.String),
-  id: Schema.optional(Schema.String),
-  details: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
-  request: Schema.optional(Schema.String),
-  debug: Schema.optional(Schema.String)
+  reason: wireOptional(Schema.String),
+  id: wireOptional(Schema.String),
+  details: wireOptional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  request: wireOptional(Schema.String),
+  debug: wireOptional(Schema.String)
 }).annotations({ identifier: "GenericError" })
 /** @since 0.1.0 @category models */
 export type GenericError = typeof GenericError.Type

@@ -347,10 +347,9 @@ const engine = <E>(
         const identifiers = typeof schema === "string" ? [] : IdSchema.identifiers(schema, body.traits)
         const externalId = body.external_id !== undefined && body.external_id.length > 0 ? body.external_id : undefined
         // In-input duplicates: every key checked before any is claimed, so a duplicate claims nothing.
-        const recordKeys = [
-          ...(externalId !== undefined ? [`e:${externalId}`] : []),
-          ...identifiers.map((i) => `i:${i}`)
-        ]
+        const recordKeys: Array<string> = []
+        if (externalId !== undefined) recordKeys.push(`e:${externalId}`)
+        for (const i of identifiers) recordKeys.push(`i:${i}`)
         for (const k of recordKeys) {
           const first = keys.get(k)
           if (first !== undefined) {

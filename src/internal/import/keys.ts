@@ -2,10 +2,14 @@
  * Compact bookkeeping for millions of records: a set of 64-bit key hashes remembering the line
  * that claimed each key (in-input duplicates), a bitset of lines, and deterministic patch ids.
  */
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
+
+// hash64's result, in two variables rather than a fresh pair per key
+let hashA = 0
+let hashB = 0
 
 /** Two independent 32-bit FNV-1a variants: a 64-bit fingerprint without allocating. */
-const hash64 = (s: string): [number, number] => {
+const hash64 = (s: string): void => {
   let h1 = 0x811c9dc5
   let h2 = 0x01000193 ^ s.length
   for (let i = 0; i < s.length; i++) {
@@ -14,7 +18,8 @@ const hash64 = (s: string): [number, number] => {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995)
     h2 ^= h2 >>> 15
   }
-  return [h1 >>> 0 || 1, h2 >>> 0]
+  hashA = h1 >>> 0 || 1
+  hashB = h2 >>> 0
 }
 
 /**
@@ -37,7 +42,9 @@ export class KeyTable {
 
   /** The line that already holds `key`, or `undefined` after claiming it for `line`. */
   claim(key: string, line: number): number | undefined {
-    const [a, b] = hash64(key)
+    hash64(key)
+    const a = hashA
+    const b = hashB
     const found = this.lookup(a, b)
     if (found >= 0) return this.lines[found]
     // Linear probing stays short up to 3/4 full; a lower load would double the memory at 1M+ keys.
@@ -48,8 +55,8 @@ export class KeyTable {
 
   /** The line holding `key`, if any. */
   get(key: string): number | undefined {
-    const [a, b] = hash64(key)
-    const found = this.lookup(a, b)
+    hash64(key)
+    const found = this.lookup(hashA, hashB)
     return found >= 0 ? this.lines[found] : undefined
   }
 
@@ -144,14 +151,20 @@ const namespaceBytes = (uuid: string): Buffer => {
   }
   return bytes
 }
-const hex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
+// namespace + name, hashed in one call: no Hash object and no digest buffer per id
+let scratch = Buffer.alloc(256)
+const variant = "89ab89ab89ab89ab"
 
 /** RFC 9562 UUIDv5 (SHA-1 of namespace + name). Hot: once per imported record. */
 export const uuidV5 = (namespace: string, name: string): string => {
-  const d = createHash("sha1").update(namespaceBytes(namespace)).update(name, "utf8").digest()
-  return hex[d[0]] + hex[d[1]] + hex[d[2]] + hex[d[3]] + "-" + hex[d[4]] + hex[d[5]] + "-" +
-    hex[(d[6] & 0x0f) | 0x50] + hex[d[7]] + "-" + hex[(d[8] & 0x3f) | 0x80] + hex[d[9]] + "-" +
-    hex[d[10]] + hex[d[11]] + hex[d[12]] + hex[d[13]] + hex[d[14]] + hex[d[15]]
+  const size = 16 + Buffer.byteLength(name, "utf8")
+  if (size > scratch.length) scratch = Buffer.alloc(2 * size)
+  namespaceBytes(namespace).copy(scratch, 0)
+  scratch.write(name, 16, "utf8")
+  const h = hash("sha1", scratch.subarray(0, size), "hex")
+  // version 5 in the 13th hex digit, the RFC variant (10xx) in the 17th
+  return h.slice(0, 8) + "-" + h.slice(8, 12) + "-5" + h.slice(13, 16) + "-" + variant[parseInt(h[16], 16)] +
+    h.slice(17, 20) + "-" + h.slice(20, 32)
 }
 
 /** The default namespace of import patch ids (UUIDv5 of the URL namespace and "effect-kratos/import"). */
