@@ -74,6 +74,11 @@ layer(Sandbox.layer({ hashCost: 5 }))("sandbox batch + passwords", (it) => {
       expect(plaintext.body.error.reason).toBe(limitReasons.plaintext)
       const unknown = yield* call(u, "PATCH", "/admin/identities", { json: { identities: [{ create: { traits: {}, nope: 1 } }] } })
       expect(unknown.body.error.message).toBe('json: unknown field "nope"')
+      // (the fast path of strict decoding keeps the UUID's pattern)
+      const badPatchId = yield* call(u, "PATCH", "/admin/identities", {
+        json: { identities: [{ create: { traits: { email: "p@b.co" } }, patch_id: "not-a-uuid" }] }
+      })
+      expect(badPatchId.status).toBe(400)
       const badHash = yield* call(u, "PATCH", "/admin/identities", {
         json: {
           identities: [

@@ -11,7 +11,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as JSONSchema from "effect/JSONSchema"
 import * as Mailbox from "effect/Mailbox"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -24,6 +23,7 @@ import { CreateIdentityBody, type CreateIdentityBodyEncoded, hasPlaintextPasswor
 import type { KratosError } from "../../KratosError.js"
 import { FailureWriter, unwrapFailureLine, withoutPassword } from "./failures.js"
 import { yieldToEventLoop } from "../eventLoop.js"
+import { wireCheck } from "../wireCheck.js"
 import * as Journal from "./journal.js"
 import { defaultNamespace, KeyTable, LineSet, uuidV5 } from "./keys.js"
 import type {
@@ -42,8 +42,7 @@ import type { SourceItem } from "./source.js"
 const decodeBody = Schema.decodeUnknownEither(CreateIdentityBody, { onExcessProperty: "error", errors: "all" })
 const encodeBody = Schema.encodeEither(CreateIdentityBody)
 
-// The wire form as JSON Schema (Effect emits `additionalProperties: false` for structs: just as strict).
-let bodyCheck: ReturnType<typeof IdSchema.compileBodyCheck> | undefined
+const checkBody = wireCheck(CreateIdentityBody)
 
 /**
  * A record's body in its wire form, validated. ajv's verdict on the wire form is the fast path: a
@@ -51,8 +50,7 @@ let bodyCheck: ReturnType<typeof IdSchema.compileBodyCheck> | undefined
  * the rare body only the schema accepts, which is then sent as the schema encodes it).
  */
 const validateBody = (raw: unknown): Either.Either<CreateIdentityBodyEncoded, ParseResult.ParseError> => {
-  bodyCheck ??= IdSchema.compileBodyCheck(JSONSchema.make(Schema.encodedSchema(CreateIdentityBody)))
-  return bodyCheck(raw) ? Either.right(raw as CreateIdentityBodyEncoded) : Either.flatMap(decodeBody(raw), encodeBody)
+  return checkBody(raw) ? Either.right(raw) : Either.flatMap(decodeBody(raw), encodeBody)
 }
 
 const formatParseError = (e: ParseResult.ParseError): string =>

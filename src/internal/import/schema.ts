@@ -85,13 +85,3 @@ export const identifiers = (schema: CompiledSchema, traits: unknown): Array<stri
   }
   return out
 }
-
-/**
- * A compiled ajv check of the create-identity body's wire form (from the Effect schema, so the
- * two cannot drift): valid records, the common case, skip the slower Effect decoder; invalid ones
- * still go through it for its messages.
- */
-export const compileBodyCheck = (jsonSchema: object): ValidateFunction => {
-  const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: false })
-  return ajv.compile(withoutExtensions(jsonSchema) as object)
-}

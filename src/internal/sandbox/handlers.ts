@@ -12,11 +12,12 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import fastJsonPatch from "fast-json-patch"
 import { limitViolation, PatchIdentitiesBody } from "../../BatchPatch.js"
-import { CreateIdentityBody, UpdateIdentityBody } from "../../Identity.js"
+import { CreateIdentityBody, type CreateIdentityBodyEncoded, UpdateIdentityBody } from "../../Identity.js"
 import { JsonPatchDocument, kratosRefusal } from "../../JsonPatch.js"
 import type { OperationName } from "../../Operations.js"
 import { formatLinkHeader, nilUuid } from "../../Pagination.js"
 import { parseGoDuration } from "../../Recovery.js"
+import { wireCheck } from "../wireCheck.js"
 import { checkImportedHash, hashPassword } from "./hashing.js"
 import type { Ctx, ImportedCredentials, PasswordConfig } from "./model.js"
 import {
@@ -161,8 +162,21 @@ const decodeMessage = (error: ParseResult.ParseError, input: unknown): string =>
   return `json: cannot unmarshal ${goTypeName(cur)} into Go struct field ${path.join(".")}: ${issue.message}`
 }
 
-const strictCreate = Schema.decodeUnknownEither(CreateIdentityBody, { onExcessProperty: "error" })
-const strictBatch = Schema.decodeUnknownEither(PatchIdentitiesBody, { onExcessProperty: "error" })
+const strictCreateDecode = Schema.decodeUnknownEither(CreateIdentityBody, { onExcessProperty: "error" })
+const strictBatchDecode = Schema.decodeUnknownEither(PatchIdentitiesBody, { onExcessProperty: "error" })
+const createWire = wireCheck(CreateIdentityBody)
+const batchWire = wireCheck(PatchIdentitiesBody)
+
+/** A create body (decoded, or its wire form: passwords as plain strings). */
+type CreateBody = CreateIdentityBody | CreateIdentityBodyEncoded
+
+/** Strict decoding; a body the wire check accepts is used as it is (the common case, and cheap). */
+const strictCreate = (u: unknown): Either.Either<CreateBody, ParseResult.ParseError> =>
+  createWire(u) ? Either.right(u) : strictCreateDecode(u)
+const strictBatch = (
+  u: unknown
+): Either.Either<PatchIdentitiesBody | typeof PatchIdentitiesBody.Encoded, ParseResult.ParseError> =>
+  batchWire(u) ? Either.right(u) : strictBatchDecode(u)
 const lenientUpdate = Schema.decodeUnknownEither(UpdateIdentityBody)
 const patchDoc = Schema.decodeUnknownEither(JsonPatchDocument)
 
@@ -197,7 +211,7 @@ const reveal = (v: unknown): string | undefined =>
   v === undefined || v === null ? undefined : Redacted.isRedacted(v) ? String(Redacted.value(v)) : String(v)
 
 /** Pre-DB password checks (whole-request 400 in the batch). */
-const planPassword = (credentials: CreateIdentityBody["credentials"]): PasswordPlan => {
+const planPassword = (credentials: CreateBody["credentials"] | UpdateIdentityBody["credentials"]): PasswordPlan => {
   const password = credentials?.password
   if (!password) return undefined
   const config = password.config
@@ -215,7 +229,7 @@ const providersOf = (
 ) => c?.config?.providers?.map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)))
 
 const finishCredentials = (
-  credentials: CreateIdentityBody["credentials"],
+  credentials: CreateBody["credentials"] | UpdateIdentityBody["credentials"],
   password: PasswordConfig | undefined
 ): ImportedCredentials | undefined =>
   credentials

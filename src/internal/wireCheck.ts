@@ -1,0 +1,82 @@
+/**
+ * A fast check of a JSON value against a schema's wire form: ajv, compiled (once, on first use)
+ * from the JSON Schema Effect derives from the same schema, so the two cannot drift. It describes
+ * the encoded side with the refinements stated there (`Schema.encodedSchema` would drop those, a
+ * UUID's pattern among them). Structs become `additionalProperties: false`, as strict as decoding
+ * with `onExcessProperty: "error"`.
+ * Valid input, the common case, skips the Effect decoder, which allocates several kilobytes per
+ * create body; invalid input still goes through it, for its messages.
+ *
+ * @internal
+ */
+import { Ajv, type ValidateFunction } from "ajv"
+import * as JSONSchema from "effect/JSONSchema"
+import * as Option from "effect/Option"
+import type * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
+
+// `$schema` would make ajv look up the meta-schema, and Effect marks `Unknown` and friends with
+// `$id`s that repeat (ajv refuses an id that resolves twice)
+const withoutIds = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(withoutIds)
+  if (node === null || typeof node !== "object") return node
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(node)) if (key !== "$schema" && key !== "$id") out[key] = withoutIds(value)
+  return out
+}
+
+/** @internal */
+export const wireCheck = <A, I>(schema: Schema.Schema<A, I, never>): (u: unknown) => u is I => {
+  let validate: ValidateFunction | undefined
+  return (u): u is I => {
+    // formats are not checked: every refinement this is used for carries its pattern (`isPlainValidation`)
+    validate ??= new Ajv({ allErrors: false, strict: false, validateSchema: false, validateFormats: false })
+      .compile(withoutIds(JSONSchema.make(schema)) as object)
+    return validate(u) === true
+  }
+}
+
+/**
+ * True when decoding with the schema only validates: no transformation or declaration anywhere
+ * (the decoded value is the JSON value itself), and every refinement stated in its JSON Schema
+ * by a pattern or a non-format constraint (so ajv checks exactly what the predicate checks).
+ * For such a schema an input `wireCheck` accepts decodes to itself.
+ *
+ * @internal
+ */
+export const isPlainValidation = (ast: AST.AST): boolean => plain(ast, new Set())
+
+const plain = (ast: AST.AST, seen: Set<AST.AST>): boolean => {
+  switch (ast._tag) {
+    case "Literal":
+    case "Enums":
+    case "StringKeyword":
+    case "NumberKeyword":
+    case "BooleanKeyword":
+    case "UnknownKeyword":
+    case "AnyKeyword":
+    case "UndefinedKeyword":
+      return true
+    case "TupleType":
+      return ast.elements.every((e) => plain(e.type, seen)) && ast.rest.every((r) => plain(r.type, seen))
+    case "TypeLiteral":
+      return ast.propertySignatures.every((p) => plain(p.type, seen)) &&
+        ast.indexSignatures.every((i) => plain(i.parameter, seen) && plain(i.type, seen))
+    case "Union":
+      return ast.types.every((t) => plain(t, seen))
+    case "Suspend": {
+      if (seen.has(ast)) return true
+      seen.add(ast)
+      return plain(ast.f(), seen)
+    }
+    case "Refinement": {
+      const stated = Option.match(AST.getJSONSchemaAnnotation(ast), {
+        onNone: () => false,
+        onSome: (js) => !("format" in js) || "pattern" in js
+      })
+      return stated && plain(ast.from, seen)
+    }
+    default:
+      return false
+  }
+}
