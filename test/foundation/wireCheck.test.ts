@@ -39,7 +39,11 @@ describe("wireCheck", () => {
     FastCheck.assert(
       FastCheck.property(Arbitrary.make(schema), (value) => {
         // (a round trip through JSON text: NaN becomes null and the like, which may then be invalid)
-        const json: unknown = JSON.parse(JSON.stringify(value))
+        const text = JSON.stringify(value)
+        // A "__proto__" key is an own property after JSON.parse, which the Effect decoder's copy
+        // turns into a prototype (or drops): the fast path keeps the server's data as sent.
+        if (text.includes('"__proto__"')) return
+        const json: unknown = JSON.parse(text)
         if (!check(json)) return
         accepted++
         const decoded = decode(json)
