@@ -63,14 +63,15 @@ export type Method<Op> = Operation.InputOptional<Op> extends true
 
 /**
  * A method taking the input in its wire form (`Schema.Encoded`, e.g. records parsed from a JSON
- * file and already validated), sent without encoding it through the schema again: the bulk
- * importer's path. The server validates it; responses and errors are the same as `Method`'s.
+ * file and already validated), sent without encoding it through the schema again, or with its
+ * body as `Operation.JsonText`: the bulk importer's path. The server validates it; responses and
+ * errors are the same as `Method`'s.
  *
  * @since 0.1.0 @category models
  */
 export type EncodedMethod<Op> = Operation.InputEncodedOptional<Op> extends true
-  ? (input?: Operation.InputEncoded<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
-  : (input: Operation.InputEncoded<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
+  ? (input?: Operation.WireInput<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
+  : (input: Operation.WireInput<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
 
 /** @since 0.1.0 @category models */
 export type EncodedMethods = { readonly [K in keyof Operations]: EncodedMethod<Operations[K]> }

@@ -127,6 +127,23 @@ export type InputOptional<Op> = {} extends Input<Op> ? true : false
 /** The same for the wire form. @since 0.1.0 @category type-level */
 export type InputEncodedOptional<Op> = {} extends InputEncoded<Op> ? true : false
 
+/**
+ * A request body already serialized: JSON text sent as it is, for callers that hold their data as
+ * text (the importer sends the lines it read). Only the `encoded` methods take it; the server
+ * alone validates it, including limits the client would otherwise check first.
+ *
+ * @since 0.1.0 @category models
+ */
+export class JsonText {
+  readonly _tag = "JsonText"
+  constructor(readonly text: string) {}
+}
+
+/** The wire-form input, whose `body` may also be `JsonText`. @since 0.1.0 @category type-level */
+export type WireInput<Op> = InputEncoded<Op> extends infer IE
+  ? IE extends { readonly body: infer B } ? Omit<IE, "body"> & { readonly body: B | JsonText } : IE
+  : never
+
 /** The statuses an operation answers with success. @since 0.1.0 */
 export const successStatuses = (op: Operation): ReadonlyArray<number> => Object.keys(op.success).map(Number)
 

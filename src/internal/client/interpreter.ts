@@ -212,16 +212,19 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       path,
       urlParams === undefined ? undefined : { urlParams: urlParams as HttpClientRequest.Options["urlParams"] }
     )
-    if (bodyParam !== undefined && encoded[bodyParam] !== undefined) {
-      request = HttpClientRequest.bodyUnsafeJson(request, encoded[bodyParam])
-    }
+    const body = bodyParam === undefined ? undefined : encoded[bodyParam]
+    if (body instanceof Operation.JsonText) request = HttpClientRequest.bodyText(request, body.text, "application/json")
+    else if (body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, body)
     return request
   }
 
   const client = http.client
   const pathParams = op.params.path
   const callWire = (encoded: Record<string, unknown>): AnyEffect => {
-    const refused = op.check?.(encoded)
+    // serialized text is the caller's to keep within the limits (the server refuses it otherwise)
+    const refused = bodyParam !== undefined && encoded[bodyParam] instanceof Operation.JsonText
+      ? undefined
+      : op.check?.(encoded)
     if (refused !== undefined) return Effect.fail(new InvalidInput({ operation: name, message: refused }))
     const request = buildRequest(encoded)
     // one uninterruptible region opens and ends the call however it goes: the context and the span

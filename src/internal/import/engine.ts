@@ -18,6 +18,7 @@ import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { maxItems, maxPlaintextItems } from "../../BatchPatch.js"
+import { JsonText } from "../../Operation.js"
 import type { BatchPatchIdentitiesResponse } from "../../BatchPatch.js"
 import { CreateIdentityBody, type CreateIdentityBodyEncoded, hasPlaintextPassword } from "../../Identity.js"
 import type { KratosError } from "../../KratosError.js"
@@ -51,6 +52,15 @@ const checkBody = wireCheck(CreateIdentityBody)
  */
 const validateBody = (raw: unknown): Either.Either<CreateIdentityBodyEncoded, ParseResult.ParseError> => {
   return checkBody(raw) ? Either.right(raw) : Either.flatMap(decodeBody(raw), encodeBody)
+}
+
+/** The batch as JSON text, from each record's text: nothing is serialized again. */
+const batchBody = (recs: ReadonlyArray<PreparedRecord>): JsonText => {
+  let text = "{\"identities\":["
+  for (let i = 0; i < recs.length; i++) {
+    text += `${i === 0 ? "" : ","}{"create":${recs[i].json},"patch_id":"${recs[i].patchId}"}`
+  }
+  return new JsonText(text + "]}")
 }
 
 const formatParseError = (e: ParseResult.ParseError): string =>
@@ -401,10 +411,10 @@ const engine = <E>(
           patchId: uuidV5(namespace, `${sourceName}\n${externalId !== undefined ? `e:${externalId}` : `l:${item.line}`}`),
           externalId,
           identifiers,
-          body,
           plaintext: hasPlaintextPassword(body),
-          ambiguous: resumedPending.has(item.line),
-          raw
+          // the text as read when ajv accepted the value itself (validateBody returned it)
+          json: body === item.value && item.text !== undefined ? item.text : JSON.stringify(body),
+          ambiguous: resumedPending.has(item.line)
         }
     }
 
@@ -432,24 +442,25 @@ const engine = <E>(
     // ---- prehash: bcrypt on the libuv threadpool, so records hash in parallel on every core
     const hashRecord = (rec: PreparedRecord): Effect.Effect<PreparedRecord | undefined> => {
       if (prehash === undefined || !rec.plaintext) return Effect.succeed(rec)
-      const config = rec.body.credentials!.password!.config!
+      const body = JSON.parse(rec.json) as CreateIdentityBodyEncoded
+      const config = body.credentials!.password!.config!
       const password = config.password!
       return Effect.tryPromise(() => bcryptHash(password, { cost: prehash.cost })).pipe(
         Effect.map((hashed) => {
           const { password: _plain, ...others } = config
-          rec.body = {
-            ...rec.body,
+          rec.json = JSON.stringify({
+            ...body,
             credentials: {
-              ...rec.body.credentials,
-              password: { ...rec.body.credentials!.password, config: { ...others, hashed_password: hashed } }
+              ...body.credentials,
+              password: { ...body.credentials!.password, config: { ...others, hashed_password: hashed } }
             }
-          }
+          })
           rec.plaintext = false
           return rec as PreparedRecord | undefined
         }),
         Effect.catchAll((e) =>
           fail(rec.line, "failed", `prehash failed: ${e.error instanceof Error ? e.error.message : String(e.error)}`, {
-            raw: rec.raw,
+            raw: JSON.parse(rec.json),
             externalId: rec.externalId
           }).pipe(Effect.as(undefined))
         )
@@ -471,7 +482,7 @@ const engine = <E>(
     }
     const finalFailure = (rec: PreparedRecord, status: "failed" | "conflict" | "unknown", code: number | undefined, reason: string) => {
       finals.push([rec.line, status === "failed" ? "f" : status === "conflict" ? "x" : "u", code ?? 0, reason])
-      return fail(rec.line, status, reason, { raw: rec.raw, externalId: rec.externalId, ...(code ? { code } : {}) })
+      return fail(rec.line, status, reason, { raw: JSON.parse(rec.json), externalId: rec.externalId, ...(code ? { code } : {}) })
     }
     const commit = Effect.sync(() => {
       if (finals.length === 0) return
@@ -603,9 +614,7 @@ const engine = <E>(
         stats.batches++
         // The request is on its way (encoded synchronously below): the pump may go on reading.
         if (started !== undefined) Deferred.unsafeDone(started, Exit.void)
-        const result = yield* client.encoded.batchPatchIdentities({
-          body: { identities: recs.map((r) => ({ create: r.body, patch_id: r.patchId })) }
-        }).pipe(Effect.either)
+        const result = yield* client.encoded.batchPatchIdentities({ body: batchBody(recs) }).pipe(Effect.either)
         // (A batch waiting on the client's per-path write lock is on the socket by now: the lock
         // hands off before this call returns.)
         if (Either.isRight(result)) {
@@ -641,7 +650,7 @@ const engine = <E>(
             const reason = `gave up after ${attempt} attempts: ${errorStatus(e) || e._tag} ${errorReason(e)}`
             const key = reasonKey("failed", errorStatus(e) || undefined, `gave up after retries (${e._tag})`)
             byReason.set(key, (byReason.get(key) ?? 0) + 1)
-            const stripped = withoutPassword(r.raw)
+            const stripped = withoutPassword(JSON.parse(r.json))
             const failure: ImportFailure = {
               line: r.line,
               ...(r.externalId !== undefined ? { external_id: r.externalId } : {}),

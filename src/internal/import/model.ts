@@ -6,6 +6,7 @@ import type { BatchPatchIdentitiesResponse, PatchIdentitiesBody } from "../../Ba
 import type { Identity } from "../../Identity.js"
 import type { IdentitySchemaDocument } from "../../IdentitySchema.js"
 import type { KratosError } from "../../KratosError.js"
+import type { JsonText } from "../../Operation.js"
 import type { Page } from "../../Pagination.js"
 
 /** What the importer needs of the client (`IdentityApi` provides it). */
@@ -13,7 +14,7 @@ export interface ImportClient {
   /** Batches go out in their wire form: records were validated against the same schema when read. */
   readonly encoded: {
     readonly batchPatchIdentities: (
-      input: { readonly body: typeof PatchIdentitiesBody.Encoded }
+      input: { readonly body: typeof PatchIdentitiesBody.Encoded | JsonText }
     ) => Effect.Effect<BatchPatchIdentitiesResponse, KratosError>
   }
   readonly getIdentityByExternalID: (input: { readonly externalID: string }) => Effect.Effect<Identity, KratosError>
@@ -168,12 +169,14 @@ export interface PreparedRecord {
   readonly patchId: string
   readonly externalId: string | undefined
   readonly identifiers: ReadonlyArray<string>
-  /** The validated body in its wire form (as read: the source holds it in the clear anyway). */
-  body: import("../../Identity.js").CreateIdentityBodyEncoded
+  /**
+   * The validated create body as JSON text: the source's own text when the value is the record
+   * (it goes out as read, and the parsed object dies young), else the wire form serialized.
+   */
+  json: string
   plaintext: boolean
   /** Sent in an attempt whose outcome was not seen: a later 409 may be our own earlier create. */
   ambiguous: boolean
-  readonly raw: unknown
 }
 
 export type RedactedString = Redacted.Redacted<string>

@@ -6,7 +6,14 @@
 
 /** One record of the source, or why its text could not be parsed. */
 export type SourceItem =
-  | { readonly _tag: "Value"; readonly line: number; readonly value: unknown; readonly bytes: number }
+  | {
+    readonly _tag: "Value"
+    readonly line: number
+    readonly value: unknown
+    /** The value's JSON text as read (absent for values given in memory). */
+    readonly text?: string | undefined
+    readonly bytes: number
+  }
   | { readonly _tag: "Malformed"; readonly line: number; readonly reason: string; readonly bytes: number }
 
 type Mode = "detect" | "lines" | "array" | "values"
@@ -110,7 +117,7 @@ export class SourceParser {
     const text = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
     if (text.trim().length === 0) return
     try {
-      out.push({ _tag: "Value", line: this.line, value: JSON.parse(text), bytes: this.bytes })
+      out.push({ _tag: "Value", line: this.line, value: JSON.parse(text), text, bytes: this.bytes })
     } catch (e) {
       out.push({ _tag: "Malformed", line: this.line, reason: parseError(e), bytes: this.bytes })
     }
@@ -232,7 +239,7 @@ export class SourceParser {
 
   private emitValue(out: Array<SourceItem>, text: string): void {
     try {
-      out.push({ _tag: "Value", line: this.valueLine, value: JSON.parse(text), bytes: this.bytes })
+      out.push({ _tag: "Value", line: this.valueLine, value: JSON.parse(text), text, bytes: this.bytes })
     } catch (e) {
       out.push({ _tag: "Malformed", line: this.valueLine, reason: parseError(e), bytes: this.bytes })
     }
