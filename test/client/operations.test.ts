@@ -221,6 +221,23 @@ layer(Env(UndiciHttpClient.layer), { excludeTestServices: true })("inputs in the
       expect(conflict._tag).toBe("Conflict")
     }))
 
+  it.effect("a body as JSON text goes as written; its limits are the server's to check", () =>
+    Effect.gen(function*() {
+      const api = yield* IdentityApi
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const text = `{"identities":[{"create":{"schema_id":"default","traits":{"email":"text@example.com"}},` +
+        `"patch_id":"8f2b8a3e-2f5a-4c7e-9d1a-1b2c3d4e5f60"}]}`
+      const result = yield* api.encoded.batchPatchIdentities({ body: new Operation.JsonText(text) })
+      expect(result.identities[0]).toMatchObject({ action: "create", patch_id: "8f2b8a3e-2f5a-4c7e-9d1a-1b2c3d4e5f60" })
+      const tooMany = JSON.stringify({ identities: Array.from({ length: 1001 }, (_, i) => ({ create: { traits: { email: `${i}@x.io` } } })) })
+      const refused = yield* Effect.flip(api.encoded.batchPatchIdentities({ body: new Operation.JsonText(tooMany) }))
+      expect(refused._tag).toBe("BadRequest")
+      const notJson = yield* Effect.flip(api.encoded.createIdentity({ body: new Operation.JsonText("{nope") }))
+      expect(notJson._tag).toBe("BadRequest")
+      expect((yield* sb.requests).map((r) => r.status)).toEqual([200, 400, 400])
+    }))
+
   it.effect("what would make a wrong request is refused before sending: path parameters, batch limits", () =>
     Effect.gen(function*() {
       const api = yield* IdentityApi
