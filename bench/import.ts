@@ -15,9 +15,9 @@
  * (ABBA, repeated) on a freshly reset sandbox, and the medians are reported.
  *
  * Env: BENCH_IMPORT_N (100000), BENCH_IMPORT_SINGLE_N (5000), BENCH_IMPORT_DRY_N (1000000),
- * BENCH_IMPORT_LATENCY_MS (2), BENCH_IMPORT_ROUNDS (2; 1 ABBA round = 2 runs of each),
+ * BENCH_IMPORT_LATENCY_MS (2), BENCH_IMPORT_ROUNDS (3; 1 ABBA round = 2 runs of each),
  * BENCH_IMPORT_TRANSPORT (lean: `UndiciHttpClient`, as the CLI; node: `NodeHttpClient.layerUndici`),
- * BENCH_IMPORT_LOOKAHEAD (1: the importer's client serialises writes per path, as for Ory Network, so the
+ * BENCH_IMPORT_VERBOSE (1: every run's rate on stderr), BENCH_IMPORT_LOOKAHEAD (1: the importer's client serialises writes per path, as for Ory Network, so the
  * importer encodes the next batch while one is on the wire; 0: neither).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -49,11 +49,12 @@ if (hasTaskset && process.env.BENCH_PINNED !== "1" && !process.argv.includes("--
 
 const N = Number(process.env.BENCH_IMPORT_N ?? 100_000)
 const LATENCY_MS = Number(process.env.BENCH_IMPORT_LATENCY_MS ?? 2)
-const ROUNDS = Math.max(1, Number(process.env.BENCH_IMPORT_ROUNDS ?? 2))
+const ROUNDS = Math.max(1, Number(process.env.BENCH_IMPORT_ROUNDS ?? 3))
 const SINGLE_N = Number(process.env.BENCH_IMPORT_SINGLE_N ?? 5_000)
 const DRY_N = Number(process.env.BENCH_IMPORT_DRY_N ?? 1_000_000)
 const TRANSPORT = process.env.BENCH_IMPORT_TRANSPORT === "node" ? "node" : "lean"
 const LOOKAHEAD = process.env.BENCH_IMPORT_LOOKAHEAD !== "0"
+const VERBOSE = process.env.BENCH_IMPORT_VERBOSE === "1"
 const root = path.resolve(import.meta.dirname, "..")
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-import-"))
 const hash = bcrypt.hashSync("bench-password", { cost: 4 })
@@ -81,7 +82,8 @@ const writeFile = (file: string, n: number, tag: string) => {
 
 const startSandbox = (latencyMs: number): Promise<{ url: string; child: ChildProcess }> =>
   new Promise((resolve, reject) => {
-    const args = [path.join(root, "bin/run-ts.js"), path.join(root, "bench/import.ts"), "--serve", String(latencyMs)]
+    // --expose-gc: a reset collects the previous run's identities at once (see Sandbox's reset)
+    const args = ["--expose-gc", path.join(root, "bin/run-ts.js"), path.join(root, "bench/import.ts"), "--serve", String(latencyMs)]
     const child = hasTaskset
       ? spawn("taskset", ["-c", "1", process.execPath, ...args], { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
       : spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
@@ -131,12 +133,12 @@ const ours = (file: string, options: Import.ImportOptions) =>
     return { ms, report, cpuMs: (cpu.user + cpu.system) / 1000 }
   })
 
-const single = (n: number) =>
+const single = (n: number, tag: string) =>
   Effect.gen(function*() {
     const api = yield* IdentityApi
     const t0 = performance.now()
     for (let i = 1; i <= n; i++) {
-      const r = record(i, "single")
+      const r = record(i, tag)
       yield* api.createIdentity({
         body: { ...r, credentials: { password: { config: { hashed_password: Redacted.make(hash) } } } }
       })
@@ -239,6 +241,7 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
     await resetSandbox(url)
     const ms = await ideal(url, N)
     idealRuns.push({ ms, cpuMs: idealCpuMs })
+    if (VERBOSE) console.error(`  +${latencyMs} ms ideal: ${rate(N, ms)} rec/s, client CPU ${Math.round(idealCpuMs)} ms`)
   }
   const runOurs = async () => {
     await resetSandbox(url)
@@ -247,6 +250,7 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
     const stored = await countIdentities(url)
     if (stored !== N || r.report.created !== N) throw new Error(`ours: ${stored} stored, ${r.report.created} created`)
     oursRuns.push(r)
+    if (VERBOSE) console.error(`  +${latencyMs} ms ours: ${rate(N, r.ms)} rec/s, client CPU ${Math.round(r.cpuMs)} ms`)
   }
   // ABBA: a drift of the shared box over time hits both sides alike.
   for (let round = 0; round < ROUNDS; round++) {
@@ -256,8 +260,11 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
     await runIdeal()
   }
 
+  // (a) is warmed too: its first calls compile the create path on both sides
   await resetSandbox(url)
-  const singleMs = await runSingle(single(SINGLE_N))
+  await runSingle(single(500, "warm-single"))
+  await resetSandbox(url)
+  const singleMs = await runSingle(single(SINGLE_N, "single"))
   await resetSandbox(url)
   return {
     latencyMs,
