@@ -17,8 +17,10 @@
  * Env: BENCH_IMPORT_N (100000), BENCH_IMPORT_SINGLE_N (5000), BENCH_IMPORT_DRY_N (1000000),
  * BENCH_IMPORT_LATENCY_MS (2), BENCH_IMPORT_ROUNDS (3; 1 ABBA round = 2 runs of each),
  * BENCH_IMPORT_TRANSPORT (lean: `UndiciHttpClient`, as the CLI; node: `NodeHttpClient.layerUndici`),
- * BENCH_IMPORT_VERBOSE (1: every run's rate on stderr), BENCH_IMPORT_LOOKAHEAD (1: the importer's client serialises writes per path, as for Ory Network, so the
- * importer encodes the next batch while one is on the wire; 0: neither).
+ * BENCH_IMPORT_VERBOSE (1: every run's rate on stderr), BENCH_IMPORT_LOOKAHEAD (1, the default:
+ * the next batch is encoded while one is on the wire; 0: `lookAhead: false`),
+ * BENCH_IMPORT_SERIALIZE (0; 1: the importer's client serialises writes per path, as the CLI's does
+ * for Ory Network).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as bcrypt from "@node-rs/bcrypt"
@@ -54,6 +56,7 @@ const SINGLE_N = Number(process.env.BENCH_IMPORT_SINGLE_N ?? 5_000)
 const DRY_N = Number(process.env.BENCH_IMPORT_DRY_N ?? 1_000_000)
 const TRANSPORT = process.env.BENCH_IMPORT_TRANSPORT === "node" ? "node" : "lean"
 const LOOKAHEAD = process.env.BENCH_IMPORT_LOOKAHEAD !== "0"
+const SERIALIZE = process.env.BENCH_IMPORT_SERIALIZE === "1"
 const VERBOSE = process.env.BENCH_IMPORT_VERBOSE === "1"
 const root = path.resolve(import.meta.dirname, "..")
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-import-"))
@@ -215,10 +218,9 @@ interface RowSet {
 /** Ours, (a) and (b) against one sandbox (one latency setting). */
 const measure = async (url: string, latencyMs: number, file: string): Promise<RowSet> => {
   const transport = TRANSPORT === "node" ? NodeHttpClient.layerUndici : UndiciHttpClient.layer
-  // The importer's client serialises writes per path (as for Ory Network): its look-ahead then
-  // encodes the next batch while one is on the wire, with still one request on the wire.
-  const importClient = IdentityApi.layer({ baseUrl: url, serializeWritesPerPath: LOOKAHEAD }).pipe(Layer.provide(transport))
-  const importOptions = { progressInterval: 1000 }
+  // The client the CLI builds for a self-hosted Kratos (BENCH_IMPORT_SERIALIZE=1: for Ory Network)
+  const importClient = IdentityApi.layer({ baseUrl: url, serializeWritesPerPath: SERIALIZE }).pipe(Layer.provide(transport))
+  const importOptions = { progressInterval: 1000, lookAhead: LOOKAHEAD }
   const singleClient = IdentityApi.layer({ baseUrl: url }).pipe(Layer.provide(transport))
   const run = <A, E>(eff: Effect.Effect<A, E, IdentityApi>) => Effect.runPromise(Effect.provide(eff, importClient))
   const runSingle = <A, E>(eff: Effect.Effect<A, E, IdentityApi>) => Effect.runPromise(Effect.provide(eff, singleClient))

@@ -53,7 +53,7 @@ layer(
       for (const r of input) expect(counts.get(r.external_id)).toBe(1)
     }))
 
-  it.effect("by default, with this client (writes serialised per path) and concurrency 1: look-ahead on", () =>
+  it.effect("by default, with concurrency 1: look-ahead on", () =>
     Effect.gen(function*() {
       const sb = yield* Sandbox.Sandbox
       yield* sb.reset
@@ -86,5 +86,43 @@ layer(
       )
       expect(maxInFlight).toBe(1)
       expect((yield* sb.identities).length).toBe(3_000)
+    }))
+})
+
+// The same rule with a client that does not serialise writes (self-hosted Kratos): the importer's
+// own wire gate keeps one batch request on the wire while the next one waits, ready.
+layer(
+  env(
+    { rateLimit: { inflight: true, buckets: { "kratos-admin-high": big, "kratos-admin-medium": big, "kratos-admin-low": big } } },
+    { rateLimit: false }
+  ),
+  { excludeTestServices: true }
+)("import look-ahead without a serialising client", (it) => {
+  it.effect("concurrency 1 means one batch request on the wire, one waiting; 2 means two", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const file = writeJsonl(tmpDir(), "gate.jsonl", records(4_000))
+      yield* sb.script("batchPatchIdentities", [{ delay: "300 millis" }])
+      let maxInFlight = 0
+      yield* Stream.runForEach(
+        Import.importFile(file, { batchSize: 500, progressInterval: 0 }),
+        (e) => Effect.sync(() => {
+          if (e._tag === "Progress") maxInFlight = Math.max(maxInFlight, e.progress.inFlight)
+        })
+      )
+      expect(maxInFlight).toBe(2)
+      const log = yield* sb.requests
+      expect(log.filter((r) => r.operation === "batchPatchIdentities" && r.status === 429)).toEqual([])
+      expect((yield* sb.identities).length).toBe(4_000)
+
+      // two on the wire at once: the sandbox's inflight rule answers the second with a 429
+      yield* sb.reset
+      const again = writeJsonl(tmpDir(), "gate2.jsonl", records(4_000))
+      yield* sb.script("batchPatchIdentities", [{ delay: "300 millis" }])
+      const report = yield* Import.report(Import.importFile(again, { batchSize: 500, progressInterval: 0, concurrency: 2, retryBase: 20 }))
+      expect(report.created).toBe(4_000)
+      const log2 = yield* sb.requests
+      expect(log2.filter((r) => r.operation === "batchPatchIdentities" && r.status === 429).length).toBeGreaterThan(0)
     }))
 })

@@ -20,8 +20,6 @@ export interface ImportClient {
   readonly getIdentityByExternalID: (input: { readonly externalID: string }) => Effect.Effect<Identity, KratosError>
   readonly listIdentities: (input: { readonly credentials_identifier: string }) => Effect.Effect<Page<Identity>, KratosError>
   readonly getIdentitySchema: (input: { readonly id: string }) => Effect.Effect<IdentitySchemaDocument, KratosError>
-  /** The client's own state (`IdentityApi` has it): a client that serialises writes per path gets look-ahead. */
-  readonly status?: Effect.Effect<{ readonly serializeWritesPerPath?: boolean | undefined }> | undefined
 }
 
 /** @since 0.1.0 @category models */
@@ -33,12 +31,9 @@ export interface ImportOptions {
   /** Batches in flight (default 1: Ory Network serialises writes per path anyway). */
   readonly concurrency?: number
   /**
-   * One more batch in the pipeline than `concurrency`: the next batch is encoded while the current
-   * one is on the server, and the client's per-path write lock keeps `concurrency` requests on the
-   * wire. Only with a client built with `serializeWritesPerPath: true`; with one that does not, it
-   * means one more request in flight. Default: on when `concurrency` is 1 and the client reports
-   * that it serialises writes per path (as it should for Ory Network); dropped after the first
-   * ambiguous failure.
+   * One more batch in the pipeline than `concurrency`: the next batch is journaled and encoded while
+   * `concurrency` are on the server, and goes out the moment one comes back. Never more than
+   * `concurrency` requests on the wire. Default on; dropped after the first ambiguous failure.
    */
   readonly lookAhead?: boolean
   /** Largest batch (default and maximum 1000; plaintext batches are capped at 200 whatever this says). */
