@@ -23,7 +23,7 @@ const dryRun = Options.boolean("dry-run").pipe(
   Options.withDescription("Decode, validate against the identity schema and find duplicates; send nothing")
 )
 const concurrency = Options.integer("concurrency").pipe(
-  Options.withDescription("Batches in flight (default 1; raise it for a self-hosted Kratos)"),
+  Options.withDescription("Batch requests on the wire (default 1, as Ory Network requires; raise it for a self-hosted Kratos)"),
   Options.withDefault(1)
 )
 const batchSize = Options.integer("batch-size").pipe(

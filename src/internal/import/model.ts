@@ -28,7 +28,7 @@ export interface ImportOptions {
   readonly source?: string
   /** Validate and deduplicate, send nothing. */
   readonly dryRun?: boolean
-  /** Batches in flight (default 1: Ory Network serialises writes per path anyway). */
+  /** Batch requests on the wire (default 1: Ory Network serialises writes per path anyway). */
   readonly concurrency?: number
   /**
    * One more batch in the pipeline than `concurrency`: the next batch is journaled and encoded while
