@@ -18,7 +18,16 @@ export interface Ctx {
 }
 
 /** @internal */
-export const iso = (ms: number): string => new Date(ms).toISOString()
+export const iso = (ms: number): string => {
+  // a batch stamps a thousand identities with the same instant: one string for all of them
+  if (ms !== lastMs) {
+    lastMs = ms
+    lastIso = new Date(ms).toISOString()
+  }
+  return lastIso
+}
+let lastMs = NaN
+let lastIso = ""
 
 /** @internal */
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

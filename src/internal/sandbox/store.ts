@@ -86,8 +86,15 @@ export const lowerBound = (xs: ReadonlyArray<string>, key: string, inclusive = f
 const credKey = (type: string, identifier: string) => `${type}\u0000${identifier}`
 const addrKey = (via: string, value: string) => `${via}\u0000${value}`
 
+interface UniqueKeys {
+  readonly creds: Array<string>
+  readonly verifiable: Array<string>
+  readonly recovery: Array<string>
+  readonly external: Array<string>
+}
+
 /** Unique keys an identity occupies. */
-const uniqueKeys = (i: StoredIdentity) => {
+const uniqueKeys = (i: StoredIdentity): UniqueKeys => {
   const creds: Array<string> = []
   for (const c of Object.values(i.credentials)) for (const id of c.identifiers) creds.push(credKey(c.type, id))
   return {
@@ -138,8 +145,7 @@ export class Store {
   }
 
   /** The first identity (other than `self`) that holds one of `i`'s unique values. */
-  conflictOf(i: StoredIdentity): string | undefined {
-    const k = uniqueKeys(i)
+  conflictOf(i: StoredIdentity, k: UniqueKeys = uniqueKeys(i)): string | undefined {
     const check = (index: Map<string, string>, keys: Array<string>) => {
       for (const key of keys) {
         const owner = index.get(key)
@@ -147,14 +153,13 @@ export class Store {
       }
       return undefined
     }
-    const dup = (keys: Array<string>) => new Set(keys).size !== keys.length
+    const dup = (keys: Array<string>) => keys.length > 1 && new Set(keys).size !== keys.length
     if (dup(k.verifiable) || dup(k.recovery)) return i.id
     return check(this.byCredential, k.creds) ?? check(this.byExternalId, k.external) ??
       check(this.byVerifiable, k.verifiable) ?? check(this.byRecovery, k.recovery)
   }
 
-  private index(i: StoredIdentity, add: boolean): void {
-    const k = uniqueKeys(i)
+  private index(i: StoredIdentity, add: boolean, k: UniqueKeys = uniqueKeys(i)): void {
     const apply = (m: Map<string, string>, keys: Array<string>) => {
       for (const key of keys) {
         if (add) m.set(key, i.id)
@@ -169,9 +174,10 @@ export class Store {
 
   /** Inserts, or throws Kratos' 409. */
   insert(i: StoredIdentity, conflict: { readonly message?: string; readonly reason?: string } = { reason: CONFLICT_REASON }): void {
-    if (this.conflictOf(i) !== undefined) fail(409, conflict)
+    const k = uniqueKeys(i)
+    if (this.conflictOf(i, k) !== undefined) fail(409, conflict)
     this.identities.set(i.id, i)
-    this.index(i, true)
+    this.index(i, true, k)
     this.pending.push(i.id)
   }
 
