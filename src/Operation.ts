@@ -136,7 +136,8 @@ export type InputEncodedOptional<Op> = {} extends InputEncoded<Op> ? true : fals
  */
 export class JsonText {
   readonly _tag = "JsonText"
-  constructor(readonly text: string) {}
+  /** The text, or its UTF-8 bytes (encoded ahead of time, they are sent without another copy). */
+  constructor(readonly text: string | Uint8Array) {}
 }
 
 /** The wire-form input, whose `body` may also be `JsonText`. @since 0.1.0 @category type-level */

@@ -213,7 +213,11 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       urlParams === undefined ? undefined : { urlParams: urlParams as HttpClientRequest.Options["urlParams"] }
     )
     const body = bodyParam === undefined ? undefined : encoded[bodyParam]
-    if (body instanceof Operation.JsonText) request = HttpClientRequest.bodyText(request, body.text, "application/json")
+    if (body instanceof Operation.JsonText) {
+      request = typeof body.text === "string"
+        ? HttpClientRequest.bodyText(request, body.text, "application/json")
+        : HttpClientRequest.bodyUint8Array(request, body.text, "application/json")
+    }
     else if (body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, body)
     return request
   }

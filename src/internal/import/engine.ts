@@ -55,13 +55,18 @@ const validateBody = (raw: unknown): Either.Either<CreateIdentityBodyEncoded, Pa
   return checkBody(raw) ? Either.right(raw) : Either.flatMap(decodeBody(raw), encodeBody)
 }
 
-/** The batch as JSON text, from each record's text: nothing is serialized again. */
+const utf8 = new TextEncoder()
+
+/**
+ * The batch as JSON, from each record's text: nothing is serialized again, and it is encoded to
+ * bytes here, before the batch waits for the wire, not after.
+ */
 const batchBody = (recs: ReadonlyArray<PreparedRecord>): JsonText => {
   let text = "{\"identities\":["
   for (let i = 0; i < recs.length; i++) {
     text += `${i === 0 ? "" : ","}{"create":${recs[i].json},"patch_id":"${recs[i].patchId}"}`
   }
-  return new JsonText(text + "]}")
+  return new JsonText(utf8.encode(text + "]}"))
 }
 
 const formatParseError = (e: ParseResult.ParseError): string =>
@@ -632,7 +637,8 @@ const engine = <E>(
         stats.batches++
         // The request is on its way (encoded synchronously below): the pump may go on reading.
         if (started !== undefined) Deferred.unsafeDone(started, Exit.void)
-        const result = yield* onWire(client.encoded.batchPatchIdentities({ body: batchBody(recs) })).pipe(Effect.either)
+        const body = batchBody(recs)
+        const result = yield* onWire(client.encoded.batchPatchIdentities({ body })).pipe(Effect.either)
         if (Either.isRight(result)) {
           sizer.grow()
           return yield* handleResponse(recs, result.right)
