@@ -22,6 +22,20 @@ import { callOp, clientFor, fixture, id, key, sid, unknownId, validInputs } from
 
 const names = Object.keys(operations) as ReadonlyArray<OperationName>
 
+/** A page for list operations, nothing for 204-only ones, an object for the rest. */
+const expectResultShape = (name: OperationName, result: unknown) => {
+  const op = operations[name] as Operation.Operation
+  if (op.pagination !== undefined) {
+    const page = result as { items: ReadonlyArray<unknown>; nextPageToken: Option.Option<string> }
+    expect(Array.isArray(page.items), name).toBe(true)
+    expect(Option.isOption(page.nextPageToken), name).toBe(true)
+  } else if (Object.values(op.success).every((s) => s === Operation.NoContent)) {
+    expect(result, name).toBeUndefined()
+  } else {
+    expect(result, name).toBeTypeOf("object")
+  }
+}
+
 const Env = (transport: Layer.Layer<import("@effect/platform/HttpClient").HttpClient>) =>
   clientFor({ retry: false, rateLimit: false }).pipe(
     Layer.provideMerge(Layer.merge(Sandbox.layer(), transport))
@@ -40,17 +54,7 @@ describe.each([
         for (const name of names) {
           yield* sb.reset
           const f = yield* fixture
-          const result = yield* callOp(api, name, validInputs(f)[name])
-          const op = operations[name] as Operation.Operation
-          if (op.pagination !== undefined) {
-            const page = result as { items: ReadonlyArray<unknown>; nextPageToken: Option.Option<string> }
-            expect(Array.isArray(page.items), name).toBe(true)
-            expect(Option.isOption(page.nextPageToken), name).toBe(true)
-          } else if (Object.values(op.success).every((s) => s === Operation.NoContent)) {
-            expect(result, name).toBeUndefined()
-          } else {
-            expect(result, name).toBeTypeOf("object")
-          }
+          expectResultShape(name, yield* callOp(api, name, validInputs(f)[name]))
           const log = yield* sb.requests
           expect(log.at(-1)?.operation, name).toBe(name)
         }
@@ -180,16 +184,8 @@ layer(Env(UndiciHttpClient.layer), { excludeTestServices: true })("inputs in the
       for (const name of names) {
         yield* sb.reset
         const f = yield* fixture
-        const op = operations[name] as Operation.Operation
-        const wire = Schema.encodeUnknownSync(op.input)(validInputs(f)[name])
-        const result = yield* (api.encoded[name] as unknown as (input: unknown) => Effect.Effect<unknown, unknown>)(wire)
-        if (op.pagination !== undefined) {
-          expect(Array.isArray((result as { items: unknown }).items), name).toBe(true)
-        } else if (Object.values(op.success).every((s) => s === Operation.NoContent)) {
-          expect(result, name).toBeUndefined()
-        } else {
-          expect(result, name).toBeTypeOf("object")
-        }
+        const wire = Schema.encodeUnknownSync((operations[name] as Operation.Operation).input)(validInputs(f)[name])
+        expectResultShape(name, yield* (api.encoded[name] as unknown as (input: unknown) => Effect.Effect<unknown, unknown>)(wire))
         expect((yield* sb.requests).at(-1)?.operation, name).toBe(name)
       }
     }))

@@ -55,6 +55,9 @@ const validateBody = (raw: unknown): Either.Either<CreateIdentityBodyEncoded, Pa
   return checkBody(raw) ? Either.right(raw) : Either.flatMap(decodeBody(raw), encodeBody)
 }
 
+/** A record as the failures file reports it (kept as text while in flight: parsed only on failure). */
+const sourceRecord = (rec: PreparedRecord): unknown => JSON.parse(rec.json)
+
 const utf8 = new TextEncoder()
 
 /**
@@ -466,7 +469,7 @@ const engine = <E>(
         }),
         Effect.catchAll((e) =>
           fail(rec.line, "failed", `prehash failed: ${e.error instanceof Error ? e.error.message : String(e.error)}`, {
-            raw: JSON.parse(rec.json),
+            raw: sourceRecord(rec),
             externalId: rec.externalId
           }).pipe(Effect.as(undefined))
         )
@@ -488,7 +491,7 @@ const engine = <E>(
     }
     const finalFailure = (rec: PreparedRecord, status: "failed" | "conflict" | "unknown", code: number | undefined, reason: string) => {
       finals.push([rec.line, status === "failed" ? "f" : status === "conflict" ? "x" : "u", code ?? 0, reason])
-      return fail(rec.line, status, reason, { raw: JSON.parse(rec.json), externalId: rec.externalId, ...(code ? { code } : {}) })
+      return fail(rec.line, status, reason, { raw: sourceRecord(rec), externalId: rec.externalId, ...(code ? { code } : {}) })
     }
     const commit = Effect.sync(() => {
       if (finals.length === 0) return
@@ -672,7 +675,7 @@ const engine = <E>(
             const reason = `gave up after ${attempt} attempts: ${errorStatus(e) || e._tag} ${errorReason(e)}`
             const key = reasonKey("failed", errorStatus(e) || undefined, `gave up after retries (${e._tag})`)
             byReason.set(key, (byReason.get(key) ?? 0) + 1)
-            const stripped = withoutPassword(JSON.parse(r.json))
+            const stripped = withoutPassword(sourceRecord(r))
             const failure: ImportFailure = {
               line: r.line,
               ...(r.externalId !== undefined ? { external_id: r.externalId } : {}),
