@@ -4,7 +4,7 @@
  * random faults, gateway timeout) wraps the handlers. All waiting goes through `Effect.sleep`, so
  * under the in-process client it follows `TestClock`.
  */
-import { randomUUID } from "node:crypto"
+import { newId } from "./ids.js"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -193,7 +193,7 @@ export class SandboxCore {
    */
   handleFast(req: SandboxRequest, now: number): SandboxResponse | Effect.Effect<SandboxResponse> {
     const started = performance.now()
-    const requestId = req.headers["x-request-id"] || randomUUID()
+    const requestId = req.headers["x-request-id"] || newId()
     let opName: string | undefined
     const finish = (res: SandboxResponse): SandboxResponse => {
       res.headers["x-request-id"] = requestId

@@ -2,7 +2,8 @@
  * The 19 operations (plus the sandbox-only routes) as Kratos answers them. Each handler gets the
  * parsed request and the store, and returns a response or throws a `KratosHttpError`.
  */
-import { randomInt, randomUUID } from "node:crypto"
+import { randomInt } from "node:crypto"
+import { newId } from "./ids.js"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -613,7 +614,7 @@ const filteredIds = (r: HandlerInput): Array<string> | undefined => {
       const out = new Set<string>()
       for (const type of ["password", "webauthn", "code", "oidc", "saml", "deviceauthn"]) {
         for (const w of wanted) {
-          const owner = s.byCredential.get(`${type}\u0000${w}`)
+          const owner = s.byCredential.get(type, w)
           if (owner) out.add(owner)
         }
       }
@@ -622,8 +623,8 @@ const filteredIds = (r: HandlerInput): Array<string> | undefined => {
     case "preview_credentials_identifier_similar": {
       const prefix = q.get("preview_credentials_identifier_similar")!.toLowerCase()
       const out = new Set<string>()
-      for (const [key, owner] of s.byCredential) {
-        if (key.slice(key.indexOf("\u0000") + 1).toLowerCase().startsWith(prefix)) out.add(owner)
+      for (const [, value, owner] of s.byCredential.entries()) {
+        if (value.toLowerCase().startsWith(prefix)) out.add(owner)
       }
       return [...out].sort()
     }
@@ -796,7 +797,7 @@ const createRecoveryLinkForIdentity: Handler = (r) => {
   }
   if (!r.store.identities.has(identityId)) fail(400, { reason: "The requested identity id does not exist." })
   return json(200, {
-    recovery_link: `${r.ctx.publicUrl}/self-service/recovery?flow=${randomUUID()}&token=${randomToken(32)}`,
+    recovery_link: `${r.ctx.publicUrl}/self-service/recovery?flow=${newId()}&token=${randomToken(32)}`,
     expires_at: iso(r.ctx.now + expiresInMs)
   })
 }
@@ -809,7 +810,7 @@ const createRecoveryCodeForIdentity: Handler = (r) => {
   }
   if (!r.store.identities.has(identityId)) fail(404, { reason: "could not find identity" })
   return json(201, {
-    recovery_link: `${r.ctx.publicUrl}/ui/recovery?flow=${randomUUID()}`,
+    recovery_link: `${r.ctx.publicUrl}/ui/recovery?flow=${newId()}`,
     recovery_code: String(randomInt(1_000_000)).padStart(6, "0"),
     expires_at: iso(r.ctx.now + expiresInMs)
   })

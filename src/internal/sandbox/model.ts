@@ -2,7 +2,7 @@
  * Identities and sessions: building them from request bodies the way Kratos' handlers do, running
  * the `ory.sh/kratos` extension over traits, and rendering the JSON each endpoint shows.
  */
-import { randomUUID } from "node:crypto"
+import { newId } from "./ids.js"
 import type { SchemaEntry } from "./schemas.js"
 import { derive, validateTraits } from "./schemas.js"
 import { fail } from "./response.js"
@@ -124,7 +124,7 @@ export const applySchema = (
   const prevVerifiable = [...(imported?.verifiable ?? []), ...i.verifiable_addresses]
   const verifiable: Array<StoredVerifiableAddress> = d.verification.map((a) =>
     prevVerifiable.find((p) => p.via === a.via && p.value === a.value) ?? {
-      id: randomUUID(),
+      id: newId(),
       value: a.value,
       verified: false,
       via: a.via,
@@ -136,7 +136,7 @@ export const applySchema = (
   const prevRecovery = [...(imported?.recovery ?? []), ...i.recovery_addresses]
   const recovery: Array<StoredRecoveryAddress> = d.recovery.map((a) =>
     prevRecovery.find((p) => p.via === a.via && p.value === a.value) ?? {
-      id: randomUUID(),
+      id: newId(),
       value: a.value,
       via: a.via,
       created_at: nowIso,
@@ -174,7 +174,7 @@ export const buildIdentity = (ctx: Ctx, body: CreateInput, creds: ImportedCreden
   const entry = lookupSchema(ctx, body.schema_id)
   const now = iso(ctx.now)
   const base: StoredIdentity = {
-    id: randomUUID(),
+    id: newId(),
     ...(body.external_id ? { external_id: body.external_id } : {}),
     credentials: mergeCredentials({}, creds, now),
     schema_id: entry.id,
@@ -191,7 +191,7 @@ export const buildIdentity = (ctx: Ctx, body: CreateInput, creds: ImportedCreden
   }
   return applySchema(entry, base, now, {
     verifiable: (body.verifiable_addresses ?? []).map((a) => ({
-      id: randomUUID(),
+      id: newId(),
       value: a.value.toLowerCase(),
       verified: a.verified,
       via: a.via,
@@ -201,7 +201,7 @@ export const buildIdentity = (ctx: Ctx, body: CreateInput, creds: ImportedCreden
       updated_at: now
     })),
     recovery: (body.recovery_addresses ?? []).map((a) => ({
-      id: randomUUID(),
+      id: newId(),
       value: a.value.toLowerCase(),
       via: a.via,
       created_at: now,
@@ -306,7 +306,7 @@ export const newSession = (
   now: number,
   options: { readonly active?: boolean | undefined; readonly expiresInMs?: number | undefined; readonly aal?: string | undefined; readonly method?: string | undefined }
 ): StoredSession => ({
-  id: randomUUID(),
+  id: newId(),
   identity_id: identityId,
   active: options.active ?? true,
   expires_at: now + (options.expiresInMs ?? sessionLifespanMs),
@@ -315,5 +315,5 @@ export const newSession = (
   created_at: now,
   aal: options.aal ?? "aal1",
   methods: [{ method: options.method ?? "password", aal: options.aal ?? "aal1", completed_at: iso(now) }],
-  devices: [{ id: randomUUID(), ip_address: "127.0.0.1", location: "Sandbox", user_agent: "effect-kratos-sandbox" }]
+  devices: [{ id: newId(), ip_address: "127.0.0.1", location: "Sandbox", user_agent: "effect-kratos-sandbox" }]
 })

@@ -83,26 +83,46 @@ export const lowerBound = (xs: ReadonlyArray<string>, key: string, inclusive = f
   return lo
 }
 
-const credKey = (type: string, identifier: string) => `${type}\u0000${identifier}`
-const addrKey = (via: string, value: string) => `${via}\u0000${value}`
+/**
+ * Values unique across identities, per kind (credential type, address channel). Two-level maps keyed
+ * by the strings the identity already holds: joined "kind\0value" keys cost a new string per value
+ * kept, and hashing it on every insert.
+ * @internal
+ */
+export class UniqueIndex {
+  private readonly byKind = new Map<string, Map<string, string>>()
 
-interface UniqueKeys {
-  readonly creds: Array<string>
-  readonly verifiable: Array<string>
-  readonly recovery: Array<string>
-  readonly external: Array<string>
+  get(kind: string, value: string): string | undefined {
+    return this.byKind.get(kind)?.get(value)
+  }
+
+  set(kind: string, value: string, owner: string): void {
+    let m = this.byKind.get(kind)
+    if (m === undefined) this.byKind.set(kind, (m = new Map()))
+    m.set(value, owner)
+  }
+
+  /** Removes the entry if `owner` holds it. */
+  release(kind: string, value: string, owner: string): void {
+    const m = this.byKind.get(kind)
+    if (m !== undefined && m.get(value) === owner) m.delete(value)
+  }
+
+  *entries(): IterableIterator<readonly [kind: string, value: string, owner: string]> {
+    for (const [kind, m] of this.byKind) for (const [value, owner] of m) yield [kind, value, owner]
+  }
+
+  clear(): void {
+    this.byKind.clear()
+  }
 }
 
-/** Unique keys an identity occupies. */
-const uniqueKeys = (i: StoredIdentity): UniqueKeys => {
-  const creds: Array<string> = []
-  for (const c of Object.values(i.credentials)) for (const id of c.identifiers) creds.push(credKey(c.type, id))
-  return {
-    creds,
-    verifiable: i.verifiable_addresses.map((a) => addrKey(a.via, a.value)),
-    recovery: i.recovery_addresses.map((a) => addrKey(a.via, a.value)),
-    external: i.external_id ? [i.external_id] : []
+/** The same channel and value twice in one address list (Kratos' unique constraint fails on it). */
+const repeats = (as: ReadonlyArray<{ readonly via: string; readonly value: string }>): boolean => {
+  for (let a = 1; a < as.length; a++) {
+    for (let b = 0; b < a; b++) if (as[a].via === as[b].via && as[a].value === as[b].value) return true
   }
+  return false
 }
 
 /** @internal */
@@ -110,10 +130,10 @@ export class Store {
   readonly identities = new Map<string, StoredIdentity>()
   private sorted: Array<string> = []
   private pending: Array<string> = []
-  readonly byCredential = new Map<string, string>()
+  readonly byCredential = new UniqueIndex()
   readonly byExternalId = new Map<string, string>()
-  readonly byVerifiable = new Map<string, string>()
-  readonly byRecovery = new Map<string, string>()
+  readonly byVerifiable = new UniqueIndex()
+  readonly byRecovery = new UniqueIndex()
   readonly sessions = new Map<string, StoredSession>()
   readonly sessionsByIdentity = new Map<string, Set<string>>()
   private sortedSessions: Array<StoredSession> | undefined
@@ -144,40 +164,58 @@ export class Store {
     return this.sorted
   }
 
-  /** The first identity (other than `self`) that holds one of `i`'s unique values. */
-  conflictOf(i: StoredIdentity, k: UniqueKeys = uniqueKeys(i)): string | undefined {
-    const check = (index: Map<string, string>, keys: Array<string>) => {
-      for (const key of keys) {
-        const owner = index.get(key)
-        if (owner !== undefined && owner !== i.id) return owner
+  /** The first identity (other than `i`) that holds one of `i`'s unique values. */
+  conflictOf(i: StoredIdentity): string | undefined {
+    if (repeats(i.verifiable_addresses) || repeats(i.recovery_addresses)) return i.id
+    const other = (owner: string | undefined) => owner !== undefined && owner !== i.id
+    for (const type in i.credentials) {
+      for (const id of i.credentials[type].identifiers) {
+        const owner = this.byCredential.get(i.credentials[type].type, id)
+        if (other(owner)) return owner
       }
-      return undefined
     }
-    const dup = (keys: Array<string>) => keys.length > 1 && new Set(keys).size !== keys.length
-    if (dup(k.verifiable) || dup(k.recovery)) return i.id
-    return check(this.byCredential, k.creds) ?? check(this.byExternalId, k.external) ??
-      check(this.byVerifiable, k.verifiable) ?? check(this.byRecovery, k.recovery)
+    if (i.external_id) {
+      const owner = this.byExternalId.get(i.external_id)
+      if (other(owner)) return owner
+    }
+    for (const a of i.verifiable_addresses) {
+      const owner = this.byVerifiable.get(a.via, a.value)
+      if (other(owner)) return owner
+    }
+    for (const a of i.recovery_addresses) {
+      const owner = this.byRecovery.get(a.via, a.value)
+      if (other(owner)) return owner
+    }
+    return undefined
   }
 
-  private index(i: StoredIdentity, add: boolean, k: UniqueKeys = uniqueKeys(i)): void {
-    const apply = (m: Map<string, string>, keys: Array<string>) => {
-      for (const key of keys) {
-        if (add) m.set(key, i.id)
-        else if (m.get(key) === i.id) m.delete(key)
+  private index(i: StoredIdentity, add: boolean): void {
+    for (const type in i.credentials) {
+      const c = i.credentials[type]
+      for (const id of c.identifiers) {
+        if (add) this.byCredential.set(c.type, id, i.id)
+        else this.byCredential.release(c.type, id, i.id)
       }
     }
-    apply(this.byCredential, k.creds)
-    apply(this.byExternalId, k.external)
-    apply(this.byVerifiable, k.verifiable)
-    apply(this.byRecovery, k.recovery)
+    if (i.external_id) {
+      if (add) this.byExternalId.set(i.external_id, i.id)
+      else if (this.byExternalId.get(i.external_id) === i.id) this.byExternalId.delete(i.external_id)
+    }
+    for (const a of i.verifiable_addresses) {
+      if (add) this.byVerifiable.set(a.via, a.value, i.id)
+      else this.byVerifiable.release(a.via, a.value, i.id)
+    }
+    for (const a of i.recovery_addresses) {
+      if (add) this.byRecovery.set(a.via, a.value, i.id)
+      else this.byRecovery.release(a.via, a.value, i.id)
+    }
   }
 
   /** Inserts, or throws Kratos' 409. */
   insert(i: StoredIdentity, conflict: { readonly message?: string; readonly reason?: string } = { reason: CONFLICT_REASON }): void {
-    const k = uniqueKeys(i)
-    if (this.conflictOf(i, k) !== undefined) fail(409, conflict)
+    if (this.conflictOf(i) !== undefined) fail(409, conflict)
     this.identities.set(i.id, i)
-    this.index(i, true, k)
+    this.index(i, true)
     this.pending.push(i.id)
   }
 
