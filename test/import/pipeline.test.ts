@@ -39,6 +39,24 @@ layer(env(), { excludeTestServices: true })("import pipeline", (it) => {
       expect(report.batches).toBe(batches.length)
     }))
 
+  it.effect("a file with multi-byte UTF-8 (wider than its text) arrives byte for byte", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const api = yield* IdentityApi
+      // every name three bytes a character, one four-byte emoji: the batch is larger in bytes than in text
+      const names = ["日本語のテスト名前", "Zoë Ångström", "🦀 Ferris", "\"quoted\" \\ back\u2028slash"]
+      const input = Array.from({ length: 1200 }, (_, k) =>
+        record(k + 1, { traits: { email: `user-${k + 1}@example.com`, name: { first: names[k % 4].repeat(1 + (k % 7)), last: "ü" } } }))
+      const file = writeJsonl(tmpDir(), "utf8.jsonl", input)
+      const report = yield* Import.report(Import.importFileWith(api, file, { journal: `${file}.journal` }))
+      expect(report.created).toBe(1200)
+      for (const k of [0, 1, 2, 3, 998, 999, 1000, 1199]) {
+        const identity = yield* api.getIdentityByExternalID({ externalID: input[k].external_id })
+        expect(identity.traits).toEqual(input[k].traits)
+      }
+    }))
+
   it.effect("prehash: passwords hashed locally verify with bcrypt, never plaintext on the wire", () =>
     Effect.gen(function*() {
       const sb = yield* Sandbox.Sandbox

@@ -3,7 +3,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Import from "../../src/Import.js"
-import { KeyTable, uuidV5 } from "../../src/internal/import/keys.js"
+import { KeyKind, KeyTable, uuidV5 } from "../../src/internal/import/keys.js"
 
 /** Parses text fed in `size`-byte pieces (so values straddle chunk boundaries). */
 const parse = (text: string, size = 7) => {
@@ -48,14 +48,18 @@ describe("sources", () => {
 describe("keys", () => {
   it("the key table remembers the first line of each key across growth", () => {
     const t = new KeyTable(8)
-    for (let i = 1; i <= 50_000; i++) expect(t.claim(`k${i}`, i)).toBeUndefined()
+    for (let i = 1; i <= 50_000; i++) expect(t.claim(KeyKind.externalId, `k${i}`, i)).toBeUndefined()
     t.reserve(120_000)
-    for (let i = 1; i <= 50_000; i += 997) expect(t.claim(`k${i}`, 999_999)).toBe(i)
-    expect(t.get("absent")).toBeUndefined()
+    for (let i = 1; i <= 50_000; i += 997) expect(t.claim(KeyKind.externalId, `k${i}`, 999_999)).toBe(i)
+    expect(t.get(KeyKind.externalId, "absent")).toBeUndefined()
+    // the same text as another kind of key is another key
+    expect(t.get(KeyKind.identifier, "k1")).toBeUndefined()
   })
 
   it("patch ids are RFC 9562 UUIDv5", () => {
     // Python: uuid.uuid5(uuid.NAMESPACE_DNS, "python.org")
     expect(uuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org")).toBe("886313e1-3b8a-5372-9b90-0c9aee199e5d")
+    // uuid.uuid5(uuid.NAMESPACE_URL, "https://www.ory.sh/kratos/\u00e9") (a name with multi-byte UTF-8)
+    expect(uuidV5("6ba7b811-9dad-11d1-80b4-00c04fd430c8", "https://www.ory.sh/kratos/\u00e9")).toBe("01fe6b01-ba73-55c6-9a1e-cf900febef27")
   })
 })

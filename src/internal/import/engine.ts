@@ -27,7 +27,7 @@ import { FailureWriter, unwrapFailureLine, withoutPassword } from "./failures.js
 import { handOff, yieldToEventLoop } from "../eventLoop.js"
 import { wireCheck } from "../wireCheck.js"
 import * as Journal from "./journal.js"
-import { defaultNamespace, KeyTable, LineSet, uuidV5 } from "./keys.js"
+import { defaultNamespace, KeyKind, KeyTable, LineSet, uuidV5 } from "./keys.js"
 import type {
   FailureStatus,
   ImportClient,
@@ -58,18 +58,47 @@ const validateBody = (raw: unknown): Either.Either<CreateIdentityBodyEncoded, Pa
 /** A record as the failures file reports it (kept as text while in flight: parsed only on failure). */
 const sourceRecord = (rec: PreparedRecord): unknown => JSON.parse(rec.json)
 
-const utf8 = new TextEncoder()
+const ascii = (s: string): Buffer => Buffer.from(s, "latin1")
+const bodyOpen = ascii("{\"identities\":[{\"create\":")
+const itemNext = ascii("\"},{\"create\":")
+const itemPatchId = ascii(",\"patch_id\":\"")
+const bodyClose = ascii("\"}]}")
 
 /**
- * The batch as JSON, from each record's text: nothing is serialized again, and it is encoded to
- * bytes here, before the batch waits for the wire, not after.
+ * The batch as JSON, from each record's text: nothing is serialized again, and it is written as
+ * UTF-8 into one buffer here, before the batch waits for the wire (no joined string in between).
  */
 const batchBody = (recs: ReadonlyArray<PreparedRecord>): JsonText => {
-  let text = "{\"identities\":["
-  for (let i = 0; i < recs.length; i++) {
-    text += `${i === 0 ? "" : ","}{"create":${recs[i].json},"patch_id":"${recs[i].patchId}"}`
+  // exact for ASCII text; `put` grows it when multi-byte characters need more
+  let size = bodyOpen.length + bodyClose.length
+  for (const r of recs) size += r.json.length + itemNext.length + itemPatchId.length + r.patchId.length
+  let buf = Buffer.allocUnsafe(size)
+  let at = 0
+  const put = (text: string) => {
+    // `write` stops short rather than overflow: only look closer when UTF-8 might not fit
+    if (buf.length - at < text.length * 3) {
+      const need = at + Buffer.byteLength(text, "utf8")
+      if (need > buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(need, Math.ceil(buf.length * 1.5)))
+        buf.copy(bigger, 0, 0, at)
+        buf = bigger
+      }
+    }
+    at += buf.write(text, at, "utf8")
   }
-  return new JsonText(utf8.encode(text + "]}"))
+  const constant = (bytes: Buffer) => {
+    if (buf.length - at < bytes.length) put(bytes.toString("latin1"))
+    else at += bytes.copy(buf, at)
+  }
+  if (recs.length === 0) return new JsonText("{\"identities\":[]}")
+  for (let i = 0; i < recs.length; i++) {
+    constant(i === 0 ? bodyOpen : itemNext)
+    put(recs[i].json)
+    constant(itemPatchId)
+    put(recs[i].patchId)
+  }
+  constant(bodyClose)
+  return new JsonText(buf.subarray(0, at))
 }
 
 const formatParseError = (e: ParseResult.ParseError): string =>
@@ -364,25 +393,19 @@ const engine = <E>(
         const identifiers = typeof schema === "string" ? [] : IdSchema.identifiers(schema, body.traits)
         const externalId = body.external_id !== undefined && body.external_id.length > 0 ? body.external_id : undefined
         // In-input duplicates: every key checked before any is claimed, so a duplicate claims nothing.
-        const recordKeys: Array<string> = []
-        if (externalId !== undefined) recordKeys.push(`e:${externalId}`)
-        for (const i of identifiers) recordKeys.push(`i:${i}`)
-        for (const k of recordKeys) {
-          const first = keys.get(k)
-          if (first !== undefined) {
-            const what = k.startsWith("e:") ? `external_id ${externalId}` : `identifier ${k.slice(2)}`
-            failSync(item.line, "duplicate", `duplicate of line ${first} (same ${what})`, { raw, externalId })
-            return undefined
-          }
+        const duplicate = (first: number | undefined, what: string) => {
+          if (first === undefined) return false
+          failSync(item.line, "duplicate", `duplicate of line ${first} (same ${what})`, { raw, externalId })
+          return true
         }
-        for (const k of recordKeys) keys.claim(k, item.line)
-        keyCount += recordKeys.length
-        // Size the key table once from the input size (a doubling at a million keys costs 72 MB at once).
-        if (stats.records === 2000 && options.totalBytes !== undefined && item.bytes > 0) {
-          keys.reserve(Math.ceil(((options.totalBytes / item.bytes) * keyCount) * 1.05))
-        }
+        if (externalId !== undefined && duplicate(keys.get(KeyKind.externalId, externalId), `external_id ${externalId}`)) return undefined
+        for (const i of identifiers) if (duplicate(keys.get(KeyKind.identifier, i), `identifier ${i}`)) return undefined
+        if (externalId !== undefined) keys.claim(KeyKind.externalId, externalId, item.line)
+        for (const i of identifiers) keys.claim(KeyKind.identifier, i, item.line)
+        const recordKeys = (externalId !== undefined ? 1 : 0) + identifiers.length
+        keyCount += recordKeys
         stats.valid++
-        if (recordKeys.length === 0) {
+        if (recordKeys === 0) {
           stats.keyless++
           if (stats.keyless === 1) {
             warnSync(
@@ -778,7 +801,7 @@ const engine = <E>(
     // Whole chunks go through synchronously: per-record effects would make the fiber yield to the
     // event loop every few thousand operations and leave the CPU idle.
     const prepared = source.pipe(
-      Stream.rechunk(50),
+      (s) => rechunk(s, 50),
       Stream.mapChunksEffect((chunk) => Effect.map(prepareChunk(chunk), Chunk.unsafeFromArray)),
       prehash === undefined
         ? (s) => s
@@ -851,6 +874,29 @@ const engine = <E>(
     }
     yield* progress(true)
     yield* emit({ _tag: "Finished", report })
+  })
+
+/**
+ * Chunks of `n` elements (the last one may be shorter), as `Stream.rechunk` makes them, without
+ * its closure per element.
+ */
+const rechunk = <A, E, R>(self: Stream.Stream<A, E, R>, n: number): Stream.Stream<A, E, R> =>
+  Stream.suspend(() => {
+    let pending: Array<A> = []
+    return self.pipe(
+      Stream.mapChunks((chunk): Chunk.Chunk<Chunk.Chunk<A>> => {
+        if (pending.length === 0 && chunk.length === n) return Chunk.of(chunk)
+        for (const a of chunk) pending.push(a)
+        if (pending.length < n) return Chunk.empty()
+        const out: Array<Chunk.Chunk<A>> = []
+        let at = 0
+        for (; at + n <= pending.length; at += n) out.push(Chunk.unsafeFromArray(pending.slice(at, at + n)))
+        pending = pending.slice(at)
+        return Chunk.unsafeFromArray(out)
+      }),
+      Stream.flattenChunks,
+      Stream.concat(Stream.suspend(() => (pending.length > 0 ? Stream.fromChunk(Chunk.unsafeFromArray(pending)) : Stream.empty)))
+    )
   })
 
 const nonEmpty = (path: string): boolean => {

@@ -8,10 +8,10 @@ import { hash } from "node:crypto"
 let hashA = 0
 let hashB = 0
 
-/** Two independent 32-bit FNV-1a variants: a 64-bit fingerprint without allocating. */
-const hash64 = (s: string): void => {
-  let h1 = 0x811c9dc5
-  let h2 = 0x01000193 ^ s.length
+/** Two independent 32-bit FNV-1a variants of `kind` then `s`: a 64-bit fingerprint without allocating. */
+const hash64 = (kind: number, s: string): void => {
+  let h1 = Math.imul(0x811c9dc5 ^ kind, 0x01000193)
+  let h2 = Math.imul(0x01000193 ^ s.length ^ (kind << 24), 0x5bd1e995)
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
     h1 = Math.imul(h1 ^ c, 0x01000193)
@@ -21,6 +21,10 @@ const hash64 = (s: string): void => {
   hashA = h1 >>> 0 || 1
   hashB = h2 >>> 0
 }
+
+/** What a key is: one table holds both kinds without building prefixed strings. */
+export const KeyKind = { externalId: 1, identifier: 2 } as const
+export type KeyKind = typeof KeyKind[keyof typeof KeyKind]
 
 /**
  * Open-addressing table of key fingerprints to the first line that used them: 12 bytes per slot,
@@ -41,8 +45,8 @@ export class KeyTable {
   }
 
   /** The line that already holds `key`, or `undefined` after claiming it for `line`. */
-  claim(key: string, line: number): number | undefined {
-    hash64(key)
+  claim(kind: KeyKind, key: string, line: number): number | undefined {
+    hash64(kind, key)
     const a = hashA
     const b = hashB
     const found = this.lookup(a, b)
@@ -54,8 +58,8 @@ export class KeyTable {
   }
 
   /** The line holding `key`, if any. */
-  get(key: string): number | undefined {
-    hash64(key)
+  get(kind: KeyKind, key: string): number | undefined {
+    hash64(kind, key)
     const found = this.lookup(hashA, hashB)
     return found >= 0 ? this.lines[found] : undefined
   }
@@ -151,20 +155,30 @@ const namespaceBytes = (uuid: string): Buffer => {
   }
   return bytes
 }
-// namespace + name, hashed in one call: no Hash object and no digest buffer per id
+// namespace + name, hashed in one call: no Hash object per id
 let scratch = Buffer.alloc(256)
-const variant = "89ab89ab89ab89ab"
+const text = Buffer.alloc(36)
+const variant = Buffer.from("89ab89ab89ab89ab", "latin1")
+const hexValue = (c: number): number => (c <= 0x39 ? c - 0x30 : c - 0x57)
 
-/** RFC 9562 UUIDv5 (SHA-1 of namespace + name). Hot: once per imported record. */
+/**
+ * RFC 9562 UUIDv5 (SHA-1 of namespace + name). Hot: once per imported record, and kept until the
+ * batch is answered, so it is written as one flat string, not a rope of hex slices.
+ */
 export const uuidV5 = (namespace: string, name: string): string => {
   const size = 16 + Buffer.byteLength(name, "utf8")
   if (size > scratch.length) scratch = Buffer.alloc(2 * size)
   namespaceBytes(namespace).copy(scratch, 0)
   scratch.write(name, 16, "utf8")
   const h = hash("sha1", scratch.subarray(0, size), "hex")
-  // version 5 in the 13th hex digit, the RFC variant (10xx) in the 17th
-  return h.slice(0, 8) + "-" + h.slice(8, 12) + "-5" + h.slice(13, 16) + "-" + variant[parseInt(h[16], 16)] +
-    h.slice(17, 20) + "-" + h.slice(20, 32)
+  let o = 0
+  for (let i = 0; i < 32; i++) {
+    if (i === 8 || i === 12 || i === 16 || i === 20) text[o++] = 0x2d
+    text[o++] = h.charCodeAt(i)
+  }
+  text[14] = 0x35 // version 5
+  text[19] = variant[hexValue(h.charCodeAt(16))] // RFC 9562 variant (10xx)
+  return text.toString("latin1", 0, 36)
 }
 
 /** The default namespace of import patch ids (UUIDv5 of the URL namespace and "effect-kratos/import"). */

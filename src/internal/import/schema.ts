@@ -45,8 +45,22 @@ const findIdentifiers = (node: unknown, path: Array<string>, out: Array<Readonly
   }
 }
 
-/** Compiles a schema document (throws on a schema ajv cannot compile). */
+// Compiling takes tens of milliseconds: a session that imports file after file reuses the result.
+const compiled = new Map<string, CompiledSchema>()
+const maxCompiled = 32
+
+/** Compiles a schema document (throws on a schema ajv cannot compile); the same document is compiled once. */
 export const compile = (id: string, document: unknown): CompiledSchema => {
+  const key = `${id}\n${JSON.stringify(document)}`
+  const hit = compiled.get(key)
+  if (hit !== undefined) return hit
+  const schema = compileUncached(id, document)
+  if (compiled.size >= maxCompiled) compiled.delete(compiled.keys().next().value!)
+  compiled.set(key, schema)
+  return schema
+}
+
+const compileUncached = (id: string, document: unknown): CompiledSchema => {
   const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false })
   withFormats(ajv)
   const validate = ajv.compile(withoutExtensions(document) as object)
@@ -73,15 +87,16 @@ export const check = (schema: CompiledSchema, traits: unknown): string | undefin
 /** The password identifiers the traits declare, normalised as Kratos does (trimmed, lowercased). */
 export const identifiers = (schema: CompiledSchema, traits: unknown): Array<string> => {
   const out: Array<string> = []
+  const add = (v: unknown) => {
+    if (typeof v !== "string") return
+    const id = v.trim().toLowerCase()
+    if (id.length > 0 && !out.includes(id)) out.push(id)
+  }
   for (const path of schema.identifierPaths) {
     let cur: unknown = traits
     for (const seg of path) cur = cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[seg] : undefined
-    const values = Array.isArray(cur) ? cur : [cur]
-    for (const v of values) {
-      if (typeof v !== "string") continue
-      const id = v.trim().toLowerCase()
-      if (id.length > 0 && !out.includes(id)) out.push(id)
-    }
+    if (Array.isArray(cur)) for (const v of cur) add(v)
+    else add(cur)
   }
   return out
 }
