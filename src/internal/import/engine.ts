@@ -404,6 +404,10 @@ const engine = <E>(
         for (const i of identifiers) keys.claim(KeyKind.identifier, i, item.line)
         const recordKeys = (externalId !== undefined ? 1 : 0) + identifiers.length
         keyCount += recordKeys
+        // Size the key table once from the input size (a doubling at a million keys costs 72 MB at once).
+        if (stats.records === 2000 && options.totalBytes !== undefined && item.bytes > 0) {
+          keys.reserve(Math.ceil(((options.totalBytes / item.bytes) * keyCount) * 1.05))
+        }
         stats.valid++
         if (recordKeys === 0) {
           stats.keyless++
