@@ -3,6 +3,7 @@
  * that claimed each key (in-input duplicates), a bitset of lines, and deterministic patch ids.
  */
 import { hash } from "node:crypto"
+import { formatUuid } from "../uuid.js"
 
 // hash64's result, in two variables rather than a fresh pair per key
 let hashA = 0
@@ -157,28 +158,14 @@ const namespaceBytes = (uuid: string): Buffer => {
 }
 // namespace + name, hashed in one call: no Hash object per id
 let scratch = Buffer.alloc(256)
-const text = Buffer.alloc(36)
-const variant = Buffer.from("89ab89ab89ab89ab", "latin1")
-const hexValue = (c: number): number => (c <= 0x39 ? c - 0x30 : c - 0x57)
 
-/**
- * RFC 9562 UUIDv5 (SHA-1 of namespace + name). Hot: once per imported record, and kept until the
- * batch is answered, so it is written as one flat string, not a rope of hex slices.
- */
+/** RFC 9562 UUIDv5 (SHA-1 of namespace + name). Hot: once per imported record, kept until its batch is answered. */
 export const uuidV5 = (namespace: string, name: string): string => {
   const size = 16 + Buffer.byteLength(name, "utf8")
   if (size > scratch.length) scratch = Buffer.alloc(2 * size)
   namespaceBytes(namespace).copy(scratch, 0)
   scratch.write(name, 16, "utf8")
-  const h = hash("sha1", scratch.subarray(0, size), "hex")
-  let o = 0
-  for (let i = 0; i < 32; i++) {
-    if (i === 8 || i === 12 || i === 16 || i === 20) text[o++] = 0x2d
-    text[o++] = h.charCodeAt(i)
-  }
-  text[14] = 0x35 // version 5
-  text[19] = variant[hexValue(h.charCodeAt(16))] // RFC 9562 variant (10xx)
-  return text.toString("latin1", 0, 36)
+  return formatUuid(hash("sha1", scratch.subarray(0, size), "hex"), 5)
 }
 
 /** The default namespace of import patch ids (UUIDv5 of the URL namespace and "effect-kratos/import"). */
