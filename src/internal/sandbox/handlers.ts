@@ -402,7 +402,7 @@ const getIdentityByExternalID: Handler = (r) => {
   const external = r.params.externalID
   if (!external) return fail(400, { reason: "The external ID must not be empty." })
   const include = parseInclude(r.query)
-  const id = r.store.byExternalId.get(external)
+  const id = r.store.ownerOfExternalId(external)
   const identity = id ? r.store.identities.get(id) : undefined
   if (!identity) return notFoundRow()
   return json(200, renderIdentity(r.ctx.publicUrl, identity, { _tag: "include", types: include }))

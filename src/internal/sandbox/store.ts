@@ -117,6 +117,8 @@ export class UniqueIndex {
   }
 }
 
+const externalIdKind = "external_id"
+
 /** The same channel and value twice in one address list (Kratos' unique constraint fails on it). */
 const repeats = (as: ReadonlyArray<{ readonly via: string; readonly value: string }>): boolean => {
   for (let a = 1; a < as.length; a++) {
@@ -131,7 +133,7 @@ export class Store {
   private sorted: Array<string> = []
   private pending: Array<string> = []
   readonly byCredential = new UniqueIndex()
-  readonly byExternalId = new Map<string, string>()
+  private readonly byExternalId = new UniqueIndex()
   readonly byVerifiable = new UniqueIndex()
   readonly byRecovery = new UniqueIndex()
   readonly sessions = new Map<string, StoredSession>()
@@ -164,51 +166,41 @@ export class Store {
     return this.sorted
   }
 
+  /** The identity with this external id. */
+  ownerOfExternalId(externalId: string): string | undefined {
+    return this.byExternalId.get(externalIdKind, externalId)
+  }
+
+  /** Visits the unique values `i` holds, in the order Kratos checks them, until `visit` returns true. */
+  private eachUnique(i: StoredIdentity, visit: (index: UniqueIndex, kind: string, value: string) => boolean): void {
+    for (const type in i.credentials) {
+      const c = i.credentials[type]
+      for (const id of c.identifiers) if (visit(this.byCredential, c.type, id)) return
+    }
+    if (i.external_id && visit(this.byExternalId, externalIdKind, i.external_id)) return
+    for (const a of i.verifiable_addresses) if (visit(this.byVerifiable, a.via, a.value)) return
+    for (const a of i.recovery_addresses) if (visit(this.byRecovery, a.via, a.value)) return
+  }
+
   /** The first identity (other than `i`) that holds one of `i`'s unique values. */
   conflictOf(i: StoredIdentity): string | undefined {
     if (repeats(i.verifiable_addresses) || repeats(i.recovery_addresses)) return i.id
-    const other = (owner: string | undefined) => owner !== undefined && owner !== i.id
-    for (const type in i.credentials) {
-      for (const id of i.credentials[type].identifiers) {
-        const owner = this.byCredential.get(i.credentials[type].type, id)
-        if (other(owner)) return owner
-      }
-    }
-    if (i.external_id) {
-      const owner = this.byExternalId.get(i.external_id)
-      if (other(owner)) return owner
-    }
-    for (const a of i.verifiable_addresses) {
-      const owner = this.byVerifiable.get(a.via, a.value)
-      if (other(owner)) return owner
-    }
-    for (const a of i.recovery_addresses) {
-      const owner = this.byRecovery.get(a.via, a.value)
-      if (other(owner)) return owner
-    }
-    return undefined
+    let found: string | undefined
+    this.eachUnique(i, (index, kind, value) => {
+      const owner = index.get(kind, value)
+      if (owner === undefined || owner === i.id) return false
+      found = owner
+      return true
+    })
+    return found
   }
 
   private index(i: StoredIdentity, add: boolean): void {
-    for (const type in i.credentials) {
-      const c = i.credentials[type]
-      for (const id of c.identifiers) {
-        if (add) this.byCredential.set(c.type, id, i.id)
-        else this.byCredential.release(c.type, id, i.id)
-      }
-    }
-    if (i.external_id) {
-      if (add) this.byExternalId.set(i.external_id, i.id)
-      else if (this.byExternalId.get(i.external_id) === i.id) this.byExternalId.delete(i.external_id)
-    }
-    for (const a of i.verifiable_addresses) {
-      if (add) this.byVerifiable.set(a.via, a.value, i.id)
-      else this.byVerifiable.release(a.via, a.value, i.id)
-    }
-    for (const a of i.recovery_addresses) {
-      if (add) this.byRecovery.set(a.via, a.value, i.id)
-      else this.byRecovery.release(a.via, a.value, i.id)
-    }
+    this.eachUnique(i, (index, kind, value) => {
+      if (add) index.set(kind, value, i.id)
+      else index.release(kind, value, i.id)
+      return false
+    })
   }
 
   /** Inserts, or throws Kratos' 409. */
