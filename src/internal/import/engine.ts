@@ -69,28 +69,27 @@ const bodyClose = ascii("\"}]}")
  * UTF-8 into one buffer here, before the batch waits for the wire (no joined string in between).
  */
 const batchBody = (recs: ReadonlyArray<PreparedRecord>): JsonText => {
-  // exact for ASCII text; `put` grows it when multi-byte characters need more
+  if (recs.length === 0) return new JsonText("{\"identities\":[]}")
+  // exact for ASCII text; `ensure` grows it when multi-byte characters need more
   let size = bodyOpen.length + bodyClose.length
   for (const r of recs) size += r.json.length + itemNext.length + itemPatchId.length + r.patchId.length
   let buf = Buffer.allocUnsafe(size)
   let at = 0
+  const ensure = (bytes: number) => {
+    if (at + bytes <= buf.length) return
+    const bigger = Buffer.allocUnsafe(Math.max(at + bytes, Math.ceil(buf.length * 1.5)))
+    buf.copy(bigger, 0, 0, at)
+    buf = bigger
+  }
   const put = (text: string) => {
-    // `write` stops short rather than overflow: only look closer when UTF-8 might not fit
-    if (buf.length - at < text.length * 3) {
-      const need = at + Buffer.byteLength(text, "utf8")
-      if (need > buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(need, Math.ceil(buf.length * 1.5)))
-        buf.copy(bigger, 0, 0, at)
-        buf = bigger
-      }
-    }
+    // `write` stops short rather than overflow: count UTF-8 bytes only when they might not fit
+    if (buf.length - at < text.length * 3) ensure(Buffer.byteLength(text, "utf8"))
     at += buf.write(text, at, "utf8")
   }
   const constant = (bytes: Buffer) => {
-    if (buf.length - at < bytes.length) put(bytes.toString("latin1"))
-    else at += bytes.copy(buf, at)
+    ensure(bytes.length)
+    at += bytes.copy(buf, at)
   }
-  if (recs.length === 0) return new JsonText("{\"identities\":[]}")
   for (let i = 0; i < recs.length; i++) {
     constant(i === 0 ? bodyOpen : itemNext)
     put(recs[i].json)
