@@ -13,7 +13,8 @@ import { IdentityApi } from "../../src/IdentityApi.js"
 import type { ClientOptions } from "../../src/KratosHttpClient.js"
 import type { OperationName } from "../../src/Operations.js"
 import * as Sandbox from "../../src/Sandbox.js"
-import { clientFor, fixture } from "./helpers.js"
+import { currentResponseListener } from "../../src/internal/client/context.js"
+import { clientFor, fixture, unknownId } from "./helpers.js"
 
 const env = (options: Omit<ClientOptions, "baseUrl"> = {}) =>
   clientFor({ rateLimit: false, retry: { jitter: "none" }, ...options }).pipe(
@@ -262,6 +263,31 @@ describe("retry", () => {
       expect((yield* Effect.flip(api.listIdentities()))._tag).toBe("ServiceUnavailable")
       expect(yield* sent("listIdentities")).toBe(1)
     }).pipe(Effect.provide(env({ retry: false }))))
+
+  it.effect("the response listener hears the final answer of a call once, before its body is read", () =>
+    Effect.gen(function*() {
+      const api = yield* IdentityApi
+      const sb = yield* Sandbox.Sandbox
+      const g = yield* fixture
+      const heard: Array<string> = []
+      const listen = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.locally(effect, currentResponseListener, (status) => Effect.sync(() => heard.push(`status ${status}`)))
+      yield* sb.script("getIdentity", [{ status: 503 }])
+      const fiber = yield* Effect.fork(listen(Effect.tap(api.getIdentity({ id: g.identityId }), () => heard.push("decoded"))))
+      yield* settle
+      yield* TestClock.adjust("200 millis")
+      yield* settle
+      yield* Fiber.join(fiber)
+      // the 503 was retried inside the call: only the 200 ends it
+      expect(heard).toEqual(["status 200", "decoded"])
+      expect(yield* sent("getIdentity")).toBe(2)
+      heard.length = 0
+      expect((yield* Effect.flip(listen(api.getIdentity({ id: unknownId }))))._tag).toBe("NotFound")
+      expect(heard).toEqual(["status 404"])
+      // calls outside it are not heard
+      yield* api.getIdentity({ id: g.identityId })
+      expect(heard).toEqual(["status 404"])
+    }).pipe(Effect.provide(env())))
 })
 
 describe("Ory Network write rules", () => {

@@ -4,6 +4,7 @@
  * interpreter get a safety derived from their method.
  */
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import type { Safety } from "../../Operation.js"
@@ -92,6 +93,16 @@ export const currentCall: FiberRef.FiberRef<CallContext | undefined> = globalVal
   "effect-kratos/internal/client/currentCall",
   () => FiberRef.unsafeMake<CallContext | undefined>(undefined)
 )
+
+/**
+ * Run when a call's final response has arrived, before its body is read: the import engine frees
+ * its wire slot there, so the next batch is on the socket while this one's results are decoded.
+ */
+export const currentResponseListener: FiberRef.FiberRef<((status: number) => Effect.Effect<void>) | undefined> =
+  globalValue(
+    "effect-kratos/internal/client/currentResponseListener",
+    () => FiberRef.unsafeMake<((status: number) => Effect.Effect<void>) | undefined>(undefined)
+  )
 
 export const safetyOfMethod = (method: HttpClientRequest.HttpClientRequest["method"]): Safety =>
   method === "GET" || method === "HEAD" || method === "OPTIONS"

@@ -19,6 +19,11 @@ export class Gate {
     return this.available
   }
 
+  /** Fibers waiting for a permit. */
+  get waiting(): number {
+    return this.waiters.length
+  }
+
   /** Takes a free permit, if there is one. */
   tryTake(): boolean {
     if (this.available === 0) return false

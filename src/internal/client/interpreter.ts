@@ -34,7 +34,7 @@ import { nextPageToken, type Page } from "../../Pagination.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import { isPlainValidation, wireCheck } from "../wireCheck.js"
 import * as Span from "./span.js"
-import { type CallContext, classifyTransport, currentCall, enterCall, isDeadline } from "./context.js"
+import { type CallContext, classifyTransport, currentCall, currentResponseListener, enterCall, isDeadline } from "./context.js"
 
 type AnyEffect = Effect.Effect<unknown, KratosError>
 
@@ -237,7 +237,7 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
         const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
         const traced = Span.open(fiber, spanName, "client", spanAttributes)
         const { ctx, fresh } = enterCall(fiber, name, op.safety, clock.unsafeCurrentTimeMillis() + deadlineMillis)
-        return send(request, ctx, fresh, traced, restore)
+        return send(request, ctx, fresh, traced, restore, fiber.getFiberRef(currentResponseListener))
       })
     )
   }
@@ -277,7 +277,8 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
     ctx: CallContext,
     fresh: boolean,
     traced: Span.OpenSpan | undefined,
-    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+    listener: ((status: number) => Effect.Effect<void>) | undefined
   ): AnyEffect => {
     const finish = (exit: Exit.Exit<unknown, unknown>) => {
       ctx.done = true
@@ -308,7 +309,10 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       },
       onSuccess: (response) => {
         ctx.done = true
-        return traced === undefined ? restore(dispatch(response, ctx)) : settled(restore(dispatch(response, ctx)))
+        const handled = listener === undefined
+          ? dispatch(response, ctx)
+          : Effect.zipRight(listener(response.status), Effect.suspend(() => dispatch(response, ctx)))
+        return traced === undefined ? restore(handled) : settled(restore(handled))
       }
     })
   }

@@ -24,6 +24,8 @@ import type { BatchPatchIdentitiesResponse } from "../../BatchPatch.js"
 import { CreateIdentityBody, type CreateIdentityBodyEncoded, hasPlaintextPassword } from "../../Identity.js"
 import type { KratosError } from "../../KratosError.js"
 import { FailureWriter, unwrapFailureLine, withoutPassword } from "./failures.js"
+import { currentResponseListener } from "../client/context.js"
+import { Gate } from "../client/gate.js"
 import { handOff, yieldToEventLoop } from "../eventLoop.js"
 import { wireCheck } from "../wireCheck.js"
 import * as Journal from "./journal.js"
@@ -566,23 +568,30 @@ const engine = <E>(
 
     // ---- sending
     let batchCounter = 0
-    // `concurrency` batch requests on the wire; one that waits here is ready to go. When a request
-    // ends and another waits, the waiting one is on the socket before this one's results are read.
-    const wire = yield* Effect.makeSemaphore(concurrency)
-    let wireWaiting = 0
+    // `concurrency` batch requests on the wire; one that waits here is ready to go. A slot is freed
+    // when the response arrives (our client tells, before it reads the body) or else when the call
+    // ends; a request waiting for it is then on the socket before this one's results are read.
+    const wire = new Gate(concurrency)
     const onWire = <A, E>(request: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-      Effect.suspend(() => {
-        let waiting = true
-        wireWaiting++
-        const arrived = Effect.sync(() => {
-          if (waiting) wireWaiting--
-          waiting = false
-        })
-        return wire.withPermits(1)(Effect.zipRight(arrived, request)).pipe(
-          Effect.ensuring(arrived),
-          Effect.zipLeft(Effect.suspend(() => (wireWaiting > 0 ? handOff : Effect.void)))
+      Effect.uninterruptibleMask((restore) =>
+        Effect.zipRight(
+          wire.tryTake() ? Effect.void : restore(wire.take),
+          Effect.suspend(() => {
+            let held = true
+            const free = (): boolean => {
+              if (!held) return false
+              held = false
+              const waiting = wire.waiting > 0
+              wire.release()
+              return waiting
+            }
+            const arrived = () => (free() ? handOff : Effect.void)
+            return restore(Effect.locally(request, currentResponseListener, arrived)).pipe(
+              Effect.ensuring(Effect.suspend(arrived))
+            )
+          })
         )
-      })
+      )
     const backoff = (attempt: number, e: KratosError): Duration.Duration => {
       const hint = "retryAfter" in e && e.retryAfter !== undefined ? Duration.toMillis(e.retryAfter) : 0
       const exp = Math.min(30_000, retryBase * 2 ** (attempt - 1))
