@@ -70,6 +70,37 @@ layer(Sandbox.layer())("sandbox identities", (it) => {
       expect((yield* Effect.flatMap(Sandbox.Sandbox, (s) => s.identities)).length).toBe(1)
     }))
 
+  it.effect("one value under different unique constraints: no conflict across them, each owner found, freed on update and delete", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const u = yield* url
+      // A's external id is B's email: different constraints, both stored
+      const a = yield* call(u, "POST", "/admin/identities", { json: person("a@b.co", { external_id: "shared@b.co" }) })
+      const b = yield* call(u, "POST", "/admin/identities", { json: person("shared@b.co") })
+      expect([a.status, b.status]).toEqual([201, 201])
+      const byExt = yield* call(u, "GET", "/admin/identities/by/external/shared@b.co")
+      expect(byExt.body.id).toBe(a.body.id)
+      const byIdentifier = yield* call(u, "GET", "/admin/identities?credentials_identifier=shared@b.co")
+      expect(byIdentifier.body.map((i: { id: string }) => i.id)).toEqual([b.body.id])
+      const similar = yield* call(u, "GET", "/admin/identities?preview_credentials_identifier_similar=shar")
+      expect(similar.body.map((i: { id: string }) => i.id)).toEqual([b.body.id])
+      // each constraint still holds for its own owner
+      expect((yield* call(u, "POST", "/admin/identities", { json: person("shared@b.co") })).status).toBe(409)
+      expect((yield* call(u, "POST", "/admin/identities", { json: person("c@b.co", { external_id: "shared@b.co" }) })).status).toBe(409)
+      // B moves to another email: the value is A's external id only
+      const moved = yield* call(u, "PUT", `/admin/identities/${b.body.id}`, { json: { schema_id: "default", traits: { email: "moved@b.co" }, state: "active" } })
+      expect(moved.status).toBe(200)
+      const c = yield* call(u, "POST", "/admin/identities", { json: person("shared@b.co") })
+      expect(c.status).toBe(201)
+      // A is deleted: its external id is free, C keeps the email
+      expect((yield* call(u, "DELETE", `/admin/identities/${a.body.id}`)).status).toBe(204)
+      expect((yield* call(u, "GET", "/admin/identities/by/external/shared@b.co")).status).toBe(404)
+      expect((yield* call(u, "POST", "/admin/identities", { json: person("d@b.co", { external_id: "shared@b.co" }) })).status).toBe(201)
+      expect((yield* call(u, "POST", "/admin/identities", { json: person("shared@b.co") })).status).toBe(409)
+      const owners = yield* call(u, "GET", "/admin/identities?credentials_identifier=shared@b.co")
+      expect(owners.body.map((i: { id: string }) => i.id)).toEqual([c.body.id])
+    }))
+
   it.effect("getIdentity / by external id: include_credential, 404 on malformed ids, 400 on bad include", () =>
     Effect.gen(function*() {
       yield* reset

@@ -614,7 +614,7 @@ const filteredIds = (r: HandlerInput): Array<string> | undefined => {
       const out = new Set<string>()
       for (const type of ["password", "webauthn", "code", "oidc", "saml", "deviceauthn"]) {
         for (const w of wanted) {
-          const owner = s.byCredential.get(type, w)
+          const owner = s.ownerOf("credential", type, w)
           if (owner) out.add(owner)
         }
       }
@@ -622,11 +622,7 @@ const filteredIds = (r: HandlerInput): Array<string> | undefined => {
     }
     case "preview_credentials_identifier_similar": {
       const prefix = q.get("preview_credentials_identifier_similar")!.toLowerCase()
-      const out = new Set<string>()
-      for (const [, value, owner] of s.byCredential.entries()) {
-        if (value.toLowerCase().startsWith(prefix)) out.add(owner)
-      }
-      return [...out].sort()
+      return [...s.credentialOwners((value) => value.toLowerCase().startsWith(prefix))].sort()
     }
     case "organization_id": {
       const org = q.get("organization_id")!

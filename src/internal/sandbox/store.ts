@@ -83,41 +83,8 @@ export const lowerBound = (xs: ReadonlyArray<string>, key: string, inclusive = f
   return lo
 }
 
-/**
- * Values unique across identities, per kind (credential type, address channel). Two-level maps keyed
- * by the strings the identity already holds: joined "kind\0value" keys cost a new string per value
- * kept, and hashing it on every insert.
- * @internal
- */
-export class UniqueIndex {
-  private readonly byKind = new Map<string, Map<string, string>>()
-
-  get(kind: string, value: string): string | undefined {
-    return this.byKind.get(kind)?.get(value)
-  }
-
-  set(kind: string, value: string, owner: string): void {
-    let m = this.byKind.get(kind)
-    if (m === undefined) this.byKind.set(kind, (m = new Map()))
-    m.set(value, owner)
-  }
-
-  /** Removes the entry if `owner` holds it. */
-  release(kind: string, value: string, owner: string): void {
-    const m = this.byKind.get(kind)
-    if (m !== undefined && m.get(value) === owner) m.delete(value)
-  }
-
-  *entries(): IterableIterator<readonly [kind: string, value: string, owner: string]> {
-    for (const [kind, m] of this.byKind) for (const [value, owner] of m) yield [kind, value, owner]
-  }
-
-  clear(): void {
-    this.byKind.clear()
-  }
-}
-
-const externalIdKind = "external_id"
+/** The unique constraints a value can fall under; `kind` names the credential type or the address channel. */
+export type UniqueIn = "credential" | "external_id" | "verifiable" | "recovery"
 
 /** The same channel and value twice in one address list (Kratos' unique constraint fails on it). */
 const repeats = (as: ReadonlyArray<{ readonly via: string; readonly value: string }>): boolean => {
@@ -132,10 +99,13 @@ export class Store {
   readonly identities = new Map<string, StoredIdentity>()
   private sorted: Array<string> = []
   private pending: Array<string> = []
-  readonly byCredential = new UniqueIndex()
-  private readonly byExternalId = new UniqueIndex()
-  readonly byVerifiable = new UniqueIndex()
-  readonly byRecovery = new UniqueIndex()
+  /**
+   * Every unique value (credential identifier, address, external id) to the identities holding it,
+   * usually one. One map for all constraints: an email is a password identifier, a verifiable and a
+   * recovery address at once, and is looked up once, not in three cold tables; which constraint an
+   * owner holds it under is read off the owner itself (`holds`).
+   */
+  private readonly unique = new Map<string, string | Array<string>>()
   readonly sessions = new Map<string, StoredSession>()
   readonly sessionsByIdentity = new Map<string, Set<string>>()
   private sortedSessions: Array<StoredSession> | undefined
@@ -144,10 +114,7 @@ export class Store {
     this.identities.clear()
     this.sorted = []
     this.pending = []
-    this.byCredential.clear()
-    this.byExternalId.clear()
-    this.byVerifiable.clear()
-    this.byRecovery.clear()
+    this.unique.clear()
     this.sessions.clear()
     this.sessionsByIdentity.clear()
     this.sortedSessions = undefined
@@ -166,39 +133,89 @@ export class Store {
     return this.sorted
   }
 
+  /** The identity holding `value` under a constraint (credential type or address channel `kind`). */
+  ownerOf(under: UniqueIn, kind: string, value: string): string | undefined {
+    const owners = this.unique.get(value)
+    if (owners === undefined) return undefined
+    if (typeof owners === "string") return this.holds(owners, under, kind, value) ? owners : undefined
+    return owners.find((id) => this.holds(id, under, kind, value))
+  }
+
   /** The identity with this external id. */
   ownerOfExternalId(externalId: string): string | undefined {
-    return this.byExternalId.get(externalIdKind, externalId)
+    return this.ownerOf("external_id", "", externalId)
+  }
+
+  /** Identities holding a credential identifier that `matches`. */
+  credentialOwners(matches: (value: string) => boolean): Set<string> {
+    const out = new Set<string>()
+    for (const [value, owners] of this.unique) {
+      if (!matches(value)) continue
+      for (const id of typeof owners === "string" ? [owners] : owners) {
+        const i = this.identities.get(id)
+        if (i !== undefined && Object.values(i.credentials).some((c) => c.identifiers.includes(value))) out.add(id)
+      }
+    }
+    return out
+  }
+
+  private holds(id: string, under: UniqueIn, kind: string, value: string): boolean {
+    const i = this.identities.get(id)
+    if (i === undefined) return false
+    switch (under) {
+      case "credential":
+        return i.credentials[kind]?.identifiers.includes(value) === true
+      case "external_id":
+        return i.external_id === value
+      case "verifiable":
+        return i.verifiable_addresses.some((a) => a.via === kind && a.value === value)
+      case "recovery":
+        return i.recovery_addresses.some((a) => a.via === kind && a.value === value)
+    }
   }
 
   /** Visits the unique values `i` holds, in the order Kratos checks them, until `visit` returns true. */
-  private eachUnique(i: StoredIdentity, visit: (index: UniqueIndex, kind: string, value: string) => boolean): void {
+  private eachUnique(i: StoredIdentity, visit: (under: UniqueIn, kind: string, value: string) => boolean): void {
     for (const type in i.credentials) {
       const c = i.credentials[type]
-      for (const id of c.identifiers) if (visit(this.byCredential, c.type, id)) return
+      for (const id of c.identifiers) if (visit("credential", type, id)) return
     }
-    if (i.external_id && visit(this.byExternalId, externalIdKind, i.external_id)) return
-    for (const a of i.verifiable_addresses) if (visit(this.byVerifiable, a.via, a.value)) return
-    for (const a of i.recovery_addresses) if (visit(this.byRecovery, a.via, a.value)) return
+    if (i.external_id && visit("external_id", "", i.external_id)) return
+    for (const a of i.verifiable_addresses) if (visit("verifiable", a.via, a.value)) return
+    for (const a of i.recovery_addresses) if (visit("recovery", a.via, a.value)) return
   }
 
   /** The first identity (other than `i`) that holds one of `i`'s unique values. */
   conflictOf(i: StoredIdentity): string | undefined {
     if (repeats(i.verifiable_addresses) || repeats(i.recovery_addresses)) return i.id
     let found: string | undefined
-    this.eachUnique(i, (index, kind, value) => {
-      const owner = index.get(kind, value)
-      if (owner === undefined || owner === i.id) return false
-      found = owner
-      return true
+    this.eachUnique(i, (under, kind, value) => {
+      const owners = this.unique.get(value)
+      if (owners === undefined || owners === i.id) return false
+      if (typeof owners === "string") {
+        if (this.holds(owners, under, kind, value)) found = owners
+      } else {
+        found = owners.find((id) => id !== i.id && this.holds(id, under, kind, value))
+      }
+      return found !== undefined
     })
     return found
   }
 
   private index(i: StoredIdentity, add: boolean): void {
-    this.eachUnique(i, (index, kind, value) => {
-      if (add) index.set(kind, value, i.id)
-      else index.release(kind, value, i.id)
+    const id = i.id
+    this.eachUnique(i, (_under, _kind, value) => {
+      const owners = this.unique.get(value)
+      if (add) {
+        if (owners === undefined) this.unique.set(value, id)
+        else if (typeof owners === "string") {
+          if (owners !== id) this.unique.set(value, [owners, id])
+        } else if (!owners.includes(id)) owners.push(id)
+      } else if (owners === id) this.unique.delete(value)
+      else if (typeof owners !== "string" && owners !== undefined && owners.includes(id)) {
+        const rest = owners.filter((o) => o !== id)
+        this.unique.set(value, rest.length === 1 ? rest[0] : rest)
+      }
       return false
     })
   }
