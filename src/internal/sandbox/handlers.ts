@@ -328,7 +328,7 @@ const createIdentity: Handler = (r) => {
   const validState = checkState(state)
   const plan = planPassword(decoded.right.credentials)
   return Effect.map(resolvePassword(plan, r.settings.hashCost), (password) => {
-    const identity = buildIdentity(r.ctx, { ...decoded.right, state: validState }, finishCredentials(decoded.right.credentials, password))
+    const identity = buildIdentity(r.ctx, decoded.right, finishCredentials(decoded.right.credentials, password), validState)
     r.store.insert(identity)
     return json(201, renderIdentity(r.ctx.publicUrl, identity, { _tag: "noConfig" }), {
       location: `${r.settings.adminUrl}/identities/${identity.id}`
@@ -345,10 +345,12 @@ const batchPatchIdentities: Handler = (r) => {
     stripped = {
       ...(raw as Record<string, unknown>),
       identities: ((raw as { identities: Array<unknown> }).identities).map((item) => {
-        if (item && typeof item === "object" && (item as { create?: unknown }).create) {
-          const { body, state } = withoutState(withDefaultTraits((item as { create: unknown }).create))
+        const create = item && typeof item === "object" ? (item as { create?: unknown }).create : undefined
+        if (create) {
+          const { body, state } = withoutState(withDefaultTraits(create))
           states.push(state)
-          return { ...(item as Record<string, unknown>), create: body }
+          // most items carry traits and no state: kept as they came
+          return body === create ? item : { ...(item as Record<string, unknown>), create: body }
         }
         states.push(undefined)
         return item
@@ -371,7 +373,7 @@ const batchPatchIdentities: Handler = (r) => {
         if (!create) return null
         const patchId = item.patch_id !== undefined ? { patch_id: item.patch_id } : {}
         try {
-          const identity = buildIdentity(r.ctx, { ...create, state: plans[n].state }, finishCredentials(create.credentials, passwords[n]))
+          const identity = buildIdentity(r.ctx, create, finishCredentials(create.credentials, passwords[n]), plans[n].state)
           r.store.insert(identity, { message: conflictMessage })
           return { action: "create" as const, identity: identity.id, ...patchId }
         } catch (e) {

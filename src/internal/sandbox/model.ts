@@ -94,7 +94,8 @@ export const mergeCredentials = (
 
 /**
  * Validates traits and runs the extension: credential identifiers are re-derived, addresses are
- * the ones backed by traits (keeping the state of existing ones), plus imports on create.
+ * the ones backed by traits (keeping the state of existing ones), plus imports on create. Fills
+ * them into `i`, a fresh object its caller built, and returns it (no copy per identity written).
  * @internal
  */
 export const applySchema = (
@@ -147,7 +148,10 @@ export const applySchema = (
     for (const a of imported.verifiable) if (!verifiable.some((v) => v.via === a.via && v.value === a.value)) verifiable.push(a)
     for (const a of imported.recovery) if (!recovery.some((v) => v.via === a.via && v.value === a.value)) recovery.push(a)
   }
-  return { ...i, credentials, verifiable_addresses: verifiable, recovery_addresses: recovery }
+  i.credentials = credentials
+  i.verifiable_addresses = verifiable
+  i.recovery_addresses = recovery
+  return i
 }
 
 /** The body fields `createIdentity` and batch items carry (already strictly decoded). @internal */
@@ -170,15 +174,19 @@ export interface CreateInput {
 }
 
 /** Builds (does not store) a new identity, validating schema and traits. @internal */
-export const buildIdentity = (ctx: Ctx, body: CreateInput, creds: ImportedCredentials | undefined): StoredIdentity => {
+export const buildIdentity = (
+  ctx: Ctx,
+  body: CreateInput,
+  creds: ImportedCredentials | undefined,
+  state: string | undefined = body.state
+): StoredIdentity => {
   const entry = lookupSchema(ctx, body.schema_id)
   const now = iso(ctx.now)
   const base: StoredIdentity = {
     id: newId(),
-    ...(body.external_id ? { external_id: body.external_id } : {}),
     credentials: mergeCredentials({}, creds, now),
     schema_id: entry.id,
-    state: body.state && body.state.length > 0 ? body.state : "active",
+    state: state && state.length > 0 ? state : "active",
     state_changed_at: now,
     traits: body.traits ?? {},
     verifiable_addresses: [],
@@ -189,6 +197,7 @@ export const buildIdentity = (ctx: Ctx, body: CreateInput, creds: ImportedCreden
     updated_at: now,
     organization_id: body.organization_id ?? null
   }
+  if (body.external_id) base.external_id = body.external_id
   return applySchema(entry, base, now, {
     verifiable: (body.verifiable_addresses ?? []).map((a) => ({
       id: newId(),

@@ -143,6 +143,7 @@ const valuesAt = (traits: unknown, path: ReadonlyArray<string>): Array<string> =
 }
 
 const uniq = <A>(xs: Array<A>, key: (a: A) => string): Array<A> => {
+  if (xs.length < 2) return xs
   const seen = new Set<string>()
   return xs.filter((x) => (seen.has(key(x)) ? false : (seen.add(key(x)), true)))
 }
