@@ -133,12 +133,12 @@ export class Store {
     return this.sorted
   }
 
-  /** The identity holding `value` under a constraint (credential type or address channel `kind`). */
-  ownerOf(under: UniqueIn, kind: string, value: string): string | undefined {
+  /** The identity (other than `except`) holding `value` under a constraint (credential type or address channel `kind`). */
+  ownerOf(under: UniqueIn, kind: string, value: string, except?: string): string | undefined {
     const owners = this.unique.get(value)
-    if (owners === undefined) return undefined
+    if (owners === undefined || owners === except) return undefined
     if (typeof owners === "string") return this.holds(owners, under, kind, value) ? owners : undefined
-    return owners.find((id) => this.holds(id, under, kind, value))
+    return owners.find((id) => id !== except && this.holds(id, under, kind, value))
   }
 
   /** The identity with this external id. */
@@ -190,13 +190,7 @@ export class Store {
     if (repeats(i.verifiable_addresses) || repeats(i.recovery_addresses)) return i.id
     let found: string | undefined
     this.eachUnique(i, (under, kind, value) => {
-      const owners = this.unique.get(value)
-      if (owners === undefined || owners === i.id) return false
-      if (typeof owners === "string") {
-        if (this.holds(owners, under, kind, value)) found = owners
-      } else {
-        found = owners.find((id) => id !== i.id && this.holds(id, under, kind, value))
-      }
+      found = this.ownerOf(under, kind, value, i.id)
       return found !== undefined
     })
     return found
