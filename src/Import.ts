@@ -17,6 +17,7 @@
  *
  * @since 0.1.0
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
@@ -64,7 +65,13 @@ export const readSource = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream
   Stream.suspend(() => {
     const parser = new SourceParser()
     return bytes.pipe(
-      Stream.mapConcat((chunk) => parser.push(chunk)),
+      // the parser's array becomes the chunk as it is (no copy through an iterator)
+      Stream.mapChunks((chunk) => {
+        if (chunk.length === 1) return Chunk.unsafeFromArray(parser.push(Chunk.unsafeHead(chunk)))
+        const out: Array<SourceItem> = []
+        for (const bytes of chunk) for (const item of parser.push(bytes)) out.push(item)
+        return Chunk.unsafeFromArray(out)
+      }),
       Stream.concat(Stream.suspend(() => Stream.fromIterable(parser.end())))
     )
   })

@@ -178,7 +178,9 @@ layer(env(), { excludeTestServices: true })("import pipeline", (it) => {
       expect(before).toBeLessThan(n)
       // The batch in flight at the kill: pretend the server committed it, as a 504 would leave it.
       const text = fs.readFileSync(journal, "utf8").trim().split("\n").map((l) => JSON.parse(l))
-      const doneLines = new Set(text.flatMap((e) => (e.t === "done" ? e.items.map((i: Array<unknown>) => i[0]) : [])))
+      const doneLines = new Set(
+        text.flatMap((e) => (e.t === "done" ? [...e.c, ...e.items.map((i: Array<unknown>) => i[0])] : []))
+      )
       const pending = text.flatMap((e) => (e.t === "sent" ? e.lines : [])).filter((l: number) => !doneLines.has(l))
       expect(pending.length).toBeGreaterThan(0)
       yield* sb.insertIdentities(pending.map((l: number) => input[l - 1]))

@@ -3,7 +3,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Import from "../../src/Import.js"
-import { KeyKind, KeyTable, uuidV5 } from "../../src/internal/import/keys.js"
+import { defaultNamespace, KeyKind, KeyTable, PatchIds, uuidV5 } from "../../src/internal/import/keys.js"
 
 /** Parses text fed in `size`-byte pieces (so values straddle chunk boundaries). */
 const parse = (text: string, size = 7) => {
@@ -56,7 +56,26 @@ describe("keys", () => {
     expect(t.get(KeyKind.identifier, "k1")).toBeUndefined()
   })
 
-  it("patch ids are RFC 9562 UUIDv5", () => {
+  it("patch ids are UUIDv8s of the source with the line in their last 48 bits", () => {
+    const ids = new PatchIds(defaultNamespace, "users.jsonl")
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+    for (const line of [1, 15, 16, 4096, 123_456_789, 2 ** 40 + 7]) {
+      const id = ids.of(line)
+      expect(id).toMatch(uuid)
+      expect(Number.parseInt(id.slice(24), 16)).toBe(line)
+      expect(ids.is(id, line)).toBe(true)
+      expect(ids.is(id, line + 1)).toBe(false)
+    }
+    // the same source and line: the same id (a resumed run); another source: another prefix
+    expect(new PatchIds(defaultNamespace, "users.jsonl").of(7)).toBe(ids.of(7))
+    const other = new PatchIds(defaultNamespace, "more.jsonl")
+    expect(other.of(7)).not.toBe(ids.of(7))
+    expect(other.is(ids.of(7), 7)).toBe(false)
+    expect(ids.is(undefined, 7)).toBe(false)
+    expect(ids.is(ids.of(7).toUpperCase(), 7)).toBe(false)
+  })
+
+  it("uuidV5 is RFC 9562's", () => {
     // Python: uuid.uuid5(uuid.NAMESPACE_DNS, "python.org")
     expect(uuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org")).toBe("886313e1-3b8a-5372-9b90-0c9aee199e5d")
     // uuid.uuid5(uuid.NAMESPACE_URL, "https://www.ory.sh/kratos/\u00e9") (a name with multi-byte UTF-8)

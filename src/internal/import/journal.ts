@@ -3,8 +3,10 @@
  *
  *   {"t":"begin","v":1,"source":…,"namespace":…,"at":…}       every run
  *   {"t":"sent","b":"<run>-<n>","lines":[…]}                  fsynced before the batch goes out (`sync`)
- *   {"t":"done","items":[[line,outcome,idOrStatus,reason?],…]} fsynced when results are final
+ *   {"t":"done","c":[line,…],"items":[[line,outcome,idOrStatus,reason?],…]}
+ *                                                            fsynced when results are final
  *
+ * `c` lists the lines created (the common outcome, kept short); `items` the others.
  * Outcomes: c created, p present (created by an earlier attempt), f failed, x conflict, u unknown.
  * A line sent but never done is ambiguous: resume reconciles it instead of resending blindly.
  */
@@ -40,7 +42,7 @@ export const load = async (path: string): Promise<JournalState> => {
   const rl = readline.createInterface({ input: fs.createReadStream(path), crlfDelay: Infinity })
   for await (const text of rl) {
     if (text.length === 0) continue
-    let entry: { t?: string; lines?: Array<number>; items?: Array<DoneItem>; source?: string }
+    let entry: { t?: string; lines?: Array<number>; c?: Array<number>; items?: Array<DoneItem>; source?: string }
     try {
       entry = JSON.parse(text)
     } catch {
@@ -51,12 +53,21 @@ export const load = async (path: string): Promise<JournalState> => {
       source ??= entry.source
     } else if (entry.t === "sent" && Array.isArray(entry.lines)) {
       for (const line of entry.lines) if (!doneLines.has(line)) pending.add(line)
-    } else if (entry.t === "done" && Array.isArray(entry.items)) {
-      for (const item of entry.items) {
-        doneLines.add(item[0])
-        pending.delete(item[0])
-        if (item[1] === "c") done.delete(item[0])
-        else done.set(item[0], item)
+    } else if (entry.t === "done") {
+      if (Array.isArray(entry.c)) {
+        for (const line of entry.c) {
+          doneLines.add(line)
+          pending.delete(line)
+          done.delete(line)
+        }
+      }
+      if (Array.isArray(entry.items)) {
+        for (const item of entry.items) {
+          doneLines.add(item[0])
+          pending.delete(item[0])
+          if (item[1] === "c") done.delete(item[0])
+          else done.set(item[0], item)
+        }
       }
     }
   }
@@ -92,8 +103,8 @@ export class JournalWriter {
    * Not fsynced by itself: the `sync` of the next batch or `close` makes it durable. A `done` lost
    * to a power cut only means a resume looks those lines up again.
    */
-  done(items: ReadonlyArray<DoneItem>): void {
-    if (items.length > 0) this.append({ t: "done", items }, false)
+  done(created: ReadonlyArray<number>, items: ReadonlyArray<DoneItem>): void {
+    if (created.length > 0 || items.length > 0) this.append({ t: "done", c: created, items }, false)
   }
 
   close(): void {

@@ -5,7 +5,7 @@
 import { hash } from "node:crypto"
 import { formatUuid } from "../uuid.js"
 
-// hash64's result, in two variables rather than a fresh pair per key
+// hash64's result, in two variables rather than a fresh pair per key (int32: no heap number each)
 let hashA = 0
 let hashB = 0
 
@@ -19,8 +19,8 @@ const hash64 = (kind: number, s: string): void => {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995)
     h2 ^= h2 >>> 15
   }
-  hashA = h1 >>> 0 || 1
-  hashB = h2 >>> 0
+  hashA = h1 | 0 || 1
+  hashB = h2 | 0
 }
 
 /** What a key is: one table holds both kinds without building prefixed strings. */
@@ -34,14 +34,14 @@ export type KeyKind = typeof KeyKind[keyof typeof KeyKind]
  * A 64-bit collision (≈1e-8 for a million keys) would report a false duplicate, never lose one.
  */
 export class KeyTable {
-  private h1: Uint32Array
-  private h2: Uint32Array
+  private h1: Int32Array
+  private h2: Int32Array
   private lines: Uint32Array
   private size = 0
 
   constructor(capacity = 1 << 14) {
-    this.h1 = new Uint32Array(capacity)
-    this.h2 = new Uint32Array(capacity)
+    this.h1 = new Int32Array(capacity)
+    this.h2 = new Int32Array(capacity)
     this.lines = new Uint32Array(capacity)
   }
 
@@ -102,8 +102,8 @@ export class KeyTable {
 
   private resize(capacity: number): void {
     const { h1, h2, lines } = this
-    this.h1 = new Uint32Array(capacity)
-    this.h2 = new Uint32Array(capacity)
+    this.h1 = new Int32Array(capacity)
+    this.h2 = new Int32Array(capacity)
     this.lines = new Uint32Array(capacity)
     this.size = 0
     for (let i = 0; i < h1.length; i++) if (h1[i] !== 0) this.insert(h1[i], h2[i], lines[i])
@@ -159,13 +159,41 @@ const namespaceBytes = (uuid: string): Buffer => {
 // namespace + name, hashed in one call: no Hash object per id
 let scratch = Buffer.alloc(256)
 
-/** RFC 9562 UUIDv5 (SHA-1 of namespace + name). Hot: once per imported record, kept until its batch is answered. */
+/** RFC 9562 UUIDv5 (SHA-1 of namespace + name). */
 export const uuidV5 = (namespace: string, name: string): string => {
   const size = 16 + Buffer.byteLength(name, "utf8")
   if (size > scratch.length) scratch = Buffer.alloc(2 * size)
   namespaceBytes(namespace).copy(scratch, 0)
   scratch.write(name, 16, "utf8")
   return formatUuid(hash("sha1", scratch.subarray(0, size), "hex"), 5)
+}
+
+/**
+ * Patch ids of one source: a UUIDv8 whose first 80 bits hash the namespace and the source name
+ * and whose last 48 are the line number. Deterministic (a resumed run sends the same ids), read
+ * back to the line, and no hash per record.
+ */
+export class PatchIds {
+  readonly prefix: string
+  constructor(namespace: string, source: string) {
+    const base = uuidV5(namespace, source)
+    this.prefix = `${base.slice(0, 14)}8${base.slice(15, 24)}`
+  }
+
+  of(line: number): string {
+    return this.prefix + line.toString(16).padStart(12, "0")
+  }
+
+  /** Whether `id` is the patch id of `line` (hot: once a result, so nothing is built to compare). */
+  is(id: string | undefined, line: number): boolean {
+    if (id === undefined || id.length !== 36 || !id.startsWith(this.prefix)) return false
+    for (let i = 35; i >= 24; i--) {
+      const d = line % 16
+      if (id.charCodeAt(i) !== (d < 10 ? 48 + d : 87 + d)) return false
+      line = Math.floor(line / 16)
+    }
+    return true
+  }
 }
 
 /** The default namespace of import patch ids (UUIDv5 of the URL namespace and "effect-kratos/import"). */

@@ -158,17 +158,16 @@ export class ImportIncomplete extends Schema.TaggedError<ImportIncomplete>()("Im
   report: ImportReport
 }) {}
 
-/** A decoded record on its way to a batch. */
+/**
+ * A validated record on its way to a batch. Its create body is UTF-8 JSON in `bytes[start, end)`,
+ * a buffer its chunk of records shares: records waiting for a batch hold no strings, so the GC has
+ * little to copy. Its keys are read back from that text on the rare paths that need them.
+ */
 export interface PreparedRecord {
   readonly line: number
-  readonly patchId: string
-  readonly externalId: string | undefined
-  readonly identifiers: ReadonlyArray<string>
-  /**
-   * The validated create body as JSON text: the source's own text when the value is the record
-   * (it goes out as read, and the parsed object dies young), else the wire form serialized.
-   */
-  json: string
+  bytes: Buffer
+  start: number
+  end: number
   plaintext: boolean
   /** Sent in an attempt whose outcome was not seen: a later 409 may be our own earlier create. */
   ambiguous: boolean

@@ -78,25 +78,53 @@ const describe = (e: ErrorObject): string => {
   return `${where}: ${e.message ?? e.keyword}`
 }
 
+// Hot (once a record): one wrapper reused rather than an object a call.
+const document: { traits: unknown } = { traits: undefined }
+
 /** `undefined` when the traits are valid, else the reasons (one per error). */
 export const check = (schema: CompiledSchema, traits: unknown): string | undefined => {
-  if (schema.validate({ traits })) return undefined
-  return (schema.validate.errors ?? []).map(describe).join("; ")
+  document.traits = traits
+  const valid = schema.validate(document)
+  document.traits = undefined
+  return valid ? undefined : (schema.validate.errors ?? []).map(describe).join("; ")
 }
 
 /** The password identifiers the traits declare, normalised as Kratos does (trimmed, lowercased). */
 export const identifiers = (schema: CompiledSchema, traits: unknown): Array<string> => {
-  const out: Array<string> = []
-  const add = (v: unknown) => {
+  const out = new Identifiers()
+  out.read(schema, traits)
+  return out.items.slice(0, out.length)
+}
+
+/**
+ * A record's identifiers, read into one list the importer reuses for every record (its array keeps
+ * its room: no array, nor growing one, per record).
+ */
+export class Identifiers {
+  readonly items: Array<string> = []
+  length = 0
+
+  read(schema: CompiledSchema, traits: unknown): void {
+    this.length = 0
+    const paths = schema.identifierPaths
+    for (let p = 0; p < paths.length; p++) {
+      const path = paths[p]
+      let cur: unknown = traits
+      for (let i = 0; i < path.length; i++) {
+        cur = cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[path[i]] : undefined
+      }
+      if (Array.isArray(cur)) for (let i = 0; i < cur.length; i++) this.add(cur[i])
+      else this.add(cur)
+    }
+  }
+
+  private add(v: unknown): void {
     if (typeof v !== "string") return
     const id = v.trim().toLowerCase()
-    if (id.length > 0 && !out.includes(id)) out.push(id)
+    if (id.length === 0) return
+    for (let i = 0; i < this.length; i++) if (this.items[i] === id) return
+    if (this.length < this.items.length) this.items[this.length] = id
+    else this.items.push(id)
+    this.length++
   }
-  for (const path of schema.identifierPaths) {
-    let cur: unknown = traits
-    for (const seg of path) cur = cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[seg] : undefined
-    if (Array.isArray(cur)) for (const v of cur) add(v)
-    else add(cur)
-  }
-  return out
 }
