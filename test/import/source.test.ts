@@ -48,12 +48,39 @@ describe("sources", () => {
 describe("keys", () => {
   it("the key table remembers the first line of each key across growth", () => {
     const t = new KeyTable(8)
-    for (let i = 1; i <= 50_000; i++) expect(t.claim(KeyKind.externalId, `k${i}`, i)).toBeUndefined()
+    for (let i = 1; i <= 50_000; i++) {
+      expect(t.probe(KeyKind.externalId, `k${i}`)).toBeUndefined()
+      t.commit(i)
+    }
     t.reserve(120_000)
-    for (let i = 1; i <= 50_000; i += 997) expect(t.claim(KeyKind.externalId, `k${i}`, 999_999)).toBe(i)
-    expect(t.get(KeyKind.externalId, "absent")).toBeUndefined()
+    for (let i = 1; i <= 50_000; i += 997) expect(t.probe(KeyKind.externalId, `k${i}`)).toBe(i)
+    expect(t.probe(KeyKind.externalId, "absent")).toBeUndefined()
     // the same text as another kind of key is another key
-    expect(t.get(KeyKind.identifier, "k1")).toBeUndefined()
+    expect(t.probe(KeyKind.identifier, "k1")).toBeUndefined()
+    t.forget()
+    expect(t.probe(KeyKind.externalId, "absent")).toBeUndefined()
+  })
+
+  it("a record's keys are claimed together, or not at all", () => {
+    const t = new KeyTable(8)
+    // two keys of one record, claimed by one commit
+    t.probe(KeyKind.externalId, "e1")
+    t.probe(KeyKind.identifier, "a@example.com")
+    t.commit(1)
+    expect(t.probe(KeyKind.identifier, "a@example.com")).toBe(1)
+    expect(t.probe(KeyKind.externalId, "e1")).toBe(1)
+    // a record found a duplicate after probing a new key: forgetting claims nothing
+    expect(t.probe(KeyKind.externalId, "e2")).toBeUndefined()
+    expect(t.probe(KeyKind.identifier, "a@example.com")).toBe(1)
+    t.forget()
+    t.commit(2)
+    expect(t.probe(KeyKind.externalId, "e2")).toBeUndefined()
+    t.forget()
+    // the same key probed twice before a commit is claimed once, for that commit's line
+    t.probe(KeyKind.externalId, "e3")
+    t.probe(KeyKind.externalId, "e3")
+    t.commit(3)
+    expect(t.probe(KeyKind.externalId, "e3")).toBe(3)
   })
 
   it("patch ids are UUIDv8s of the source with the line in their last 48 bits", () => {

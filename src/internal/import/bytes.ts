@@ -24,32 +24,38 @@ export class ByteWriter {
   }
 
   text(s: string): void {
-    // `write` stops short rather than overflow: count UTF-8 bytes only when they might not fit
-    if (this.buf.length - this.at < s.length * 3) this.ensure(Buffer.byteLength(s, "utf8"))
+    const room = this.buf.length - this.at
+    // `write` stops short rather than overflow, before a character it cannot fit (at most 4 bytes):
+    // with more room left than that, the text is all in, and its UTF-8 length was never counted.
+    if (room >= s.length) {
+      const n = this.buf.write(s, this.at, "utf8")
+      if (room - n >= 4 || Buffer.byteLength(s, "utf8") === n) {
+        this.at += n
+        return
+      }
+    }
+    this.ensure(Buffer.byteLength(s, "utf8"))
     this.at += this.buf.write(s, this.at, "utf8")
   }
 
-  /** ASCII text (hex digits, constants): one byte a character. */
-  ascii(s: string): void {
-    this.ensure(s.length)
-    if (s.length > 32) {
-      this.at += this.buf.write(s, this.at, "latin1")
-      return
-    }
-    // short constants, several a record: a loop costs less than a call into the binding
-    for (let i = 0; i < s.length; i++) this.buf[this.at + i] = s.charCodeAt(i)
-    this.at += s.length
+  /** A constant (bytes made once, e.g. with `Buffer.from`). */
+  constant(bytes: Uint8Array): void {
+    this.ensure(bytes.length)
+    this.buf.set(bytes, this.at)
+    this.at += bytes.length
   }
 
   /** `n` in lowercase hex, zero-padded to `digits`. */
   hex(n: number, digits: number): void {
     this.ensure(digits)
-    for (let i = digits - 1; i >= 0; i--) {
-      const d = n % 16
-      this.buf[this.at + i] = d < 10 ? 48 + d : 87 + d
-      n = Math.floor(n / 16)
+    const buf = this.buf
+    const end = this.at + digits
+    for (let i = end - 1; i >= this.at; i--) {
+      const d = n < 0x100000000 ? n & 15 : n % 16
+      buf[i] = d < 10 ? 48 + d : 87 + d
+      n = n < 0x100000000 ? n >>> 4 : Math.floor(n / 16)
     }
-    this.at += digits
+    this.at = end
   }
 
   copy(from: Buffer, start = 0, end = from.length): void {

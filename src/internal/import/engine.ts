@@ -70,14 +70,23 @@ const externalIdOf = (record: unknown): string | undefined => {
 /** Where a chunk's records are until the chunk is done (its buffer may grow meanwhile). */
 const noBytes = Buffer.alloc(0)
 
+const ascii = (s: string): Buffer => Buffer.from(s, "latin1")
+const itemOpen = ascii("{\"create\":")
+const itemClose = ascii("\"}")
+const comma = ascii(",")
+const bodyOpen = ascii("{\"identities\":[")
+const bodyClose = ascii("]}")
+
+/** `,"patch_id":"` and the part of the id all records of a source share. */
+const patchIdField = (patchIds: PatchIds): Buffer => ascii(`,"patch_id":"${patchIds.prefix}`)
+
 /** A record as a batch item, `{"create":…,"patch_id":"…"}`, appended to `out`. */
-const writeItem = (out: ByteWriter, json: string, line: number, patchIds: PatchIds): void => {
-  out.ascii("{\"create\":")
+const writeItem = (out: ByteWriter, json: string, line: number, patchId: Buffer): void => {
+  out.constant(itemOpen)
   out.text(json)
-  out.ascii(",\"patch_id\":\"")
-  out.ascii(patchIds.prefix)
+  out.constant(patchId)
   out.hex(line, 12)
-  out.ascii("\"}")
+  out.constant(itemClose)
 }
 
 /**
@@ -89,7 +98,7 @@ const batchBody = (recs: ReadonlyArray<PreparedRecord>): JsonText => {
   let size = 18
   for (const r of recs) size += r.end - r.start + 1
   const w = new ByteWriter(size)
-  w.ascii("{\"identities\":[")
+  w.constant(bodyOpen)
   let from = recs[0]
   let to = recs[0]
   for (let i = 1; i < recs.length; i++) {
@@ -99,11 +108,11 @@ const batchBody = (recs: ReadonlyArray<PreparedRecord>): JsonText => {
       continue
     }
     w.copy(from.bytes, from.start, to.end)
-    w.ascii(",")
+    w.constant(comma)
     from = to = r
   }
   w.copy(from.bytes, from.start, to.end)
-  w.ascii("]}")
+  w.constant(bodyClose)
   return new JsonText(w.bytes)
 }
 
@@ -186,6 +195,7 @@ const engine = <E>(
     const batchMax = Math.max(1, Math.min(maxItems, options.batchSize ?? maxItems))
     const namespace = options.namespace ?? defaultNamespace
     const patchIds = new PatchIds(namespace, sourceName)
+    const patchId = patchIdField(patchIds)
     const defaultSchemaId = options.defaultSchemaId ?? "default"
     const validateSchema = options.validateSchema !== false
     const maxAttempts = Math.max(1, options.maxBatchAttempts ?? 6)
@@ -402,18 +412,19 @@ const engine = <E>(
         if (typeof schema !== "string") identifiers.read(schema, body.traits)
         const externalId = body.external_id !== undefined && body.external_id.length > 0 ? body.external_id : undefined
         // In-input duplicates: every key checked before any is claimed, so a duplicate claims nothing.
-        const duplicate = (first: number | undefined, what: string) => {
-          if (first === undefined) return false
-          failSync(item.line, "duplicate", `duplicate of line ${first} (same ${what})`, { raw, externalId })
-          return true
-        }
-        if (externalId !== undefined && duplicate(keys.get(KeyKind.externalId, externalId), `external_id ${externalId}`)) return undefined
+        let first = externalId === undefined ? undefined : keys.probe(KeyKind.externalId, externalId)
+        let same = first === undefined ? undefined : `external_id ${externalId}`
         const ids = identifiers.items
-        for (let i = 0; i < identifiers.length; i++) {
-          if (duplicate(keys.get(KeyKind.identifier, ids[i]), `identifier ${ids[i]}`)) return undefined
+        for (let i = 0; i < identifiers.length && first === undefined; i++) {
+          first = keys.probe(KeyKind.identifier, ids[i])
+          if (first !== undefined) same = `identifier ${ids[i]}`
         }
-        if (externalId !== undefined) keys.claim(KeyKind.externalId, externalId, item.line)
-        for (let i = 0; i < identifiers.length; i++) keys.claim(KeyKind.identifier, ids[i], item.line)
+        if (first !== undefined) {
+          keys.forget()
+          failSync(item.line, "duplicate", `duplicate of line ${first} (same ${same})`, { raw, externalId })
+          return undefined
+        }
+        keys.commit(item.line)
         const recordKeys = (externalId !== undefined ? 1 : 0) + identifiers.length
         keyCount += recordKeys
         // Size the key table once from the input size (a doubling at a million keys costs 72 MB at once).
@@ -454,10 +465,10 @@ const engine = <E>(
           stats.done++
           return undefined
         }
-        if (out.at > 0) out.ascii(",")
+        if (out.at > 0) out.constant(comma)
         const start = out.at
         // the text as read when ajv accepted the value itself (validateBody returned it)
-        writeItem(out, body === item.value && item.text !== undefined ? item.text : JSON.stringify(body), item.line, patchIds)
+        writeItem(out, body === item.value && item.text !== undefined ? item.text : JSON.stringify(body), item.line, patchId)
         return {
           line: item.line,
           bytes: noBytes,
@@ -515,7 +526,7 @@ const engine = <E>(
             }
           })
           const out = new ByteWriter(json.length + 80)
-          writeItem(out, json, rec.line, patchIds)
+          writeItem(out, json, rec.line, patchId)
           rec.bytes = out.bytes
           rec.start = 0
           rec.end = out.at

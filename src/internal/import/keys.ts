@@ -38,6 +38,10 @@ export class KeyTable {
   private h2: Int32Array
   private lines: Uint32Array
   private size = 0
+  // hashes of the keys `probe` did not find, until `commit` or `forget`
+  private readonly probedA: Array<number> = []
+  private readonly probedB: Array<number> = []
+  private probed = 0
 
   constructor(capacity = 1 << 14) {
     this.h1 = new Int32Array(capacity)
@@ -45,24 +49,33 @@ export class KeyTable {
     this.lines = new Uint32Array(capacity)
   }
 
-  /** The line that already holds `key`, or `undefined` after claiming it for `line`. */
-  claim(kind: KeyKind, key: string, line: number): number | undefined {
+  /**
+   * The line holding `key`, if any. A key not held is remembered: `commit` claims every key probed
+   * since the last `commit` or `forget` (a record's keys are all checked before any is claimed).
+   */
+  probe(kind: KeyKind, key: string): number | undefined {
     hash64(kind, key)
-    const a = hashA
-    const b = hashB
-    const found = this.lookup(a, b)
+    const found = this.lookup(hashA, hashB)
     if (found >= 0) return this.lines[found]
-    // Linear probing stays short up to 3/4 full; a lower load would double the memory at 1M+ keys.
-    if ((this.size + 1) * 4 > this.h1.length * 3) this.grow()
-    this.insert(a, b, line)
+    this.probedA[this.probed] = hashA
+    this.probedB[this.probed] = hashB
+    this.probed++
     return undefined
   }
 
-  /** The line holding `key`, if any. */
-  get(kind: KeyKind, key: string): number | undefined {
-    hash64(kind, key)
-    const found = this.lookup(hashA, hashB)
-    return found >= 0 ? this.lines[found] : undefined
+  commit(line: number): void {
+    for (let i = 0; i < this.probed; i++) {
+      const a = this.probedA[i]
+      const b = this.probedB[i]
+      if (this.lookup(a, b) >= 0) continue
+      if ((this.size + 1) * 4 > this.h1.length * 3) this.grow()
+      this.insert(a, b, line)
+    }
+    this.probed = 0
+  }
+
+  forget(): void {
+    this.probed = 0
   }
 
   /** Grows once to hold `keys` (when the input size predicts it), instead of doubling repeatedly. */
