@@ -55,9 +55,9 @@ export type {
 } from "./internal/import/source.js"
 
 /**
- * Parses a byte stream into records: JSON Lines, one JSON array (elements yielded one at a time,
+ * Splits a byte stream into records: JSON Lines, one JSON array (elements yielded one at a time,
  * never the whole document in memory) or JSON objects one after the other. The format is detected
- * from the first value.
+ * from the first value. Each record comes as its JSON text, parsed when the import validates it.
  *
  * @since 0.1.0 @category sources
  */
@@ -85,7 +85,7 @@ export const readFile = (path: string): Stream.Stream<SourceItem, ImportError> =
   readSource(
     Stream.suspend(() =>
       Stream.fromAsyncIterable(
-        (path === "-" ? process.stdin : fs.createReadStream(path, { highWaterMark: 64 * 1024 })) as AsyncIterable<Uint8Array>,
+        (path === "-" ? process.stdin : fs.createReadStream(path, { highWaterMark: 256 * 1024 })) as AsyncIterable<Uint8Array>,
         (cause) => new ImportError({ message: `cannot read ${path === "-" ? "stdin" : path}: ${String(cause)}`, cause })
       )
     )

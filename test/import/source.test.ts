@@ -5,13 +5,22 @@ import * as Stream from "effect/Stream"
 import * as Import from "../../src/Import.js"
 import { defaultNamespace, KeyKind, KeyTable, PatchIds, uuidV5 } from "../../src/internal/import/keys.js"
 
-/** Parses text fed in `size`-byte pieces (so values straddle chunk boundaries). */
+/** The value of a record's text, as the import parses it ("malformed" when it is not JSON). */
+const parseOr = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return "malformed"
+  }
+}
+
+/** Splits text fed in `size`-byte pieces (so values straddle chunk boundaries). */
 const parse = (text: string, size = 7) => {
   const bytes = Buffer.from(text)
   const pieces: Array<Uint8Array> = []
   for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size))
   return Stream.runCollect(Import.readSource(Stream.fromIterable(pieces))).pipe(
-    Effect.map((c) => Chunk.toArray(c).map((i) => (i._tag === "Value" ? [i.line, i.value] : [i.line, "malformed"])))
+    Effect.map((c) => Chunk.toArray(c).map((i) => [i.line, i._tag === "Text" ? parseOr(i.text) : "malformed"]))
   )
 }
 

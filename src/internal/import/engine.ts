@@ -67,6 +67,19 @@ const externalIdOf = (record: unknown): string | undefined => {
   return typeof id === "string" && id.length > 0 ? id : undefined
 }
 
+/** A source text that is not JSON, and why. */
+class Unparsable {
+  constructor(readonly reason: string) {}
+}
+
+const parseText = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    return new Unparsable(e instanceof Error ? e.message : String(e))
+  }
+}
+
 /** Where a chunk's records are until the chunk is done (its buffer may grow meanwhile). */
 const noBytes = Buffer.alloc(0)
 
@@ -378,14 +391,15 @@ const engine = <E>(
       const id = (unwrapFailureLine(value) as { schema_id?: unknown } | null)?.schema_id
       return typeof id === "string" && id.length > 0 ? id : defaultSchemaId
     }
-    const prepare = (item: SourceItem, out: ByteWriter): PreparedRecord | undefined => {
+    /** `value` is the item's value, parsed from its text by the caller (`Unparsable` if it is not JSON). */
+    const prepare = (item: SourceItem, value: unknown, out: ByteWriter): PreparedRecord | undefined => {
         stats.records++
         stats.bytes = item.bytes
-        if (item._tag === "Malformed") {
-          failSync(item.line, "malformed", item.reason, {})
+        if (item._tag === "Malformed" || value instanceof Unparsable) {
+          failSync(item.line, "malformed", item._tag === "Malformed" ? item.reason : (value as Unparsable).reason, {})
           return undefined
         }
-        const raw = unwrapFailureLine(item.value)
+        const raw = unwrapFailureLine(value)
         const rawExternalId = externalIdOf(raw)
         const decoded = validateBody(raw)
         if (Either.isLeft(decoded)) {
@@ -468,7 +482,7 @@ const engine = <E>(
         if (out.at > 0) out.constant(comma)
         const start = out.at
         // the text as read when ajv accepted the value itself (validateBody returned it)
-        writeItem(out, body === item.value && item.text !== undefined ? item.text : JSON.stringify(body), item.line, patchId)
+        writeItem(out, body === value && item._tag === "Text" ? item.text : JSON.stringify(body), item.line, patchId)
         return {
           line: item.line,
           bytes: noBytes,
@@ -479,23 +493,31 @@ const engine = <E>(
         }
     }
 
+    // one slice's parsed values (reused: a slice at a time)
+    const values: Array<unknown> = []
     const prepareChunk = (items: ReadonlyArray<SourceItem>): Effect.Effect<Array<PreparedRecord>, ImportError> =>
       Effect.gen(function*() {
         let size = 0
         for (let i = 0; i < items.length; i++) {
           const item = items[i]
-          if (item._tag === "Value") {
-            const id = schemaIdOf(item.value)
-            if (!schemas.has(id)) yield* schemaFor(id)
-            size += (item.text?.length ?? 256) + 80
-          }
+          if (item._tag !== "Malformed") size += (item._tag === "Text" ? item.text.length : 256) + 80
         }
         const out: Array<PreparedRecord> = []
         const text = new ByteWriter(size)
         for (let from = 0; from < items.length; from += prepareSlice) {
           const to = Math.min(items.length, from + prepareSlice)
           for (let i = from; i < to; i++) {
-            const rec = prepare(items[i], text)
+            const item = items[i]
+            const value = item._tag === "Text" ? parseText(item.text) : item._tag === "Value" ? item.value : undefined
+            values[i - from] = value
+            if (item._tag !== "Malformed" && !(value instanceof Unparsable)) {
+              const id = schemaIdOf(value)
+              if (!schemas.has(id)) yield* schemaFor(id)
+            }
+          }
+          for (let i = from; i < to; i++) {
+            const rec = prepare(items[i], values[i - from], text)
+            values[i - from] = undefined
             if (rec !== undefined) out.push(rec)
           }
           yield* flushEvents
@@ -872,7 +894,7 @@ const engine = <E>(
             Stream.filter((r): r is PreparedRecord => r !== undefined)
           ),
       // Keep reading and validating while a batch is in flight (a file's chunk is ~250 records).
-      Stream.bufferChunks({ capacity: 8 })
+      Stream.bufferChunks({ capacity: 4 })
     )
     const acceptChunk = (batches: FiberSet.FiberSet<void>) => (chunk: Chunk.Chunk<PreparedRecord>) =>
       Effect.gen(function*() {

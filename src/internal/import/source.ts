@@ -1,19 +1,17 @@
 /**
  * Incremental reader of import sources: JSON Lines, one JSON array, or JSON values written one
- * after the other (pretty-printed objects). Bytes go in, `(line, value | error)` come out, one
+ * after the other (pretty-printed objects). Bytes go in, `(line, text | error)` come out, one
  * record at a time, so memory stays flat however large the input is.
  */
 
-/** One record of the source, or why its text could not be parsed. */
+/**
+ * One record of the source: a value given in memory, a value's JSON text as read (parsed when it
+ * is validated: reading a large chunk is only a scan for where values end), or why a value's text
+ * could not be delimited.
+ */
 export type SourceItem =
-  | {
-    readonly _tag: "Value"
-    readonly line: number
-    readonly value: unknown
-    /** The value's JSON text as read (absent for values given in memory). */
-    readonly text?: string | undefined
-    readonly bytes: number
-  }
+  | { readonly _tag: "Value"; readonly line: number; readonly value: unknown; readonly bytes: number }
+  | { readonly _tag: "Text"; readonly line: number; readonly text: string; readonly bytes: number }
   | { readonly _tag: "Malformed"; readonly line: number; readonly reason: string; readonly bytes: number }
 
 type Mode = "detect" | "lines" | "array" | "values"
@@ -29,8 +27,6 @@ const NEWLINE = 10
 
 // A value this large without an end is a broken file, not a record: report it and move on.
 const maxValueChars = 8 * 1024 * 1024
-
-const parseError = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 /**
  * The parser state machine. Mode is picked from the first value: `[` → array elements; a value
@@ -116,11 +112,7 @@ export class SourceParser {
   private emitLine(out: Array<SourceItem>, raw: string): void {
     const text = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
     if (text.trim().length === 0) return
-    try {
-      out.push({ _tag: "Value", line: this.line, value: JSON.parse(text), text, bytes: this.bytes })
-    } catch (e) {
-      out.push({ _tag: "Malformed", line: this.line, reason: parseError(e), bytes: this.bytes })
-    }
+    out.push({ _tag: "Text", line: this.line, text, bytes: this.bytes })
   }
 
   /** Bracket matching over `pending`, emitting each top-level value (values) or element (array). */
@@ -238,11 +230,7 @@ export class SourceParser {
   }
 
   private emitValue(out: Array<SourceItem>, text: string): void {
-    try {
-      out.push({ _tag: "Value", line: this.valueLine, value: JSON.parse(text), text, bytes: this.bytes })
-    } catch (e) {
-      out.push({ _tag: "Malformed", line: this.valueLine, reason: parseError(e), bytes: this.bytes })
-    }
+    out.push({ _tag: "Text", line: this.valueLine, text, bytes: this.bytes })
   }
 }
 
