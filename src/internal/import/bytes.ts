@@ -1,15 +1,17 @@
+const empty = Buffer.alloc(0)
+
 /**
  * A growing buffer that text and bytes are appended to as UTF-8: records waiting for a batch, and
  * the batch bodies built from them, live here rather than as strings on the JS heap.
  */
 export class ByteWriter {
-  private buf: Buffer
+  // allocated by the first write (a dry run writes nothing)
+  private buf: Buffer = empty
   /** Bytes written so far. */
   at = 0
 
-  constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, capacity))
-  }
+  /** `capacity`: what the first write allocates room for (it grows when more is written). */
+  constructor(private readonly capacity: number) {}
 
   /** What was written (a view: the buffer is not copied). */
   get bytes(): Buffer {
@@ -18,7 +20,7 @@ export class ByteWriter {
 
   private ensure(bytes: number): void {
     if (this.at + bytes <= this.buf.length) return
-    const bigger = Buffer.allocUnsafe(Math.max(this.at + bytes, Math.ceil(this.buf.length * 1.5)))
+    const bigger = Buffer.allocUnsafe(Math.max(this.at + bytes, Math.ceil(this.buf.length * 1.5), this.capacity, 64))
     this.buf.copy(bigger, 0, 0, this.at)
     this.buf = bigger
   }

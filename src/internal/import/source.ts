@@ -53,20 +53,29 @@ export class SourceParser {
 
   push(chunk: Uint8Array): Array<SourceItem> {
     this.bytes += chunk.length
-    this.pending += this.decoder.decode(chunk, { stream: true })
-    return this.drain(false)
+    return this.take(this.decoder.decode(chunk, { stream: true }), false)
   }
 
   end(): Array<SourceItem> {
-    this.pending += this.decoder.decode()
-    return this.drain(true)
+    return this.take(this.decoder.decode(), true)
   }
 
-  private drain(final: boolean): Array<SourceItem> {
+  private take(text: string, final: boolean): Array<SourceItem> {
     const out: Array<SourceItem> = []
+    if (this.mode === "lines") {
+      this.drainLines(out, text, final)
+      return out
+    }
+    this.pending += text
     if (this.mode === "detect") this.detect(final)
-    if (this.mode === "lines") this.drainLines(out, final)
-    else if (this.mode === "array" || this.mode === "values") this.drainScan(out, final)
+    // (detect may have picked lines)
+    if ((this.mode as Mode) === "lines") {
+      const all = this.pending
+      this.pending = ""
+      this.drainLines(out, all, final)
+    } else if (this.mode === "array" || this.mode === "values") {
+      this.drainScan(out, final)
+    }
     return out
   }
 
@@ -89,10 +98,24 @@ export class SourceParser {
     this.mode = balanced(first) ? "lines" : "values"
   }
 
-  private drainLines(out: Array<SourceItem>, final: boolean): void {
-    const text = this.pending
+  /**
+   * The lines of `pending` (the unfinished line) then `text` (just read), scanned without joining
+   * the two: a chunk's text is not copied again for the few characters left from the last one.
+   */
+  private drainLines(out: Array<SourceItem>, text: string, final: boolean): void {
     let start = 0
     let nl: number
+    if (this.pending.length > 0) {
+      nl = text.indexOf("\n")
+      if (nl < 0) {
+        text = this.pending + text
+      } else {
+        this.emitLine(out, this.pending + text.slice(0, nl))
+        start = nl + 1
+        this.line++
+      }
+      this.pending = ""
+    }
     while ((nl = text.indexOf("\n", start)) >= 0) {
       this.emitLine(out, text.slice(start, nl))
       start = nl + 1
