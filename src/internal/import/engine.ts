@@ -51,11 +51,14 @@ const checkBody = wireCheck(CreateIdentityBody)
 
 /**
  * A record's body in its wire form, validated. ajv's verdict on the wire form is the fast path: a
- * body it accepts is sent as read. Anything else goes through the schema, for its messages (and for
- * the rare body only the schema accepts, which is then sent as the schema encodes it).
+ * body it accepts is sent as read (and nothing is allocated for it). Anything else goes through the
+ * schema, for its messages (and for the rare body only the schema accepts, which is then sent as
+ * the schema encodes it).
  */
-const validateBody = (raw: unknown): Either.Either<CreateIdentityBodyEncoded, ParseResult.ParseError> => {
-  return checkBody(raw) ? Either.right(raw) : Either.flatMap(decodeBody(raw), encodeBody)
+const validateBody = (raw: unknown): CreateIdentityBodyEncoded | ParseResult.ParseError => {
+  if (checkBody(raw)) return raw
+  const decoded = Either.flatMap(decodeBody(raw), encodeBody)
+  return Either.isRight(decoded) ? decoded.right : decoded.left
 }
 
 /** The record's create body (its bytes are the batch item around it; parsed only on rare paths). */
@@ -401,12 +404,11 @@ const engine = <E>(
         }
         const raw = unwrapFailureLine(value)
         const rawExternalId = externalIdOf(raw)
-        const decoded = validateBody(raw)
-        if (Either.isLeft(decoded)) {
-          failSync(item.line, "invalid", formatParseError(decoded.left), { raw, externalId: rawExternalId })
+        const body = validateBody(raw)
+        if (body instanceof ParseResult.ParseError) {
+          failSync(item.line, "invalid", formatParseError(body), { raw, externalId: rawExternalId })
           return undefined
         }
-        const body = decoded.right
         const schemaId = body.schema_id !== undefined && body.schema_id.length > 0 ? body.schema_id : defaultSchemaId
         // Fetched for the whole chunk beforehand (prepareChunk).
         const schema = schemas.get(schemaId) ?? `identity schema \`${schemaId}\` was not loaded`

@@ -3,6 +3,7 @@
  * `ory.sh/kratos` extension keys removed, one compiled validator per schema id, and the trait
  * paths the extension marks as password identifiers (what Kratos makes unique).
  */
+import { topLevel } from "../wireCheck.js"
 import { Ajv, type ErrorObject, type Plugin, type ValidateFunction } from "ajv"
 import * as AjvFormats from "ajv-formats"
 
@@ -84,7 +85,7 @@ const document: { traits: unknown } = { traits: undefined }
 /** `undefined` when the traits are valid, else the reasons (one per error). */
 export const check = (schema: CompiledSchema, traits: unknown): string | undefined => {
   document.traits = traits
-  const valid = schema.validate(document)
+  const valid = schema.validate(document, topLevel(document))
   document.traits = undefined
   return valid ? undefined : (schema.validate.errors ?? []).map(describe).join("; ")
 }
