@@ -2,6 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import * as Import from "../../src/Import.js"
 import { defaultNamespace, KeyKind, KeyTable, PatchIds, uuidV5 } from "../../src/internal/import/keys.js"
 
@@ -51,6 +54,31 @@ describe("sources", () => {
         [4, { b: { c: 2 } }],
         [6, { d: 3 }]
       ])
+    }))
+})
+
+describe("files", () => {
+  it.effect("a file larger than a read: lines straddling reads arrive whole, numbered, once each", () =>
+    Effect.gen(function*() {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "source-")), "big.jsonl")
+      // ~1.3 MB of lines of varying length (and a multi-byte character now and then)
+      const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ n: i + 1, pad: "x".repeat(i % 97), s: i % 500 === 0 ? "\u00e9\u4e2d" : "" }))
+      fs.writeFileSync(file, lines.join("\n") + "\n")
+      const items = Chunk.toArray(yield* Stream.runCollect(Import.readFile(file)))
+      expect(items.length).toBe(lines.length)
+      items.forEach((item, i) => {
+        expect(item).toMatchObject({ _tag: "Text", line: i + 1, text: lines[i] })
+      })
+      expect(items.at(-1)!.bytes).toBe(fs.statSync(file).size)
+    }))
+
+  it.effect("a file that cannot be read is an ImportError naming it", () =>
+    Effect.gen(function*() {
+      const missing = path.join(os.tmpdir(), "no-such-dir-effect-kratos", "users.jsonl")
+      const error = yield* Stream.runDrain(Import.readFile(missing)).pipe(Effect.flip)
+      expect(error._tag).toBe("ImportError")
+      expect(error.message).toContain(`cannot read ${missing}`)
+      expect(error.message).toContain("ENOENT")
     }))
 })
 

@@ -68,6 +68,7 @@ export class KeyTable {
       const a = this.probedA[i]
       const b = this.probedB[i]
       if (this.lookup(a, b) >= 0) continue
+      // Linear probing stays short up to 3/4 full; a lower load would double the memory at 1M+ keys.
       if ((this.size + 1) * 4 > this.h1.length * 3) this.grow()
       this.insert(a, b, line)
     }
