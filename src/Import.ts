@@ -83,9 +83,11 @@ export const readSource = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream
  * @since 0.1.0 @category sources
  */
 export const readFile = (path: string): Stream.Stream<SourceItem, ImportError> =>
-  path === "-"
-    ? readSource(Stream.fromAsyncIterable(process.stdin as AsyncIterable<Uint8Array>, (cause) => readError("stdin", cause)))
-    : readRegularFile(path)
+  readSource(
+    path === "-"
+      ? Stream.fromAsyncIterable(process.stdin as AsyncIterable<Uint8Array>, (cause) => readError("stdin", cause))
+      : fileBytes(path)
+  )
 
 const readError = (what: string, cause: unknown) => new ImportError({ message: `cannot read ${what}: ${String(cause)}`, cause })
 
@@ -93,11 +95,11 @@ const readError = (what: string, cause: unknown) => new ImportError({ message: `
 const fileChunk = 256 * 1024
 
 /**
- * A file read into one buffer, each chunk parsed before the next read: a read stream's fresh
- * buffer per chunk is external memory that piles up between collections (a dry run of a million
- * lines peaked 10-40 MB higher with one).
+ * A file's bytes, read into one buffer: each chunk is valid until the next read, which `readSource`
+ * waits for (it decodes a chunk as it gets it). A read stream's fresh buffer per chunk is external
+ * memory that piles up between collections (a dry run of a million lines peaked 10-40 MB higher).
  */
-const readRegularFile = (path: string): Stream.Stream<SourceItem, ImportError> =>
+const fileBytes = (path: string): Stream.Stream<Uint8Array, ImportError> =>
   Stream.unwrapScoped(
     Effect.gen(function*() {
       const fd = yield* Effect.acquireRelease(
@@ -107,19 +109,14 @@ const readRegularFile = (path: string): Stream.Stream<SourceItem, ImportError> =
         (fd) => Effect.sync(() => fs.close(fd, () => {}))
       )
       const buffer = Buffer.allocUnsafe(fileChunk)
-      const parser = new SourceParser()
-      let ended = false
-      const next = Effect.async<Chunk.Chunk<SourceItem>, Option.Option<ImportError>>((resume) => {
-        if (ended) return resume(Effect.fail(Option.none()))
+      const next = Effect.async<Uint8Array, Option.Option<ImportError>>((resume) => {
         let settled = false
         let onSettled: (() => void) | undefined
         fs.read(fd, buffer, 0, buffer.length, null, (e, n) => {
           settled = true
           onSettled?.()
-          if (e !== null) return resume(Effect.fail(Option.some(readError(path, e))))
-          if (n > 0) return resume(Effect.succeed(Chunk.unsafeFromArray(parser.push(buffer.subarray(0, n)))))
-          ended = true
-          resume(Effect.succeed(Chunk.unsafeFromArray(parser.end())))
+          if (e !== null) resume(Effect.fail(Option.some(readError(path, e))))
+          else resume(n > 0 ? Effect.succeed(buffer.subarray(0, n)) : Effect.fail(Option.none()))
         })
         // interrupted: the file is closed only once the read in flight is done with it
         return Effect.async<void>((done) => {
@@ -127,7 +124,7 @@ const readRegularFile = (path: string): Stream.Stream<SourceItem, ImportError> =
           else onSettled = () => done(Effect.void)
         })
       })
-      return Stream.repeatEffectChunkOption(next)
+      return Stream.repeatEffectOption(next)
     })
   )
 
