@@ -7,10 +7,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import { execFile } from "node:child_process"
-import * as path from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
+import { binPath } from "../support/bin.js"
 
-const bin = path.resolve(__dirname, "../../bin/kratos-admin.js")
+const bin = binPath
 let scope: Scope.CloseableScope
 let url = ""
 

@@ -9,7 +9,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 
-const root = path.resolve(__dirname, "../..")
+
+import { binPath } from "../support/bin.js"
 const driver = path.join(__dirname, "pty_driver.py")
 
 type Step =
@@ -20,7 +21,7 @@ type Step =
 
 const drive = (steps: ReadonlyArray<Step>, env: Record<string, string>) =>
   new Promise<{ ok: boolean; failed_step: number | null; exit: number | string; output: string }>((resolve, reject) => {
-    execFile("python3", [driver, JSON.stringify(steps), "node", path.join(root, "bin/kratos-admin.js"), "repl"], {
+    execFile("python3", [driver, JSON.stringify(steps), "node", binPath, "repl"], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: "xterm", ...env },
       maxBuffer: 16 * 1024 * 1024,
       timeout: 150_000
