@@ -4,9 +4,14 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
-import * as Cli from "./Cli.js"
+import { connect } from "./commands/connect.js"
+import { identities } from "./commands/identities.js"
 import { importCommand } from "./commands/ImportCommand.js"
+import { recovery } from "./commands/recovery.js"
 import { sandboxCommand } from "./commands/SandboxCommand.js"
+import { schemas } from "./commands/schemas.js"
+import { sessions } from "./commands/sessions.js"
+import { status } from "./commands/status.js"
 
 const importCommands = [importCommand] as const
 
@@ -19,10 +24,10 @@ export const shellRoot = Command.make("kratos-admin").pipe(
   Command.withDescription(
     "Ory Kratos admin Identity API from the command line. Global: --url URL --api-key KEY (or ORY_SDK_URL / ORY_API_KEY, KRATOS_ADMIN_URL)"
   ),
-  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, sandboxCommand, replCommand])
+  Command.withSubcommands([identities(importCommands), sessions, schemas, recovery, status, sandboxCommand, replCommand])
 )
 
 /** The REPL tree: the same operations plus `connect`. */
 export const replRoot = Command.make("kratos-admin").pipe(
-  Command.withSubcommands([Cli.identities(importCommands), Cli.sessions, Cli.schemas, Cli.recovery, Cli.status, Cli.connect, sandboxCommand])
+  Command.withSubcommands([identities(importCommands), sessions, schemas, recovery, status, connect, sandboxCommand])
 )

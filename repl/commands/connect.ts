@@ -1,0 +1,33 @@
+/** `connect` (REPL only): swaps the session's client. */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { UsageError } from "../Errors.js"
+import { Io } from "../Io.js"
+import { ReplControl } from "../ReplControl.js"
+
+/** `connect` */
+export const connect = Command.make(
+  "connect",
+  {
+    url: Options.text("url").pipe(Options.withDescription("Admin API base URL, e.g. https://<slug>.projects.oryapis.com"), Options.optional),
+    apiKey: Options.redacted("api-key").pipe(Options.withDescription("API key (never echoed nor stored in history)"), Options.optional),
+    target: Args.text({ name: "sandbox|url" }).pipe(Args.withDescription("'sandbox' for the embedded sandbox, or a URL"), Args.optional)
+  },
+  ({ apiKey, target, url }) =>
+    Effect.gen(function*() {
+      const control = yield* ReplControl
+      const io = yield* Io
+      const positional = Option.getOrUndefined(target)
+      const to = positional === "sandbox"
+        ? { _tag: "Sandbox" as const }
+        : Option.isSome(url) || positional !== undefined
+        ? { _tag: "Remote" as const, url: Option.getOrElse(url, () => positional!), apiKey: Option.getOrUndefined(apiKey) }
+        : undefined
+      if (to === undefined) return yield* new UsageError({ message: "connect needs --url URL [--api-key KEY] or 'sandbox'" })
+      const label = yield* control.connect(to).pipe(Effect.mapError((message) => new UsageError({ message })))
+      yield* io.out(`connected to ${label}`)
+    })
+).pipe(Command.withDescription("Point this session at another server: connect --url U [--api-key K] | connect sandbox"))
