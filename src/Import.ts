@@ -34,6 +34,8 @@ export {
   /** @since 0.1.0 @category errors */
   ImportIncomplete,
   /** @since 0.1.0 @category models */
+  importDefaults,
+  /** @since 0.1.0 @category models */
   ImportReport
 } from "./internal/import/model.js"
 export type {

@@ -9,6 +9,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { maxItems, maxPlaintextItems } from "../../src/BatchPatch.js"
 import { IdentityApi } from "../../src/IdentityApi.js"
 import * as Import from "../../src/Import.js"
 import { UsageError } from "../Errors.js"
@@ -23,19 +24,21 @@ const dryRun = Options.boolean("dry-run").pipe(
   Options.withDescription("Decode, validate against the identity schema and find duplicates; send nothing")
 )
 const concurrency = Options.integer("concurrency").pipe(
-  Options.withDescription("Batch requests on the wire (default 1, as Ory Network requires; raise it for a self-hosted Kratos)"),
-  Options.withDefault(1)
+  Options.withDescription(
+    `Batch requests on the wire (default ${Import.importDefaults.concurrency}, as Ory Network requires; raise it for a self-hosted Kratos)`
+  ),
+  Options.withDefault(Import.importDefaults.concurrency)
 )
 const batchSize = Options.integer("batch-size").pipe(
-  Options.withDescription("Largest batch (max 1000; plaintext-password batches are capped at 200)"),
-  Options.withDefault(1000)
+  Options.withDescription(`Largest batch (max ${maxItems}; plaintext-password batches are capped at ${maxPlaintextItems})`),
+  Options.withDefault(Import.importDefaults.batchSize)
 )
 const prehash = Options.boolean("prehash").pipe(
-  Options.withDescription("bcrypt plaintext passwords locally (all cores) so the server does no hashing and batches can be 1000")
+  Options.withDescription(`bcrypt plaintext passwords locally (all cores) so the server does no hashing and batches can be ${maxItems}`)
 )
 const prehashCost = Options.integer("prehash-cost").pipe(
-  Options.withDescription("bcrypt cost for --prehash (default 12, Kratos' own)"),
-  Options.withDefault(12)
+  Options.withDescription(`bcrypt cost for --prehash (default ${Import.importDefaults.prehashCost}, Kratos' own)`),
+  Options.withDefault(Import.importDefaults.prehashCost)
 )
 const journal = Options.file("journal").pipe(
   Options.withDescription("Journal path (default <file>.journal.jsonl; stdin: none unless given)"),
@@ -111,7 +114,7 @@ export const importCommand = Command.make(
       const io = yield* Io
       const format = yield* Print.resolveFormat(o.output)
       if (o.concurrency < 1) return yield* new UsageError({ message: "--concurrency must be at least 1" })
-      if (o.batchSize < 1 || o.batchSize > 1000) return yield* new UsageError({ message: "--batch-size must be 1..1000" })
+      if (o.batchSize < 1 || o.batchSize > maxItems) return yield* new UsageError({ message: `--batch-size must be 1..${maxItems}` })
       if (o.prehashCost < 4 || o.prehashCost > 15) return yield* new UsageError({ message: "--prehash-cost must be 4..15 (Kratos refuses more than 15)" })
       if (o.files.length > 1 && (Option.isSome(o.journal) || Option.isSome(o.failures))) {
         return yield* new UsageError({ message: "--journal and --failures take one input file" })

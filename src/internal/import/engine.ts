@@ -31,6 +31,7 @@ import { wireCheck } from "../wireCheck.js"
 import * as Journal from "./journal.js"
 import { ByteWriter } from "./bytes.js"
 import { defaultNamespace, KeyKind, KeyTable, LineSet, PatchIds } from "./keys.js"
+import { importDefaults } from "./model.js"
 import type {
   FailureStatus,
   ImportClient,
@@ -207,8 +208,8 @@ const engine = <E>(
     const started = Date.now()
     const sourceName = options.source ?? "input"
     const dryRun = options.dryRun === true
-    const concurrency = Math.max(1, options.concurrency ?? 1)
-    const batchMax = Math.max(1, Math.min(maxItems, options.batchSize ?? maxItems))
+    const concurrency = Math.max(1, options.concurrency ?? importDefaults.concurrency)
+    const batchMax = Math.max(1, Math.min(maxItems, options.batchSize ?? importDefaults.batchSize))
     const namespace = options.namespace ?? defaultNamespace
     const patchIds = new PatchIds(namespace, sourceName)
     const patchId = patchIdField(patchIds)
@@ -220,7 +221,7 @@ const engine = <E>(
     const prehash = options.prehash === undefined || options.prehash === false
       ? undefined
       : {
-        cost: (options.prehash === true ? undefined : options.prehash.cost) ?? 12,
+        cost: (options.prehash === true ? undefined : options.prehash.cost) ?? importDefaults.prehashCost,
         concurrency: (options.prehash === true ? undefined : options.prehash.concurrency) ??
           Math.max(1, os.availableParallelism())
       }

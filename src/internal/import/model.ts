@@ -2,7 +2,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type { BatchPatchIdentitiesResponse, PatchIdentitiesBody } from "../../BatchPatch.js"
+import { type BatchPatchIdentitiesResponse, maxItems, type PatchIdentitiesBody } from "../../BatchPatch.js"
 import type { Identity } from "../../Identity.js"
 import type { IdentitySchemaDocument } from "../../IdentitySchema.js"
 import type { KratosError } from "../../KratosError.js"
@@ -21,6 +21,14 @@ export interface ImportClient {
   readonly listIdentities: (input: { readonly credentials_identifier: string }) => Effect.Effect<Page<Identity>, KratosError>
   readonly getIdentitySchema: (input: { readonly id: string }) => Effect.Effect<IdentitySchemaDocument, KratosError>
 }
+
+/**
+ * The defaults of `ImportOptions` the importer applies and the CLI shows: one batch on the wire (Ory
+ * Network serialises writes per path), batches of the API's maximum, and Kratos' own bcrypt cost.
+ *
+ * @since 0.1.0 @category models
+ */
+export const importDefaults = { concurrency: 1, batchSize: maxItems, prehashCost: 12 } as const
 
 /** @since 0.1.0 @category models */
 export interface ImportOptions {
