@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as readline from "node:readline"
 import { UsageError } from "./Errors.js"
+import * as Output from "./Output.js"
 
 /** Kinds of ids remembered for tab completion. */
 export type IdKind = "identity" | "session" | "schema"
@@ -82,8 +83,8 @@ export const node = (overrides: Partial<IoService> = {}): IoService => {
     canConfirm: process.stdin.isTTY === true && stderrIsTTY,
     color: colorEnabled(stdoutIsTTY),
     width: () => (stdoutIsTTY ? process.stdout.columns || 100 : 160),
-    out: (text) => Effect.sync(() => void process.stdout.write(text.endsWith("\n") ? text : text + "\n")),
-    err: (text) => Effect.sync(() => void process.stderr.write(text.endsWith("\n") ? text : text + "\n")),
+    out: (text) => Output.write(process.stdout, text.endsWith("\n") ? text : text + "\n"),
+    err: (text) => Output.write(process.stderr, text.endsWith("\n") ? text : text + "\n"),
     progress: (text) =>
       Effect.sync(() => {
         if (!stderrIsTTY) return

@@ -11,17 +11,12 @@ import { replRoot, shellRoot } from "./Commands.js"
 import { extractGlobalFlags, historyPath, resolveTarget } from "./Config.js"
 import * as Connection from "./Connection.js"
 import { Io, node as nodeIo } from "./Io.js"
+import * as Output from "./Output.js"
 import * as Render from "./Render.js"
 import * as Repl from "./Repl.js"
 import * as Run from "./Run.js"
 
-// `kratos-admin ... | head`: a closed pipe ends the program quietly, as it does for other tools
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(0)
-    throw e
-  })
-}
+Output.install()
 
 const argv = process.argv.slice(2)
 const flags = extractGlobalFlags(argv)
@@ -37,7 +32,7 @@ const main: Effect.Effect<number, unknown> = wantsRepl
     sandboxLatency: process.env.KRATOS_ADMIN_SANDBOX_LATENCY
   }).pipe(
     Effect.as(0),
-    Effect.catchAll((e) => Effect.sync(() => (process.stderr.write(`${Render.errorLine(e)}\n`), Run.ExitCode.usage)))
+    Effect.catchAll((e) => Effect.as(Output.write(process.stderr, `${Render.errorLine(e)}\n`), Run.ExitCode.usage))
   )
   : Effect.gen(function*() {
     const runner = Run.make(shellRoot, { name: "kratos-admin", version: "0.1.0" })
@@ -59,6 +54,6 @@ NodeRuntime.runMain(main, {
       ? Run.ExitCode.interrupted
       : Run.ExitCode.failure
     onExit(code)
-    process.exit(code)
+    Output.exitAfterDrain(code)
   }
 })
