@@ -24,9 +24,15 @@ export interface GlobalFlags {
 
 /**
  * Pulls `--url U`, `--url=U`, `--api-key K`, `--api-key=K` out of argv (they are global: valid
- * before or after the subcommand). A flag given twice keeps the last value.
+ * before or after the subcommand). A flag given twice keeps the last value. A flag that the
+ * command itself takes (`sandbox --api-key K`: the key the sandbox requires) is left to the
+ * command: `owns` says which, given the command words before the flag.
  */
-export const extractGlobalFlags = (argv: ReadonlyArray<string>, names = ["url", "api-key"]): GlobalFlags => {
+export const extractGlobalFlags = (
+  argv: ReadonlyArray<string>,
+  names: ReadonlyArray<string> = ["url", "api-key"],
+  owns: (commandWords: ReadonlyArray<string>, flag: string) => boolean = () => false
+): GlobalFlags => {
   const found: Record<string, string> = {}
   const rest: Array<string> = []
   for (let i = 0; i < argv.length; i++) {
@@ -36,7 +42,7 @@ export const extractGlobalFlags = (argv: ReadonlyArray<string>, names = ["url", 
       break
     }
     const name = names.find((n) => a === `--${n}` || a.startsWith(`--${n}=`))
-    if (name === undefined) {
+    if (name === undefined || owns(rest.filter((t) => !t.startsWith("-")), `--${name}`)) {
       rest.push(a)
       continue
     }

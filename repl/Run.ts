@@ -141,7 +141,7 @@ export const make = <Name extends string, R, E, A>(
       if (!io.canConfirm && tokens.includes("--wizard")) {
         return yield* report(new UsageError({ message: "--wizard asks questions: it needs a terminal" }), tree, tokens)
       }
-      const exit = yield* cli(["node", options.name, ...tokens]).pipe(
+      const exit = yield* cli(["node", options.name, ...Tree.flagsFirst(tree, tokens)]).pipe(
         ioConsole,
         Effect.provideService(CliConfig.CliConfig, config),
         Effect.provide(NodeContext.layer),

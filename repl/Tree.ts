@@ -204,3 +204,33 @@ export const check = (root: Node, tokens: ReadonlyArray<string>): Option.Option<
   }
   return Option.none()
 }
+
+/**
+ * Puts a command's flags before its positional arguments when one of those is `-` (stdin).
+ * @effect/cli only looks past a positional for flags when that positional does not start with a
+ * dash, so after a bare `-` every flag would be taken as one more argument (`import - --dry-run`
+ * importing for real from a file named `--dry-run`). The order of the positionals is kept, and
+ * everything after `--` stays as it is.
+ */
+export const flagsFirst = (root: Node, tokens: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const { consumed, node } = resolve(root, tokens)
+  if (node.children.size > 0) return tokens
+  const known = new Map<string, Flag>()
+  for (const f of node.flags) for (const n of f.names) known.set(n, f)
+  const flags: Array<string> = []
+  const positionals: Array<string> = []
+  let i = consumed
+  for (; i < tokens.length; i++) {
+    const t = tokens[i]
+    if (t === "--") break
+    if (t === "-" || !t.startsWith("-")) {
+      positionals.push(t)
+      continue
+    }
+    flags.push(t)
+    const flag = known.get(t)
+    if (flag !== undefined && flag.takesValue && i + 1 < tokens.length) flags.push(tokens[++i])
+  }
+  if (!positionals.includes("-")) return tokens
+  return [...tokens.slice(0, consumed), ...flags, ...positionals, ...tokens.slice(i)]
+}

@@ -15,11 +15,14 @@ import * as Output from "./Output.js"
 import * as Render from "./Render.js"
 import * as Repl from "./Repl.js"
 import * as Run from "./Run.js"
+import * as Tree from "./Tree.js"
 
 Output.install()
 
 const argv = process.argv.slice(2)
-const flags = extractGlobalFlags(argv)
+const shellTree = Tree.fromCommand(shellRoot, "kratos-admin")
+const flags = extractGlobalFlags(argv, undefined, (words, flag) =>
+  Tree.resolve(shellTree, words).node.flags.some((f) => f.names.includes(flag)))
 const target = resolveTarget(flags)
 const wantsRepl = (flags.rest[0] === "repl" && !flags.rest.includes("--help") && !flags.rest.includes("-h")) ||
   (flags.rest.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true)

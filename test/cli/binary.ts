@@ -25,6 +25,7 @@ export interface RunOptions {
   readonly input?: string
   readonly env?: Record<string, string | undefined>
   readonly timeout?: number
+  readonly cwd?: string
 }
 
 const baseEnv = (env: Record<string, string | undefined> = {}) => {
@@ -38,6 +39,7 @@ export const run = (args: ReadonlyArray<string>, options: RunOptions = {}) =>
   new Promise<Result>((resolve) => {
     const child = execFile(process.execPath, [binPath, ...args], {
       env: baseEnv(options.env),
+      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
       timeout: options.timeout ?? 60_000,
       maxBuffer: 64 * 1024 * 1024
     }, (error, stdout, stderr) => {
