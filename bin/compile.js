@@ -41,6 +41,8 @@ export const compiled = async (entry) => {
     mkdirSync(cacheDir, { recursive: true })
     const temp = `${out}.${process.pid}.tmp`
     const result = await esbuild.build({
+      // metafile paths relative to the package whatever the caller's directory, as `stamp` reads them
+      absWorkingDir: root,
       entryPoints: [source],
       outfile: temp,
       bundle: true,
