@@ -171,7 +171,7 @@ export const commonStatuses: ReadonlyArray<number> = [401, 403, 429, 500, 502, 5
 export type KratosError = StatusError | TransportError | ResponseDecodeError | InvalidInput
 
 const tags: ReadonlySet<string> = new Set([
-  ...Object.values(statusErrors).map((c) => c.name),
+  ...Object.values(statusErrors).map((c) => c._tag),
   "UnexpectedStatus",
   "TransportError",
   "ResponseDecodeError",
