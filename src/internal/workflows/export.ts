@@ -1,0 +1,176 @@
+/** The export engine: list pages in, one text piece a page out, the framing of the format around them. */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import type { Identity, IdentityId } from "../../Identity.js"
+import type { KratosError } from "../../KratosError.js"
+import { type ExportableCredential, exportableCredentials, toCreateBody } from "./createBody.js"
+import type { TextSink, WorkflowError } from "./sink.js"
+
+/** The list filters an export takes; at most one, as Kratos allows. @since 0.1.0 @category models */
+export interface ExportFilter {
+  readonly ids?: ReadonlyArray<IdentityId>
+  readonly credentials_identifier?: string
+  readonly preview_credentials_identifier_similar?: string
+  readonly organization_id?: string
+}
+
+/** @since 0.1.0 @category models */
+export interface ExportOptions {
+  readonly filter?: ExportFilter
+  /** Credential types to export (asked with `include_credential`); none by default: no secrets unless asked. */
+  readonly includeCredentials?: ReadonlyArray<ExportableCredential>
+  /** Identities per list request (default and maximum 500). */
+  readonly pageSize?: number
+  readonly consistency?: "strong" | "eventual"
+  /** `jsonl` (default): one body a line; `json`: one array, closed even when the export is interrupted. */
+  readonly format?: "jsonl" | "json"
+  /** Names the target in the report (a file path). */
+  readonly target?: string
+}
+
+/** What an export needs of the client (`IdentityApi` provides it). @since 0.1.0 @category models */
+export interface ExportClient {
+  readonly listIdentitiesStream: (input: {
+    readonly page_size?: number
+    readonly consistency?: "strong" | "eventual"
+    readonly ids?: ReadonlyArray<IdentityId>
+    readonly credentials_identifier?: string
+    readonly preview_credentials_identifier_similar?: string
+    readonly organization_id?: string
+    readonly include_credential?: ReadonlyArray<ExportableCredential>
+  }) => Stream.Stream<Identity, KratosError>
+}
+
+/** @since 0.1.0 @category models */
+export interface ExportProgress {
+  readonly exported: number
+  readonly pages: number
+  /** Identities per second since the start. */
+  readonly rate: number
+  readonly elapsedMs: number
+}
+
+/** @since 0.1.0 @category models */
+export interface ExportReport {
+  readonly exported: number
+  readonly pages: number
+  readonly format: "jsonl" | "json"
+  readonly credentials: ReadonlyArray<ExportableCredential>
+  readonly target?: string | undefined
+  readonly durationMs: number
+  readonly identitiesPerSecond: number
+}
+
+/** @since 0.1.0 @category models */
+export type ExportEvent =
+  | { readonly _tag: "Started"; readonly credentials: ReadonlyArray<ExportableCredential>; readonly target?: string | undefined }
+  | { readonly _tag: "Progress"; readonly progress: ExportProgress }
+  | { readonly _tag: "Finished"; readonly report: ExportReport }
+
+/** The list input of an export. */
+export const listInput = (options: ExportOptions) => {
+  const include = credentialsOf(options)
+  const filter = options.filter ?? {}
+  return {
+    page_size: Math.max(1, Math.min(500, options.pageSize ?? 500)),
+    ...(options.consistency !== undefined ? { consistency: options.consistency } : {}),
+    ...(filter.ids !== undefined ? { ids: filter.ids } : {}),
+    ...(filter.credentials_identifier !== undefined ? { credentials_identifier: filter.credentials_identifier } : {}),
+    ...(filter.preview_credentials_identifier_similar !== undefined
+      ? { preview_credentials_identifier_similar: filter.preview_credentials_identifier_similar }
+      : {}),
+    ...(filter.organization_id !== undefined ? { organization_id: filter.organization_id } : {}),
+    ...(include.length > 0 ? { include_credential: include } : {})
+  }
+}
+
+export const credentialsOf = (options: ExportOptions): ReadonlyArray<ExportableCredential> =>
+  exportableCredentials.filter((c) => options.includeCredentials?.includes(c) === true)
+
+/** The create bodies in their wire form (hashes as plain strings), a chunk per page. */
+export const wireBodies = (client: ExportClient, options: ExportOptions) => {
+  const include = new Set(credentialsOf(options))
+  return client.listIdentitiesStream(listInput(options)).pipe(
+    Stream.mapChunks((page) => Chunk.map(page, (identity) => toCreateBody(identity, include)))
+  )
+}
+
+interface Piece {
+  readonly text: string
+  readonly count: number
+}
+
+/**
+ * Runs an export into a sink: each page becomes one write, the next page is fetched while the
+ * previous one is written. JSON's closing bracket is written by a finalizer, so an interrupted export
+ * leaves a valid array of what was exported.
+ */
+export const run = (
+  client: ExportClient,
+  sink: TextSink,
+  options: ExportOptions = {}
+): Stream.Stream<ExportEvent, KratosError | WorkflowError> =>
+  Stream.suspend(() => {
+    const format = options.format ?? "jsonl"
+    const credentials = credentialsOf(options)
+    const include = new Set(credentials)
+    const started = Date.now()
+    let exported = 0
+    let pages = 0
+    let opened = false
+    const progress = (): ExportProgress => {
+      const elapsedMs = Date.now() - started
+      return { exported, pages, rate: elapsedMs > 0 ? (exported * 1000) / elapsedMs : 0, elapsedMs }
+    }
+    const render = (page: Chunk.Chunk<Identity>): Piece => {
+      let text = ""
+      for (const identity of page) {
+        const json = JSON.stringify(toCreateBody(identity, include))
+        if (format === "jsonl") text += json + "\n"
+        else {
+          text += (opened ? ",\n" : "[\n") + json
+          opened = true
+        }
+      }
+      return { text, count: page.length }
+    }
+    let closed = format !== "json"
+    const close = Effect.suspend(() => {
+      if (closed) return Effect.void
+      closed = true
+      return sink(opened ? "\n]\n" : "[]\n")
+    })
+    const pieces = client.listIdentitiesStream(listInput(options)).pipe(
+      Stream.mapChunks((page) => Chunk.of(render(page))),
+      Stream.buffer({ capacity: 2 }),
+      Stream.mapEffect((piece) =>
+        Effect.map(piece.text.length > 0 ? sink(piece.text) : Effect.void, (): ExportEvent => {
+          exported += piece.count
+          pages++
+          return { _tag: "Progress", progress: progress() }
+        }).pipe(Effect.withSpan("Workflow.export.page", { attributes: { "workflow.page.identities": piece.count } }))
+      )
+    )
+    const finished = Stream.fromEffect(Effect.suspend(() => {
+      const { elapsedMs, rate } = progress()
+      return Effect.as(close, {
+        _tag: "Finished",
+        report: {
+          exported,
+          pages,
+          format,
+          credentials,
+          target: options.target,
+          durationMs: elapsedMs,
+          identitiesPerSecond: Math.round(rate)
+        }
+      } satisfies ExportEvent)
+    }))
+    // interrupted or failed: the array is still closed over what was written
+    const body = Stream.concat(pieces, finished).pipe(Stream.ensuring(Effect.ignore(close)))
+    return Stream.concat(
+      Stream.make<[ExportEvent]>({ _tag: "Started", credentials, target: options.target }),
+      body
+    )
+  })
