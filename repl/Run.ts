@@ -17,6 +17,7 @@ import { UsageError } from "./Errors.js"
 import { Io } from "./Io.js"
 import * as Render from "./Render.js"
 import * as Tree from "./Tree.js"
+import { normalizeOptionalValueFlags } from "./commands/workflowOptions.js"
 
 /** Exit codes. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
@@ -141,7 +142,7 @@ export const make = <Name extends string, R, E, A>(
       if (!io.canConfirm && tokens.includes("--wizard")) {
         return yield* report(new UsageError({ message: "--wizard asks questions: it needs a terminal" }), tree, tokens)
       }
-      const exit = yield* cli(["node", options.name, ...Tree.flagsFirst(tree, tokens)]).pipe(
+      const exit = yield* cli(["node", options.name, ...Tree.flagsFirst(tree, normalizeOptionalValueFlags(tokens))]).pipe(
         ioConsole,
         Effect.provideService(CliConfig.CliConfig, config),
         Effect.provide(NodeContext.layer),
