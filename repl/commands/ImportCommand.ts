@@ -11,7 +11,9 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { maxItems, maxPlaintextItems } from "../../src/BatchPatch.js"
 import { IdentityApi } from "../../src/IdentityApi.js"
-import * as Import from "../../src/Import.js"
+import type * as Import from "../../src/Import.js"
+// the defaults alone, without the importer (which loads when the command runs)
+import { importDefaults } from "../../src/internal/import/model.js"
 import { UsageError } from "../Errors.js"
 import { Io } from "../Io.js"
 import * as Print from "../Print.js"
@@ -25,20 +27,20 @@ const dryRun = Options.boolean("dry-run").pipe(
 )
 const concurrency = Options.integer("concurrency").pipe(
   Options.withDescription(
-    `Batch requests on the wire (default ${Import.importDefaults.concurrency}, as Ory Network requires; raise it for a self-hosted Kratos)`
+    `Batch requests on the wire (default ${importDefaults.concurrency}, as Ory Network requires; raise it for a self-hosted Kratos)`
   ),
-  Options.withDefault(Import.importDefaults.concurrency)
+  Options.withDefault(importDefaults.concurrency)
 )
 const batchSize = Options.integer("batch-size").pipe(
   Options.withDescription(`Largest batch (max ${maxItems}; plaintext-password batches are capped at ${maxPlaintextItems})`),
-  Options.withDefault(Import.importDefaults.batchSize)
+  Options.withDefault(importDefaults.batchSize)
 )
 const prehash = Options.boolean("prehash").pipe(
   Options.withDescription(`bcrypt plaintext passwords locally (all cores) so the server does no hashing and batches can be ${maxItems}`)
 )
 const prehashCost = Options.integer("prehash-cost").pipe(
-  Options.withDescription(`bcrypt cost for --prehash (default ${Import.importDefaults.prehashCost}, Kratos' own)`),
-  Options.withDefault(Import.importDefaults.prehashCost)
+  Options.withDescription(`bcrypt cost for --prehash (default ${importDefaults.prehashCost}, Kratos' own)`),
+  Options.withDefault(importDefaults.prehashCost)
 )
 const journal = Options.file("journal").pipe(
   Options.withDescription("Journal path (default <file>.journal.jsonl; stdin: none unless given)"),
@@ -112,6 +114,8 @@ export const importCommand = Command.make(
     Effect.gen(function*() {
       const api = yield* IdentityApi
       const io = yield* Io
+      // the importer (and bcrypt, for --prehash) loads with the command that uses it
+      const Import = yield* Effect.promise(() => import("../../src/Import.js"))
       const format = yield* Print.resolveFormat(o.output)
       if (o.concurrency < 1) return yield* new UsageError({ message: "--concurrency must be at least 1" })
       if (o.batchSize < 1 || o.batchSize > maxItems) return yield* new UsageError({ message: `--batch-size must be 1..${maxItems}` })

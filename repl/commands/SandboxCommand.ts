@@ -7,7 +7,6 @@ import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Sandbox from "../../src/Sandbox.js"
 
 const port = Options.integer("port").pipe(Options.withDescription("Port to listen on"), Options.withDefault(4434))
 const host = Options.text("host").pipe(Options.withDescription("Interface to bind"), Options.withDefault("127.0.0.1"))
@@ -41,6 +40,8 @@ export const sandboxCommand = Command.make(
   (o) =>
     Effect.scoped(
       Effect.gen(function*() {
+        // the sandbox (bcrypt, ajv and its store) loads with the command that serves it
+        const Sandbox = yield* Effect.promise(() => import("../../src/Sandbox.js"))
         const sandbox = yield* Sandbox.make({
           port: o.port,
           host: o.host,

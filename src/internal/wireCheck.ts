@@ -11,9 +11,7 @@
  */
 import { Ajv, type ValidateFunction } from "ajv"
 import * as JSONSchema from "effect/JSONSchema"
-import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
-import * as AST from "effect/SchemaAST"
 
 // `$schema` would make ajv look up the meta-schema, and Effect marks `Unknown` and friends with
 // `$id`s that repeat (ajv refuses an id that resolves twice)
@@ -47,47 +45,4 @@ export const wireCheck = <A, I>(schema: Schema.Schema<A, I, never>): (u: unknown
   }
 }
 
-/**
- * True when decoding with the schema only validates: no transformation or declaration anywhere
- * (the decoded value is the JSON value itself), and every refinement stated in its JSON Schema
- * by a pattern or a non-format constraint (so ajv checks exactly what the predicate checks).
- * For such a schema an input `wireCheck` accepts decodes to itself.
- *
- * @internal
- */
-export const isPlainValidation = (ast: AST.AST): boolean => plain(ast, new Set())
-
-const plain = (ast: AST.AST, seen: Set<AST.AST>): boolean => {
-  switch (ast._tag) {
-    case "Literal":
-    case "Enums":
-    case "StringKeyword":
-    case "NumberKeyword":
-    case "BooleanKeyword":
-    case "UnknownKeyword":
-    case "AnyKeyword":
-    case "UndefinedKeyword":
-      return true
-    case "TupleType":
-      return ast.elements.every((e) => plain(e.type, seen)) && ast.rest.every((r) => plain(r.type, seen))
-    case "TypeLiteral":
-      return ast.propertySignatures.every((p) => plain(p.type, seen)) &&
-        ast.indexSignatures.every((i) => plain(i.parameter, seen) && plain(i.type, seen))
-    case "Union":
-      return ast.types.every((t) => plain(t, seen))
-    case "Suspend": {
-      if (seen.has(ast)) return true
-      seen.add(ast)
-      return plain(ast.f(), seen)
-    }
-    case "Refinement": {
-      const stated = Option.match(AST.getJSONSchemaAnnotation(ast), {
-        onNone: () => false,
-        onSome: (js) => !("format" in js) || "pattern" in js
-      })
-      return stated && plain(ast.from, seen)
-    }
-    default:
-      return false
-  }
-}
+export { isPlainValidation } from "./plainValidation.js"

@@ -32,7 +32,8 @@ import {
 import * as Operation from "../../Operation.js"
 import { nextPageToken, type Page } from "../../Pagination.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
-import { isPlainValidation, wireCheck } from "../wireCheck.js"
+import { lazyWireCheck } from "../lazyWireCheck.js"
+import { isPlainValidation } from "../plainValidation.js"
 import * as Span from "./span.js"
 import { type CallContext, classifyTransport, currentCall, currentResponseListener, enterCall, isDeadline } from "./context.js"
 
@@ -134,7 +135,7 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
     const decode = Schema.decodeUnknownEither(schema)
     // a schema that only validates (the batch results) is checked by ajv first: valid JSON is the
     // decoded value itself, a tenth of the cost; anything else goes to the decoder, for its message
-    const check = isPlainValidation(schema.ast) ? wireCheck(schema) : undefined
+    const check = isPlainValidation(schema.ast) ? lazyWireCheck(schema) : undefined
     const decodeBody = (response: HttpClientResponse.HttpClientResponse, call: CallContext): AnyEffect =>
       Effect.matchEffect(response.text, {
         onFailure: (e) =>
@@ -162,18 +163,21 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
               })
             )
           }
-          const decoded = check !== undefined && check(json) ? Either.right(json) : decode(json)
-          return Either.isRight(decoded)
-            ? Effect.succeed(decoded.right)
-            : Effect.fail(
-              new ResponseDecodeError({
-                operation: name,
-                status,
-                message: formatParseError(decoded.left),
-                requestId: response.headers["x-request-id"],
-                attempts: call.attempts
-              })
-            )
+          const result = (decoded: Either.Either<unknown, ParseResult.ParseError>): AnyEffect =>
+            Either.isRight(decoded)
+              ? Effect.succeed(decoded.right)
+              : Effect.fail(
+                new ResponseDecodeError({
+                  operation: name,
+                  status,
+                  message: formatParseError(decoded.left),
+                  requestId: response.headers["x-request-id"],
+                  attempts: call.attempts
+                })
+              )
+          return check === undefined
+            ? result(decode(json))
+            : Effect.flatMap(check, (valid) => result(valid !== undefined && valid(json) ? Either.right(json) : decode(json)))
         }
       })
     cases[status] = paginated
