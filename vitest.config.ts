@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    globalSetup: ["./test/support/build.ts"],
     reporters: ["default", "./test/support/SummaryReporter.ts"]
   }
 })

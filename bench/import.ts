@@ -181,7 +181,7 @@ const cliDryRunPeak = (file: string, url: string): { peakMb: number; ms: number 
   const t0 = performance.now()
   const r = spawnSync(
     "/usr/bin/time",
-    ["-f", "%M", process.execPath, path.join(root, "bin/kratos-admin.js"), "--url", url, "identities", "import", "--dry-run", "--quiet", file],
+    ["-f", "%M", process.execPath, path.join(root, "dist/bin/kratos-admin.js"), "--url", url, "identities", "import", "--dry-run", "--quiet", file],
     { cwd: root, encoding: "utf8" }
   )
   if (r.status !== 0) throw new Error(`kratos-admin dry run: ${r.status} ${r.stderr}`)

@@ -1,5 +1,5 @@
 /**
- * The binary end to end: `node bin/kratos-admin.js ...` as a child process against a sandbox
+ * The binary end to end: `node dist/bin/kratos-admin.js ...` (the built binary) as a child process against a sandbox
  * started here (one-shot commands, output formats, exit codes, stdin bodies, confirmation refusal).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"

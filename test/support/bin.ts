@@ -1,6 +1,8 @@
 /**
- * Where the end-to-end tests find the `kratos-admin` users run. Every test that spawns the CLI
- * takes its path from here, so the suites follow the package when its binary changes.
+ * Where the end-to-end tests find the `kratos-admin` users run: the built binary the tarball
+ * ships (`bin` in package.json), not the sources. `test/support/build.ts` builds it before the
+ * tests when it is missing or older than a source. Every test that spawns the CLI takes its path
+ * from here.
  */
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -8,4 +10,4 @@ import { fileURLToPath } from "node:url"
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
 /** The binary that `npm install effect-kratos` puts on a user's PATH. */
-export const binPath = path.join(root, "bin/kratos-admin.js")
+export const binPath = path.join(root, "dist/bin/kratos-admin.js")

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// The package build. `node scripts/build.mjs` builds everything the tarball ships:
+// - dist/*.js, *.d.ts and their maps: the library, one ES module per source module (tsc);
+// - dist/bin/: the `kratos-admin` binary, repl/bin.ts bundled with its dependencies by esbuild
+//   (one file per lazily loaded part), so the CLI starts from a few files instead of hundreds.
+// `--bin` builds only the binary; `--if-stale` skips what is newer than every input.
+import { spawnSync } from "node:child_process"
+import { chmodSync, existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
+const args = process.argv.slice(2)
+const onlyBin = args.includes("--bin")
+const ifStale = args.includes("--if-stale")
+
+// the newest modification (files and directories, so a deleted file counts) under the inputs
+const newest = (paths) => {
+  let max = 0
+  const visit = (p) => {
+    let s
+    try {
+      s = statSync(p)
+    } catch {
+      return
+    }
+    max = Math.max(max, s.mtimeMs)
+    if (s.isDirectory()) for (const name of readdirSync(p)) visit(join(p, name))
+  }
+  for (const p of paths) visit(join(root, p))
+  return max
+}
+const mtime = (p) => {
+  try {
+    return statSync(join(root, p)).mtimeMs
+  } catch {
+    return -1
+  }
+}
+const common = ["package.json", "package-lock.json", "tsconfig.json", "scripts/build.mjs"]
+const binStale = () => mtime("dist/bin/kratos-admin.js") < newest(["src", "repl", ...common])
+const libStale = () => mtime("dist/index.d.ts") < newest(["src", "tsconfig.build.json", ...common])
+
+const undiciAgentOnly = {
+  name: "undici-agent-only",
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: join(root, "scripts", "undici-agent.mjs") }))
+  }
+}
+
+const buildBin = async () => {
+  const esbuild = await import("esbuild")
+  const out = join(root, "dist", "bin")
+  // built beside, then swapped in: a binary that is running keeps its files
+  const temp = join(root, "dist", `.bin-${process.pid}`)
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { "kratos-admin": "repl/bin.ts" },
+    outdir: temp,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    chunkNames: "chunks/[name]-[hash]",
+    // a native addon stays a dependency, loaded from node_modules
+    external: ["@node-rs/bcrypt"],
+    // bundled CommonJS dependencies call `require`
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    },
+    sourcemap: "linked",
+    sourcesContent: false,
+    legalComments: "linked",
+    plugins: [undiciAgentOnly],
+    logLevel: "warning"
+  })
+  chmodSync(join(temp, "kratos-admin.js"), 0o755)
+  const old = join(root, "dist", `.bin-old-${process.pid}`)
+  if (existsSync(out)) renameSync(out, old)
+  renameSync(temp, out)
+  rmSync(old, { recursive: true, force: true })
+}
+
+const buildLib = () => {
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc")
+  const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" })
+  if (r.status !== 0) process.exit(r.status ?? 1)
+}
+
+if (!onlyBin && (!ifStale || libStale())) buildLib()
+if (!ifStale || binStale()) await buildBin()
