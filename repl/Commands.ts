@@ -6,6 +6,7 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import { connect } from "./commands/connect.js"
 import { identities } from "./commands/identities.js"
+import { activateCommand, deactivateCommand } from "./commands/bulkCommand.js"
 import { exportCommand } from "./commands/exportCommand.js"
 import { importCommand } from "./commands/ImportCommand.js"
 import { recovery } from "./commands/recovery.js"
@@ -14,7 +15,7 @@ import { schemas } from "./commands/schemas.js"
 import { sessions } from "./commands/sessions.js"
 import { status } from "./commands/status.js"
 
-const importCommands = [importCommand, exportCommand] as const
+const importCommands = [importCommand, exportCommand, deactivateCommand, activateCommand] as const
 
 const replCommand = Command.make("repl", {}, () => Effect.void).pipe(
   Command.withDescription("Interactive shell (the default on a terminal); without a configured server it starts an embedded sandbox")

@@ -100,6 +100,9 @@ export const plan = (
 /** The plan an interrupted run left beside its journal; fails unless `action` is the same. @since 0.1.0 @category planning */
 export const loadPlan: (journal: string, action: BulkAction) => Effect.Effect<BulkPlan, WorkflowError> = Engine.loadPlan
 
+/** Where a journal's plan is kept. @since 0.1.0 @category running */
+export const planPathOf: (journal: string) => string = Engine.planPath
+
 /** @since 0.1.0 @category running */
 export const runWith = (
   client: BulkClient,

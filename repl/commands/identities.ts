@@ -16,6 +16,8 @@ import * as Render from "../Render.js"
 import { all, file, idArg, yes } from "./flags.js"
 import { bodyFlags, bodyFromFlags, hasBodyFlags, readBase } from "./identityBody.js"
 import { confirm, forEachId, fromOperation, printList } from "./operation.js"
+import { bulkFlags, hasSelector, patchAction, runBulk } from "./bulkCommand.js"
+import * as Bulk from "../../src/Bulk.js"
 
 const list = fromOperation("list", Ops.listIdentities, {
   flags: { all },
@@ -104,23 +106,30 @@ const patch = fromOperation("patch", Ops.patchIdentity, {
       Options.withDescription("Value for add/replace, parsed as JSON when it parses, else a string; repeatable"),
       Options.repeated
     ),
-    id: idArg("id", "Identity id")
+    id: idArg("id", "Identity id").pipe(Args.optional),
+    yes,
+    ...bulkFlags
   },
-  describe: "; ops from --op/--path/--value or --file",
+  describe: "; ops from --op/--path/--value or --file; many identities with --all, --organization-id, --ids-from ...",
   run: (flags, { api, decode, format }) =>
     Effect.gen(function*() {
       const body = Option.isSome(flags.file)
         ? yield* Input.readJson(flags.file.value)
         : yield* Input.patchFromFlags(flags.op, flags.path, flags.value)
-      const input = yield* decode({ id: flags.id, body })
+      if (Option.isNone(flags.id)) return yield* runBulk("patch", "patch", yield* patchAction(body), flags, flags.yes, format)
+      if (hasSelector(flags)) return yield* new UsageError({ message: "give an identity id or a selector, not both" })
+      const input = yield* decode({ id: flags.id.value, body })
       yield* Print.one("identity", yield* api.patchIdentity(input), format)
     })
 })
 
 const del = fromOperation("delete", Ops.deleteIdentity, {
-  flags: { yes, ids: idArg("id", "Identity id(s)").pipe(Args.atLeast(1)) },
-  run: ({ ids, verbose, yes }, { api, decode, format }) =>
+  flags: { yes, ids: idArg("id", "Identity id(s)").pipe(Args.repeated), ...bulkFlags },
+  describe: "; many identities with --all, --organization-id, --ids-from ...",
+  run: ({ ids, verbose, yes, ...flags }, { api, decode, format }) =>
     Effect.gen(function*() {
+      if (ids.length === 0) return yield* runBulk("delete", "delete", Bulk.deleteIdentities, flags, yes, format)
+      if (hasSelector(flags)) return yield* new UsageError({ message: "give identity ids or a selector, not both" })
       const inputs = yield* Effect.forEach(ids, (id) => decode({ id }))
       yield* confirm(ids.length === 1 ? `delete identity ${ids[0]}?` : `delete ${ids.length} identities?`, yes)
       yield* forEachId(
@@ -157,9 +166,15 @@ const sessions = fromOperation("sessions", Ops.listIdentitySessions, {
 })
 
 const deleteSessions = fromOperation("delete-sessions", Ops.deleteIdentitySessions, {
-  flags: { yes, id: idArg("id", "Identity id") },
-  run: ({ id, yes }, { api, decode, format }) =>
+  flags: { yes, id: idArg("id", "Identity id").pipe(Args.optional), ...bulkFlags },
+  describe: "; of many identities with --all, --organization-id, --ids-from ...",
+  run: ({ id: given, yes, ...flags }, { api, decode, format }) =>
     Effect.gen(function*() {
+      if (Option.isNone(given)) {
+        return yield* runBulk("delete-sessions", "delete the sessions of", Bulk.deleteSessions, flags, yes, format)
+      }
+      if (hasSelector(flags)) return yield* new UsageError({ message: "give an identity id or a selector, not both" })
+      const id = given.value
       const input = yield* decode({ id })
       yield* confirm(`delete all sessions of identity ${id}?`, yes)
       yield* api.deleteIdentitySessions(input)

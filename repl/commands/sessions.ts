@@ -5,6 +5,11 @@ import * as Ops from "../../src/Operations.js"
 import * as Print from "../Print.js"
 import { all, idArg, yes } from "./flags.js"
 import { confirm, fromOperation, printList } from "./operation.js"
+import * as Args from "@effect/cli/Args"
+import * as Option from "effect/Option"
+import * as Bulk from "../../src/Bulk.js"
+import { UsageError } from "../Errors.js"
+import { bulkFlags, hasSelector, runBulk } from "./bulkCommand.js"
 
 const sessionId = idArg("id", "Session id")
 
@@ -35,9 +40,15 @@ const extend = fromOperation("extend", Ops.extendSession, {
 })
 
 const disable = fromOperation("disable", Ops.disableSession, {
-  flags: { yes, id: sessionId },
-  run: ({ id, yes }, { api, decode, format }) =>
+  flags: { yes, id: sessionId.pipe(Args.optional), ...bulkFlags },
+  describe: "; every active session of many identities with --all, --organization-id, --ids-from ...",
+  run: ({ id: given, yes, ...flags }, { api, decode, format }) =>
     Effect.gen(function*() {
+      if (Option.isNone(given)) {
+        return yield* runBulk("disable-sessions", "disable the sessions of", Bulk.disableSessions, flags, yes, format)
+      }
+      if (hasSelector(flags)) return yield* new UsageError({ message: "give a session id or a selector, not both" })
+      const id = given.value
       const input = yield* decode({ id })
       yield* confirm(`disable session ${id}?`, yes)
       yield* api.disableSession(input)

@@ -1,0 +1,156 @@
+/**
+ * Bulk changes through `kratos-admin` as users run it: child processes against a loopback sandbox,
+ * its request log as the witness of what was written.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import { execFile, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as Sandbox from "../../src/Sandbox.js"
+import { binPath } from "../support/bin.js"
+import { fullRecord, hashOf, tmpDir } from "./helpers.js"
+
+let scope: Scope.CloseableScope
+let sb: Sandbox.SandboxService
+const org = "5f4b0c1e-6a57-4c3b-9d45-0a1b2c3d4e5f"
+const hash = hashOf("pw")
+
+beforeAll(async () => {
+  scope = Effect.runSync(Scope.make())
+  sb = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
+})
+afterAll(async () => {
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+})
+
+const run = <A>(e: Effect.Effect<A>) => Effect.runPromise(e)
+const seed = async (n: number) => {
+  await run(sb.reset)
+  return run(sb.insertIdentities(Array.from({ length: n }, (_, k) => fullRecord(k + 1, hash))))
+}
+
+const cli = (args: ReadonlyArray<string>, cwd: string, input = "") =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile("node", [binPath, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: sb.url },
+      timeout: 90_000,
+      maxBuffer: 16 * 1024 * 1024
+    }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr })
+    })
+    child.stdin?.end(input)
+  })
+
+const writesSince = async (n: number) => (await run(sb.requests)).slice(n).filter((r) => r.method !== "GET")
+
+describe("bulk changes (child process)", () => {
+  it("--dry-run prints the count and a sample and writes nothing; without a terminal a change needs --yes", async () => {
+    await seed(120)
+    const dir = tmpDir()
+    const before = (await run(sb.requests)).length
+    const dry = await cli(["identities", "deactivate", "--organization-id", org, "--dry-run", "-o", "json"], dir)
+    expect(dry.code).toBe(0)
+    const plan = JSON.parse(dry.stdout)
+    expect(plan["would deactivate"]).toBe(20)
+    expect(plan["already so"]).toBe(10)
+    expect(plan.sample).toHaveLength(5)
+    const refused = await cli(["identities", "deactivate", "--organization-id", org], dir)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/pass --yes/)
+    const noSelector = await cli(["identities", "delete"], dir)
+    expect(noSelector.code).toBe(2)
+    expect(await writesSince(before)).toEqual([])
+
+    const done = await cli(["identities", "deactivate", "--organization-id", org, "--yes", "-o", "json"], dir)
+    expect(done.code).toBe(0)
+    expect(JSON.parse(done.stdout)).toMatchObject({ planned: 20, changed: 20, failed: 0 })
+    const writes = await writesSince(before)
+    expect(writes).toHaveLength(20)
+    expect(writes.every((w) => w.method === "PATCH" && w.status === 200)).toBe(true)
+    const inactive = (await run(sb.identities)).filter((i) => i.organization_id === org && i.state === "inactive")
+    expect(inactive).toHaveLength(30)
+    // complete: nothing left to resume
+    expect(fs.readdirSync(dir)).toEqual([])
+  })
+
+  it("patch a trait everywhere from --ids-from stdin; failures are reported and exit 1", async () => {
+    const ids = (await seed(30)).map((i) => i.id)
+    const dir = tmpDir()
+    await run(sb.script("patchIdentity", [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }]))
+    const out = await cli(
+      ["identities", "patch", "--ids-from", "-", "--path", "/traits/name/first", "--value", "Patched", "--yes", "-o", "json", "--concurrency", "1"],
+      dir,
+      ids.join("\n") + "\n"
+    )
+    expect(out.code).toBe(1)
+    const report = JSON.parse(out.stdout)
+    expect(report.planned).toBe(30)
+    expect(report.failed + report.changed).toBe(30)
+    expect(report.failed).toBeGreaterThanOrEqual(1)
+    expect(out.stderr).toMatch(/failed [0-9a-f-]{36}: 500/)
+    const patched = (await run(sb.identities)).filter((i) => (i.traits as { name: { first: string } }).name.first === "Patched")
+    expect(patched).toHaveLength(report.changed)
+    // the journal stays for an incomplete change
+    expect(fs.existsSync(path.join(dir, "kratos-admin-patch.journal.jsonl"))).toBe(true)
+  })
+
+  it("killed mid-run (SIGKILL), --resume finishes the deletes without repeating one", async () => {
+    await seed(300)
+    const dir = tmpDir()
+    const before = (await run(sb.requests)).length
+    await run(sb.setOptions({ latency: "15 millis" }))
+    const child = spawn("node", [binPath, "identities", "delete", "--all", "--yes", "--concurrency", "4"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: sb.url },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline && (await run(sb.identities)).length > 180) await new Promise((r) => setTimeout(r, 10))
+    child.kill("SIGKILL")
+    await exited
+    await run(sb.setOptions({ latency: 0 }))
+    const left = (await run(sb.identities)).length
+    expect(left).toBeGreaterThan(0)
+    expect(left).toBeLessThan(300)
+
+    const again = await cli(["identities", "delete", "--all", "--yes"], dir)
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/unfinished change: continue it with --resume/)
+
+    const resumed = await cli(["identities", "delete", "--resume", "-o", "json"], dir)
+    expect(resumed.code).toBe(0)
+    const report = JSON.parse(resumed.stdout)
+    expect(report.planned).toBe(300)
+    expect(report.deleted + (report["already done"] ?? 0)).toBe(300)
+    expect(await run(sb.identities)).toHaveLength(0)
+    const deletes = (await writesSince(before)).filter((w) => w.method === "DELETE")
+    const perPath = new Map<string, number>()
+    for (const d of deletes) perPath.set(d.path, (perPath.get(d.path) ?? 0) + 1)
+    expect(perPath.size).toBe(300)
+    expect([...perPath.values()].filter((n) => n > 1)).toEqual([])
+    expect(deletes.every((d) => d.status === 204)).toBe(true)
+  })
+
+  it("sessions disable and identities delete-sessions over a selector", async () => {
+    const ids = (await seed(12)).map((i) => i.id)
+    for (const id of ids) {
+      await run(Effect.orDie(sb.createSession(id)))
+      await run(Effect.orDie(sb.createSession(id)))
+    }
+    const dir = tmpDir()
+    const disabled = await cli(["sessions", "disable", "--ids", ids.slice(0, 4).join(","), "--yes", "-o", "json"], dir)
+    expect(disabled.code).toBe(0)
+    expect(JSON.parse(disabled.stdout)).toMatchObject({ planned: 4, changed: 4 })
+    const deleted = await cli(["identities", "delete-sessions", "--organization-id", org, "--yes", "-o", "json"], dir)
+    expect(deleted.code).toBe(0)
+    expect(JSON.parse(deleted.stdout)).toMatchObject({ planned: 3, changed: 3 })
+    const log = await run(sb.requests)
+    expect(log.filter((r) => r.operation === "disableSession" && r.status === 204)).toHaveLength(8)
+    expect(log.filter((r) => r.operation === "deleteIdentitySessions" && r.status === 204)).toHaveLength(3)
+  })
+})
