@@ -40,7 +40,7 @@ describe("Completion and the command tree", () => {
 
   it("completes commands, subcommands, flags, choices and seen ids", () => {
     expect(words("ide")).toEqual(["identities"])
-    expect(words("identities de")).toEqual(["delete", "delete-credentials", "delete-sessions"])
+    expect(words("identities de")).toEqual(["deactivate", "delete", "delete-credentials", "delete-sessions"])
     expect(words("identities list --page-")).toEqual(["--page-size", "--page-token"])
     expect(words("identities list --output ")).toEqual(["json", "jsonl", "table"])
     expect(words("identities get a")).toEqual(["aaaa-1", "abbb-2"])
