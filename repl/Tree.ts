@@ -16,6 +16,10 @@ export interface Flag {
   readonly takesValue: boolean
   /** The accepted values of a choice flag. */
   readonly choices: ReadonlyArray<string>
+  /** Its value is confidential (`Options.redacted`/`secret`): never echoed, never kept in history. */
+  readonly secret: boolean
+  /** Its value names a file (completed with paths). */
+  readonly path: boolean
 }
 
 /** A command of the tree. */
@@ -26,6 +30,8 @@ export interface Node {
   readonly flags: ReadonlyArray<Flag>
   /** Positional argument names, e.g. `<id>`. */
   readonly args: ReadonlyArray<string>
+  /** Which positional arguments name files (completed with paths). */
+  readonly pathArgs: ReadonlyArray<boolean>
   readonly usage: string
   /** One-line description (empty when none). */
   readonly description: string
@@ -36,23 +42,68 @@ export const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--wizard", 
 
 const typeWords = new Set(["text", "integer", "float", "date", "boolean", "file", "directory", "path", "value", "choice"])
 
-const collect = (usage: Usage.Usage, flags: Array<Flag>, args: Array<string>): void => {
+/** What the primitive of a flag or argument says about its value. */
+interface ValueKind {
+  readonly secret: boolean
+  readonly path: boolean
+}
+
+/**
+ * The value kinds of a command's options (by every name) and positional arguments (in order), read
+ * off the primitives of @effect/cli's option and argument structures (their usage only shows
+ * placeholders, which help pages may rename).
+ */
+const valueKinds = (
+  node: unknown,
+  byName: Map<string, ValueKind>,
+  positional: Array<ValueKind>,
+  seen = new Set<unknown>()
+): void => {
+  if (node === null || typeof node !== "object" || seen.has(node)) return
+  seen.add(node)
+  const o = node as Record<string, unknown>
+  if (o._tag === "Single" && typeof o.primitiveType === "object" && o.primitiveType !== null) {
+    const primitive = o.primitiveType as { readonly _tag: string }
+    const name = typeof o.name === "string" ? o.name : ""
+    const kind: ValueKind = {
+      secret: primitive._tag === "Redacted" || primitive._tag === "Secret",
+      path: primitive._tag === "Path" || /^<?file>?$/.test(name)
+    }
+    if (typeof o.fullName === "string") {
+      byName.set(o.fullName, kind)
+      for (const alias of Array.isArray(o.aliases) ? o.aliases as Array<string> : []) {
+        byName.set(alias.length === 1 ? `-${alias}` : `--${alias}`, kind)
+      }
+    } else positional.push(kind)
+    return
+  }
+  for (const key of ["left", "right", "options", "args", "argumentOption"]) valueKinds(o[key], byName, positional, seen)
+}
+
+const collect = (usage: Usage.Usage, flags: Array<Flag>, args: Array<string>, kinds: ReadonlyMap<string, ValueKind>): void => {
   switch (usage._tag) {
     case "Named": {
       if (usage.names.some((n) => n.startsWith("-"))) {
         const accepted = Option.getOrUndefined(usage.acceptedValues)
         const choices = accepted && accepted.includes(" | ") ? accepted.split(" | ").map((s) => s.trim()) : []
-        flags.push({ names: usage.names, takesValue: accepted !== undefined, choices: choices.filter((c) => !typeWords.has(c)) })
+        const kind = usage.names.map((n) => kinds.get(n)).find((k) => k !== undefined)
+        flags.push({
+          names: usage.names,
+          takesValue: accepted !== undefined,
+          choices: choices.filter((c) => !typeWords.has(c)),
+          secret: kind?.secret ?? false,
+          path: kind?.path ?? false
+        })
       } else args.push(...usage.names)
       return
     }
     case "Optional":
     case "Repeated":
-      return collect(usage.usage, flags, args)
+      return collect(usage.usage, flags, args, kinds)
     case "Alternation":
     case "Concat":
-      collect(usage.left, flags, args)
-      collect(usage.right, flags, args)
+      collect(usage.left, flags, args, kinds)
+      collect(usage.right, flags, args, kinds)
       return
     default:
       return
@@ -65,7 +116,13 @@ const usageText = (usage: Usage.Usage): string =>
 
 /** The descriptor's internal shape (stable across @effect/cli 0.x); `getSubcommands` only looks one level down. */
 type Instruction =
-  | { readonly _tag: "Standard" | "GetUserInput"; readonly name: string; readonly description?: HelpDoc.HelpDoc }
+  | {
+    readonly _tag: "Standard" | "GetUserInput"
+    readonly name: string
+    readonly description?: HelpDoc.HelpDoc
+    readonly options?: unknown
+    readonly args?: unknown
+  }
   | { readonly _tag: "Map"; readonly command: Instruction }
   | { readonly _tag: "Subcommands"; readonly parent: Instruction; readonly children: ReadonlyArray<Instruction> }
 
@@ -89,13 +146,26 @@ const fromDescriptor = (d: Instruction, path: ReadonlyArray<string>): Node => {
       const n = nameOf(c)
       children.set(n, fromDescriptor(c, [...path, n]))
     }
-    return { name, path, children, flags: [], args: [], usage: name, description: descriptionOf(d) }
+    return { name, path, children, flags: [], args: [], pathArgs: [], usage: name, description: descriptionOf(d) }
   }
   const usage = Descriptor.getUsage(d as unknown as Descriptor.Command<unknown>)
   const flags: Array<Flag> = []
   const args: Array<string> = []
-  collect(usage, flags, args)
-  return { name, path, children: new Map(), flags, args, usage: usageText(usage), description: descriptionOf(d) }
+  const byName = new Map<string, ValueKind>()
+  const positional: Array<ValueKind> = []
+  valueKinds(d.options, byName, [])
+  valueKinds(d.args, new Map(), positional)
+  collect(usage, flags, args, byName)
+  return {
+    name,
+    path,
+    children: new Map(),
+    flags,
+    args,
+    pathArgs: positional.map((k) => k.path),
+    usage: usageText(usage),
+    description: descriptionOf(d)
+  }
 }
 
 /** Reads the tree of a command. */
@@ -108,7 +178,9 @@ export const fromCommand = <Name extends string, R, E, A>(command: Command.Comma
 export const withExtraCommands = (root: Node, names: ReadonlyArray<string>): Node => {
   const children = new Map(root.children)
   for (const n of names) {
-    if (!children.has(n)) children.set(n, { name: n, path: [n], children: new Map(), flags: [], args: [], usage: n, description: "" })
+    if (!children.has(n)) {
+      children.set(n, { name: n, path: [n], children: new Map(), flags: [], args: [], pathArgs: [], usage: n, description: "" })
+    }
   }
   return { ...root, children }
 }
@@ -233,4 +305,15 @@ export const flagsFirst = (root: Node, tokens: ReadonlyArray<string>): ReadonlyA
   }
   if (!positionals.includes("-")) return tokens
   return [...tokens.slice(0, consumed), ...flags, ...positionals, ...tokens.slice(i)]
+}
+
+/** Every flag name marked secret anywhere in the tree. */
+export const secretFlags = (root: Node): ReadonlySet<string> => {
+  const out = new Set<string>()
+  const walk = (n: Node): void => {
+    for (const f of n.flags) if (f.secret) for (const name of f.names) out.add(name)
+    for (const c of n.children.values()) walk(c)
+  }
+  walk(root)
+  return out
 }

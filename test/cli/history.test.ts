@@ -38,3 +38,51 @@ describe("History", () => {
     expect(historyPath({})).toBe(path.join(os.homedir(), ".local", "state", "kratos-admin", "history"))
   })
 })
+
+describe("History: secrets", () => {
+  const secrets = new Set([...History.defaultSecretFlags, "--client-secret"])
+
+  it("masks every --value of a patch touching /credentials, whatever the order of the flags", () => {
+    const line = `identities patch X --value '{"password":{"config":{"password":"pw1"}}}' --op add --path /credentials`
+    expect(History.scrub(line)).toBe("identities patch X --value *** --op add --path /credentials")
+    expect(History.scrub("identities patch X --path=/credentials/oidc --value=abc")).toBe("identities patch X --path=/credentials/oidc --value=***")
+  })
+
+  it("masks flags the command tree marks secret, and password-like traits", () => {
+    expect(History.scrub("thing --client-secret s3 --x y", secrets)).toBe("thing --client-secret *** --x y")
+    expect(History.scrub("identities create --trait-json password=\"x\" --trait email=a@b.c")).toBe(
+      "identities create --trait-json password=*** --trait email=a@b.c"
+    )
+    expect(History.scrub("identities create --trait=password=x")).toBe("identities create --trait=password=***")
+  })
+
+  it("refuses a line holding the mask where a secret goes, and only there", () => {
+    const refused = (line: string) => History.refusal(line.split(" "), secrets)
+    expect(refused("identities create --password ***")).toContain("--password holds '***'")
+    expect(refused("identities create --password=***")).toContain("--password")
+    expect(refused("connect --url http://x --api-key ory_pat_***")).toContain("--api-key")
+    expect(refused("identities patch X --path /credentials --value ***")).toContain("--value")
+    expect(refused("identities create --trait password=***")).toContain("--trait password")
+    expect(refused("thing --client-secret ***")).toContain("--client-secret")
+    expect(refused("identities create --password real --trait nick=***")).toBeUndefined()
+    expect(refused("identities list --page-token ***")).toBeUndefined()
+  })
+
+  it("keeps an in-memory history of scrubbed entries, newest first, without duplicates", () => {
+    const h: Array<string> = []
+    History.remember(h, "a")
+    History.remember(h, "b\nc")
+    History.remember(h, "a")
+    History.remember(h, "  ")
+    expect(h).toEqual(["a", "b c"])
+    for (let i = 0; i < 5; i++) History.remember(h, `x${i}`, 3)
+    expect(h).toEqual(["x4", "x3", "x2"])
+  })
+
+  it("scrubs what it loads (a file written before a flag was known to be secret)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kh-"))
+    const file = path.join(dir, "history")
+    fs.writeFileSync(file, "identities create --password old-pw\nstatus\n")
+    expect(History.load(file)).toEqual(["status", "identities create --password ***"])
+  })
+})
