@@ -9,19 +9,22 @@ import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as readline from "node:readline"
 import type { IdentityApi } from "../src/IdentityApi.js"
 import { SeenIds, complete } from "./Completion.js"
 import { type Target, targetLabel } from "./Config.js"
 import * as Connection from "./Connection.js"
+import { echoGate } from "./EchoGate.js"
 import * as History from "./History.js"
+import { interceptKeys } from "./Keys.js"
+import { LineSource, type Reader } from "./LineSource.js"
+import { type Editor, ReverseSearch } from "./ReverseSearch.js"
 import { Io, type IoService, colorEnabled } from "./Io.js"
 import { type ConnectTo, ReplControl } from "./ReplControl.js"
 import * as Run from "./Run.js"
 import { continueInput, tokenize } from "./Tokenizer.js"
-import type * as Tree from "./Tree.js"
+import * as Tree from "./Tree.js"
 
 /** What evaluating one complete input gave. */
 export type LineResult =
@@ -35,6 +38,8 @@ export interface Session {
   readonly seen: SeenIds
   readonly label: () => string
   readonly target: () => Target | undefined
+  /** The flags whose values are secrets (scrubbed from history, refused when they hold the mask). */
+  readonly secrets: ReadonlySet<string>
   /** Evaluates one complete input (possibly multi-line). Never fails. */
   readonly evalLine: (input: string) => Effect.Effect<LineResult>
 }
@@ -93,7 +98,8 @@ export const makeSession = <Name extends string, R, E, A>(options: {
         }).pipe(Effect.mapError((e) => (typeof e === "string" ? e : `cannot connect: ${String(e)}`)))
     })
 
-    const runner = Run.make(options.root, { name: "kratos-admin", version: "0.1.0", extraCommands: ["help", "exit", "quit"] })
+    const runner = Run.make(options.root, { name: "kratos-admin", version: "0.1.0", extraCommands: ["help", "exit", "quit", "clear"] })
+    const secrets = new Set([...History.defaultSecretFlags, ...Tree.secretFlags(runner.tree)])
     const provide = options.provide ?? ((e) => e as Effect.Effect<any, any, never>)
 
     const evalLine = (input: string): Effect.Effect<LineResult> =>
@@ -104,6 +110,9 @@ export const makeSession = <Name extends string, R, E, A>(options: {
         if (tokens.length === 0) return Effect.succeed({ _tag: "Done", code: 0 })
         const [head, ...rest] = tokens
         if (head === "exit" || head === "quit" || head === ".exit") return Effect.succeed({ _tag: "Exit" })
+        if (head === "clear" && rest.length === 0) return Effect.succeed({ _tag: "Done", code: 0 })
+        const refused = History.refusal(tokens, secrets)
+        if (refused !== undefined) return Effect.as(io.err(`error: ${refused}`), { _tag: "Done", code: 2 })
         if (head === "help" || head === "?") {
           if (rest.length === 0) return Effect.as(io.out(Run.overview(runner.tree, true)), { _tag: "Done", code: 0 })
         }
@@ -132,15 +141,23 @@ export const makeSession = <Name extends string, R, E, A>(options: {
       seen,
       label: () => targetLabel(current.target),
       target: () => current.target,
+      secrets,
       evalLine
     }
   })
 
-/** The REPL's `Io`: the process' terminal, confirmations answered through the REPL's readline. */
-export const replIo = (ask: (question: string) => Effect.Effect<boolean>): IoService => {
+/** Where the REPL reads lines and asks questions, for its `Io`. */
+export interface ReplInput {
+  readonly ask: (question: string) => Effect.Effect<boolean>
+  /** A body pasted for `--file -`: lines up to one holding only `.`, or Ctrl-D / the end of input. */
+  readonly readBody: Effect.Effect<string>
+}
+
+/** The REPL's `Io`: the process' stdout and stderr, questions and bodies read through the REPL's own input. */
+export const replIo = (input: ReplInput): IoService => {
   const stdoutIsTTY = process.stdout.isTTY === true
   return {
-    stdoutIsTTY: true,
+    stdoutIsTTY,
     canConfirm: process.stdin.isTTY === true,
     color: colorEnabled(stdoutIsTTY),
     width: () => process.stdout.columns || 100,
@@ -151,14 +168,31 @@ export const replIo = (ask: (question: string) => Effect.Effect<boolean>): IoSer
         if (!process.stderr.isTTY) return
         process.stderr.write("\r\x1b[2K" + (text ?? ""))
       }),
-    confirm: ask,
-    readStdin: Effect.succeed(""),
+    confirm: input.ask,
+    readStdin: input.readBody,
     remember: () => Effect.void
   }
 }
 
+/** The banner of an interactive session. */
+const banner = (target: Target | undefined): ReadonlyArray<string> => [
+  ...(target?.kind === "sandbox"
+    ? [
+      `kratos-admin 0.1.0 — connected to the embedded sandbox (demo data) at ${target.url}`,
+      "Nothing is configured, so this is a throwaway in-process Kratos look-alike. For a real project:",
+      "  connect --url https://<slug>.projects.oryapis.com --api-key ory_pat_...",
+      "  (or start with ORY_SDK_URL / ORY_API_KEY, or KRATOS_ADMIN_URL for a self-hosted Kratos)"
+    ]
+    : [`kratos-admin 0.1.0 — connected to ${target?.url}${target?.apiKey ? " (with API key)" : ""}`]),
+  "Type help for commands, Tab to complete, Ctrl-R to search history, Ctrl-C to cancel a command, Ctrl-D or exit to leave.",
+  ""
+]
+
 /**
- * Runs the interactive loop on the process' terminal until `exit` or Ctrl-D.
+ * Runs the loop until `exit` or the end of input. On a terminal: prompts, line editing, history
+ * (secrets scrubbed), Tab completion, Ctrl-R search; the exit code is 0. With piped input: no
+ * prompt or banner, every line runs in order, and the exit code is that of the last line that
+ * failed (0 when none did), so `kratos-admin repl < script` fails like a script would.
  */
 export const run = <Name extends string, R, E, A>(options: {
   readonly initial: Target | "sandbox"
@@ -166,144 +200,160 @@ export const run = <Name extends string, R, E, A>(options: {
   readonly provide?: <A, E>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, IdentityApi | Io | ReplControl>
   readonly historyFile: string
   readonly sandboxLatency?: string | undefined
-}): Effect.Effect<void, unknown> =>
+}): Effect.Effect<number, unknown> =>
   Effect.scoped(Effect.gen(function*() {
-    let pendingAnswer: ((answer: string) => void) | undefined
+    const interactive = process.stdin.isTTY === true
+    // prompts and echo go to the terminal: stdout, or stderr when stdout is redirected
+    const screen = process.stdout.isTTY === true || process.stderr.isTTY !== true ? process.stdout : process.stderr
+    const source = new LineSource()
     let rl: readline.Interface | undefined
-    const ask = (question: string) =>
-      Effect.async<boolean>((resume) => {
-        process.stdout.write(question)
-        pendingAnswer = (answer) => {
-          pendingAnswer = undefined
-          resume(Effect.succeed(/^y(es)?$/i.test(answer.trim())))
+
+    /** Waits for a line for `reader`, showing `prompt` when nothing is queued. */
+    const waitLine = (reader: Reader, prompt: string) =>
+      Effect.suspend(() => {
+        if (interactive && rl !== undefined && source.size === 0 && !source.isClosed) {
+          const editor = rl as unknown as Editor
+          editor.setPrompt(prompt)
+          source.prompting = true
+          editor.cursor = editor.line.length
+          editor.prompt(true)
         }
-        return Effect.sync(() => void (pendingAnswer = undefined))
+        return source.take(reader)
       })
-    const io = replIo(ask)
-    if (options.initial === "sandbox") io.err("starting the embedded sandbox…")
+
+    const input: ReplInput = {
+      ask: (question) =>
+        Effect.map(waitLine("answer", question), (t) => {
+          if (t._tag === "End") return false
+          if (!t.echoed) screen.write(`${question}${t.text}\n`)
+          return /^y(es)?$/i.test(t.text.trim())
+        }),
+      readBody: Effect.gen(function*() {
+        if (interactive) screen.write("(paste the body, then a line holding only '.', or Ctrl-D)\n")
+        const lines: Array<string> = []
+        for (;;) {
+          const t = yield* waitLine("body", "")
+          if (t._tag === "End" || t.text === ".") break
+          lines.push(t.text)
+        }
+        return lines.join("\n")
+      })
+    }
+    const io = replIo(input)
+    if (options.initial === "sandbox" && interactive) io.err("starting the embedded sandbox…")
     const session = yield* makeSession({ ...options, io })
+    if (interactive) screen.write(banner(session.target()).join("\n"))
 
-    const banner = session.target()?.kind === "sandbox"
-      ? [
-        `kratos-admin 0.1.0 — connected to the embedded sandbox (demo data) at ${session.target()?.url}`,
-        "Nothing is configured, so this is a throwaway in-process Kratos look-alike. For a real project:",
-        "  connect --url https://<slug>.projects.oryapis.com --api-key ory_pat_...",
-        "  (or start with ORY_SDK_URL / ORY_API_KEY, or KRATOS_ADMIN_URL for a self-hosted Kratos)"
-      ]
-      : [`kratos-admin 0.1.0 — connected to ${session.target()?.url}${session.target()?.apiKey ? " (with API key)" : ""}`]
-    process.stdout.write(
-      [...banner, "Type help for commands, Tab to complete, Ctrl-C to cancel a command, Ctrl-D or exit to leave.", ""].join("\n")
-    )
-
-    const terminal = process.stdin.isTTY === true
-    rl = readline.createInterface({
-      input: process.stdin,
-      output: process.stdout,
-      terminal,
-      history: History.load(options.historyFile),
-      historySize: 1000,
-      removeHistoryDuplicates: true,
-      completer: (line: string) => complete(session.tree, line, session.seen)
-    })
+    const history = interactive ? History.load(options.historyFile, 1000, session.secrets) : []
+    rl = interactive
+      ? readline.createInterface({
+        input: process.stdin,
+        output: echoGate(screen, () => source.prompting),
+        terminal: true,
+        // readline keeps no history of its own: only scrubbed, complete entries go in (History.remember)
+        history,
+        historySize: 0,
+        completer: (line: string) => complete(session.tree, line, session.seen)
+      })
+      : readline.createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity })
     const theRl = rl
+    const editor = rl as unknown as Editor
     yield* Effect.addFinalizer(() => Effect.sync(() => theRl.close()))
-    const history = (theRl as unknown as { history: Array<string> }).history
 
     const promptText = () => `kratos(${session.label()})> `
     let buffer: string | undefined
     let running: Fiber.RuntimeFiber<LineResult> | undefined
-    let closed = false
-    const queue: Array<string> = []
-    let wake: (() => void) | undefined
+    let discarded = 0
 
     theRl.on("line", (line) => {
-      if (pendingAnswer) return pendingAnswer(line)
-      // typed into a running command: dropped (a shell would not feed it either); piped input is queued
-      if (running && terminal) return
-      queue.push(line)
-      wake?.()
+      // readline resets its place in the history only when it keeps the history itself
+      editor.historyIndex = -1
+      source.push(line)
     })
-    theRl.on("close", () => {
-      closed = true
-      if (pendingAnswer) pendingAnswer("n")
-      wake?.()
-    })
-    theRl.on("SIGINT", () => {
-      if (pendingAnswer) {
-        process.stdout.write("\n")
-        return pendingAnswer("n")
-      }
-      if (running) {
-        Effect.runFork(Fiber.interrupt(running))
-        return
-      }
-      const typed = (theRl as unknown as { line: string }).line
-      if (buffer !== undefined || typed.length > 0) {
-        buffer = undefined
-        theRl.write(null, { ctrl: true, name: "u" })
-        process.stdout.write("^C\n")
-      } else {
-        process.stdout.write("\n(To exit, press Ctrl-D or type exit)\n")
-      }
-      theRl.setPrompt(promptText())
-      theRl.prompt()
-    })
+    theRl.on("close", () => source.close())
 
-    const nextLine = Effect.async<Option.Option<string>>((resume) => {
-      const check = () => {
-        if (queue.length > 0) {
-          wake = undefined
-          resume(Effect.succeed(Option.some(queue.shift()!)))
-        } else if (closed) {
-          wake = undefined
-          resume(Effect.succeed(Option.none()))
+    if (interactive) {
+      const search = new ReverseSearch(editor, () => history)
+      interceptKeys(process.stdin, (s, key) => {
+        if (search.key(s, key)) return true
+        if (key?.ctrl && key.name === "d") {
+          // Ctrl-D ends a pasted body (not the REPL); typed ahead of a running command it is ignored
+          if (running !== undefined) {
+            if (editor.line !== "") source.push(editor.line)
+            editor.line = ""
+            editor.cursor = 0
+            if (source.waiting === "body") screen.write("\n")
+            source.endBody()
+            return true
+          }
         }
-      }
-      wake = check
-      check()
-    })
-
-    const historyEntry = (entry: string, physicalLines: Array<string>) => {
-      const clean = History.scrub(entry)
-      // readline stored the raw physical lines (not empty ones): replace them with the one scrubbed entry
-      for (const raw of physicalLines.reverse()) if (history[0] === raw) history.shift()
-      if (clean.trim() !== "") {
-        if (history[0] !== clean) history.unshift(clean)
-        History.append(options.historyFile, clean)
-      }
+        return false
+      })
+      theRl.on("SIGINT", () => {
+        if (running !== undefined) {
+          // as a shell drops type-ahead: what was pasted after the cancelled command does not run
+          discarded += source.discard()
+          editor.line = ""
+          editor.cursor = 0
+          Effect.runFork(Fiber.interrupt(running))
+          return
+        }
+        const typed = editor.line
+        if (buffer !== undefined || typed.length > 0) {
+          buffer = undefined
+          editor.line = ""
+          editor.cursor = 0
+          screen.write("^C\n")
+        } else {
+          screen.write("\n(To exit, press Ctrl-D or type exit)\n")
+        }
+        theRl.setPrompt(promptText())
+        theRl.prompt()
+      })
     }
 
+    let lastFailure = 0
     for (;;) {
-      theRl.setPrompt(buffer === undefined ? promptText() : "... ")
-      theRl.prompt()
-      const line = yield* nextLine
-      if (Option.isNone(line)) break
-      const input = buffer === undefined ? line.value : continueInput(buffer, line.value)
-      const physical = input.split("\n")
-      const result = yield* Effect.suspend(() => {
-        const t = tokenize(input)
-        if (t._tag === "Incomplete") return Effect.succeed<LineResult>({ _tag: "Incomplete" })
-        return Effect.gen(function*() {
-          historyEntry(input, physical)
-          const fiber = yield* Effect.fork(session.evalLine(input))
-          running = fiber
-          const exit = yield* Fiber.await(fiber)
-          running = undefined
-          // restore the terminal in case something (a prompt) left it cooked and paused
-          if (terminal && process.stdin.isTTY) process.stdin.setRawMode(true)
-          process.stdin.resume()
-          if (Exit.isSuccess(exit)) return exit.value
-          process.stdout.write("\n^C (cancelled)\n")
-          return { _tag: "Done", code: 130 } as LineResult
-        })
-      })
-      if (result._tag === "Incomplete") {
+      const prompt = buffer === undefined ? promptText() : "... "
+      const taken = yield* waitLine("command", prompt)
+      if (taken._tag === "End") break
+      if (interactive && !taken.echoed) screen.write(`${prompt}${taken.text}\n`)
+      const input = buffer === undefined ? taken.text : continueInput(buffer, taken.text)
+      const t = tokenize(input)
+      if (t._tag === "Incomplete") {
         buffer = input
         continue
       }
       buffer = undefined
+      if (interactive) {
+        const clean = History.scrub(input, session.secrets)
+        if (clean.trim() !== "") {
+          History.remember(history, clean)
+          History.append(options.historyFile, clean)
+        }
+      }
+      if (t.tokens.length === 1 && t.tokens[0] === "clear") {
+        if (interactive) screen.write("\x1b[H\x1b[2J\x1b[3J")
+        continue
+      }
+      const fiber = yield* Effect.fork(session.evalLine(input))
+      running = fiber
+      const exit = yield* Fiber.await(fiber)
+      running = undefined
+      if (interactive) {
+        // restore the terminal in case something (a prompt) left it cooked and paused
+        if (process.stdin.isTTY) process.stdin.setRawMode(true)
+        process.stdin.resume()
+      }
+      const result: LineResult = Exit.isSuccess(exit) ? exit.value : { _tag: "Done", code: 130 }
+      if (Exit.isFailure(exit)) screen.write("\n^C (cancelled)\n")
+      if (discarded > 0) {
+        yield* io.err(`(${discarded} line${discarded === 1 ? "" : "s"} typed or pasted after it discarded)`)
+        discarded = 0
+      }
       if (result._tag === "Exit") break
+      if (result._tag === "Done" && result.code !== 0) lastFailure = result.code
     }
-    if (closed) process.stdout.write("\n")
+    if (interactive && source.isClosed) screen.write("\n")
+    return interactive ? 0 : lastFailure
   }))
-

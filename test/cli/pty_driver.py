@@ -31,10 +31,21 @@ def read_some(timeout):
         buf += data
     return True
 
+def send_all(data):
+    # a large paste: write as the child reads, and keep reading its output meanwhile (a child
+    # blocked writing to a full terminal reads no input)
+    while data:
+        r, w, _ = select.select([fd], [fd], [], 1)
+        if r:
+            read_some(0)
+        if w:
+            n = os.write(fd, data[:4096])
+            data = data[n:]
+
 result = {"ok": True, "failed_step": None}
 for i, step in enumerate(steps):
     if "send" in step:
-        os.write(fd, step["send"].encode())
+        send_all(step["send"].encode())
         time.sleep(step.get("pause", 0.05))
     elif "sleep" in step:
         end = time.time() + step["sleep"]

@@ -4,32 +4,10 @@
  * the idle Ctrl-C hint, Ctrl-D, and a history file without secrets.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-
-
-import { binPath } from "../support/bin.js"
-const driver = path.join(__dirname, "pty_driver.py")
-
-type Step =
-  | { readonly send: string; readonly pause?: number }
-  | { readonly expect: string; readonly timeout?: number }
-  | { readonly sleep: number }
-  | { readonly eof: true }
-
-const drive = (steps: ReadonlyArray<Step>, env: Record<string, string>) =>
-  new Promise<{ ok: boolean; failed_step: number | null; exit: number | string; output: string }>((resolve, reject) => {
-    execFile("python3", [driver, JSON.stringify(steps), "node", binPath, "repl"], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: "xterm", ...env },
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 150_000
-    }, (error, stdout) => {
-      if (error && !stdout) return reject(error)
-      resolve(JSON.parse(stdout))
-    })
-  })
+import { drive } from "../support/pty.js"
 
 const prompt = "kratos\\(sandbox\\)> "
 
