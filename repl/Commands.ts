@@ -4,16 +4,18 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
-import { connect } from "./commands/connect.js"
-import { identities } from "./commands/identities.js"
 import { activateCommand, deactivateCommand } from "./commands/bulkCommand.js"
+import { completionCommand } from "./commands/completion.js"
+import { connect } from "./commands/connect.js"
 import { exportCommand } from "./commands/exportCommand.js"
+import { identities } from "./commands/identities.js"
 import { importCommand } from "./commands/ImportCommand.js"
 import { recovery } from "./commands/recovery.js"
 import { sandboxCommand } from "./commands/SandboxCommand.js"
 import { schemas } from "./commands/schemas.js"
 import { sessions } from "./commands/sessions.js"
 import { status } from "./commands/status.js"
+import * as Tree from "./Tree.js"
 
 const importCommands = [importCommand, exportCommand, deactivateCommand, activateCommand] as const
 
@@ -26,7 +28,16 @@ export const shellRoot = Command.make("kratos-admin").pipe(
   Command.withDescription(
     "Ory Kratos admin Identity API from the command line. Global: --url URL --api-key KEY (or ORY_SDK_URL / ORY_API_KEY, KRATOS_ADMIN_URL)"
   ),
-  Command.withSubcommands([identities(importCommands), sessions, schemas, recovery, status, sandboxCommand, replCommand])
+  Command.withSubcommands([
+    identities(importCommands),
+    sessions,
+    schemas,
+    recovery,
+    status,
+    sandboxCommand,
+    replCommand,
+    completionCommand((): Tree.Node => Tree.fromCommand(shellRoot, "kratos-admin"))
+  ])
 )
 
 /** The REPL tree: the same operations plus `connect`. */

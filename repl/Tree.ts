@@ -32,6 +32,8 @@ export interface Node {
   readonly args: ReadonlyArray<string>
   /** Which positional arguments name files (completed with paths). */
   readonly pathArgs: ReadonlyArray<boolean>
+  /** The accepted values of each positional argument (empty when free). */
+  readonly argChoices: ReadonlyArray<ReadonlyArray<string>>
   readonly usage: string
   /** One-line description (empty when none). */
   readonly description: string
@@ -46,6 +48,7 @@ const typeWords = new Set(["text", "integer", "float", "date", "boolean", "file"
 interface ValueKind {
   readonly secret: boolean
   readonly path: boolean
+  readonly choices: ReadonlyArray<string>
 }
 
 /**
@@ -63,11 +66,12 @@ const valueKinds = (
   seen.add(node)
   const o = node as Record<string, unknown>
   if (o._tag === "Single" && typeof o.primitiveType === "object" && o.primitiveType !== null) {
-    const primitive = o.primitiveType as { readonly _tag: string }
+    const primitive = o.primitiveType as { readonly _tag: string; readonly alternatives?: ReadonlyArray<readonly [string, unknown]> }
     const name = typeof o.name === "string" ? o.name : ""
     const kind: ValueKind = {
       secret: primitive._tag === "Redacted" || primitive._tag === "Secret",
-      path: primitive._tag === "Path" || /^<?file>?$/.test(name)
+      path: primitive._tag === "Path" || /^<?file>?$/.test(name),
+      choices: primitive._tag === "Choice" ? (primitive.alternatives ?? []).map(([n]) => n) : []
     }
     if (typeof o.fullName === "string") {
       byName.set(o.fullName, kind)
@@ -146,7 +150,7 @@ const fromDescriptor = (d: Instruction, path: ReadonlyArray<string>): Node => {
       const n = nameOf(c)
       children.set(n, fromDescriptor(c, [...path, n]))
     }
-    return { name, path, children, flags: [], args: [], pathArgs: [], usage: name, description: descriptionOf(d) }
+    return { name, path, children, flags: [], args: [], pathArgs: [], argChoices: [], usage: name, description: descriptionOf(d) }
   }
   const usage = Descriptor.getUsage(d as unknown as Descriptor.Command<unknown>)
   const flags: Array<Flag> = []
@@ -163,6 +167,7 @@ const fromDescriptor = (d: Instruction, path: ReadonlyArray<string>): Node => {
     flags,
     args,
     pathArgs: positional.map((k) => k.path),
+    argChoices: positional.map((k) => k.choices),
     usage: usageText(usage),
     description: descriptionOf(d)
   }
@@ -179,7 +184,7 @@ export const withExtraCommands = (root: Node, names: ReadonlyArray<string>): Nod
   const children = new Map(root.children)
   for (const n of names) {
     if (!children.has(n)) {
-      children.set(n, { name: n, path: [n], children: new Map(), flags: [], args: [], pathArgs: [], usage: n, description: "" })
+      children.set(n, { name: n, path: [n], children: new Map(), flags: [], args: [], pathArgs: [], argChoices: [], usage: n, description: "" })
     }
   }
   return { ...root, children }
