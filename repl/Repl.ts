@@ -17,6 +17,7 @@ import { type Target, targetLabel } from "./Config.js"
 import * as Connection from "./Connection.js"
 import { echoGate } from "./EchoGate.js"
 import * as History from "./History.js"
+import * as Output from "./Output.js"
 import { interceptKeys } from "./Keys.js"
 import { LineSource, type Reader } from "./LineSource.js"
 import { type Editor, ReverseSearch } from "./ReverseSearch.js"
@@ -161,8 +162,8 @@ export const replIo = (input: ReplInput): IoService => {
     canConfirm: process.stdin.isTTY === true,
     color: colorEnabled(stdoutIsTTY),
     width: () => process.stdout.columns || 100,
-    out: (text) => Effect.sync(() => void process.stdout.write(text.endsWith("\n") ? text : text + "\n")),
-    err: (text) => Effect.sync(() => void process.stderr.write(text.endsWith("\n") ? text : text + "\n")),
+    out: (text) => Output.write(process.stdout, text.endsWith("\n") ? text : text + "\n"),
+    err: (text) => Output.write(process.stderr, text.endsWith("\n") ? text : text + "\n"),
     progress: (text) =>
       Effect.sync(() => {
         if (!process.stderr.isTTY) return

@@ -34,8 +34,7 @@ const main: Effect.Effect<number, unknown> = wantsRepl
     historyFile: historyPath(),
     sandboxLatency: process.env.KRATOS_ADMIN_SANDBOX_LATENCY
   }).pipe(
-    Effect.catchAll((e) => Effect.as(Output.write(process.stderr, `${Render.errorLine(e)}
-`), Run.ExitCode.usage))
+    Effect.catchAll((e) => Effect.as(Output.write(process.stderr, `${Render.errorLine(e)}\n`), Run.ExitCode.usage))
   )
   : Effect.gen(function*() {
     const runner = Run.make(shellRoot, { name: "kratos-admin", version: "0.1.0" })
