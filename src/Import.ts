@@ -193,7 +193,9 @@ export const importFileWith = (
   options: ImportOptions = {}
 ): Stream.Stream<ImportEvent, ImportError> =>
   Stream.unwrap(
-    Effect.sync(() => {
+    Effect.gen(function*() {
+      // An unreadable input stops here, before a journal, lock or failures file is made for it.
+      if (path !== "-") yield* checkReadable(path)
       const size = path === "-" ? undefined : statSize(path)
       return runWith(client, readFile(path), {
         source: path,
@@ -203,6 +205,15 @@ export const importFileWith = (
       })
     })
   )
+
+const checkReadable = (path: string): Effect.Effect<void, ImportError> =>
+  Effect.try({
+    try: () => {
+      fs.closeSync(fs.openSync(path, "r"))
+      if (fs.statSync(path).isDirectory()) throw new Error("EISDIR: it is a directory")
+    },
+    catch: (cause) => readError(path, cause)
+  })
 
 const statSize = (path: string): number | undefined => {
   try {

@@ -49,6 +49,12 @@ const journal = Options.file("journal").pipe(
 const resume = Options.boolean("resume").pipe(
   Options.withDescription("Continue from the journal: skip confirmed lines, look up lines sent without a result")
 )
+const retryFailed = Options.boolean("retry-failed").pipe(
+  Options.withDescription("With --resume: send again the records the journal holds as failed (fix them in the input first)")
+)
+const restart = Options.boolean("restart").pipe(
+  Options.withDescription("Start over: replace a journal that holds an earlier import of this file")
+)
 const failures = Options.file("failures").pipe(
   Options.withDescription("Failures file (default <file>.failures.jsonl): fix it and import it again"),
   Options.optional
@@ -109,7 +115,7 @@ const summaryView = (r: Import.ImportReport) => ({
 /** @since 0.1.0 */
 export const importCommand = Command.make(
   "import",
-  { files, dryRun, concurrency, batchSize, prehash, prehashCost, journal, resume, failures, quiet, output },
+  { files, dryRun, concurrency, batchSize, prehash, prehashCost, journal, resume, retryFailed, restart, failures, quiet, output },
   (o) =>
     Effect.gen(function*() {
       const api = yield* IdentityApi
@@ -123,6 +129,8 @@ export const importCommand = Command.make(
       if (o.files.length > 1 && (Option.isSome(o.journal) || Option.isSome(o.failures))) {
         return yield* new UsageError({ message: "--journal and --failures take one input file" })
       }
+      if (o.resume && o.restart) return yield* new UsageError({ message: "--resume and --restart exclude each other" })
+      if (o.retryFailed && !o.resume) return yield* new UsageError({ message: "--retry-failed goes with --resume" })
       if (o.files.filter((f) => f === "-").length > 1) return yield* new UsageError({ message: "stdin (-) can be read once" })
       const stderrTTY = process.stderr.isTTY === true
       const incomplete: Array<Import.ImportReport> = []
@@ -132,6 +140,8 @@ export const importCommand = Command.make(
           concurrency: o.concurrency,
           batchSize: o.batchSize,
           resume: o.resume,
+          retryFailed: o.retryFailed,
+          restart: o.restart,
           ...(o.prehash ? { prehash: { cost: o.prehashCost } } : {}),
           ...(Option.isSome(o.journal) ? { journal: o.journal.value } : {}),
           ...(Option.isSome(o.failures) ? { failures: o.failures.value } : {})

@@ -15,6 +15,7 @@ import * as FiberSet from "effect/FiberSet"
 import * as Mailbox from "effect/Mailbox"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -22,7 +23,9 @@ import { maxItems, maxPlaintextItems } from "../../BatchPatch.js"
 import { JsonText } from "../../Operation.js"
 import type { BatchPatchIdentitiesResponse } from "../../BatchPatch.js"
 import { CreateIdentityBody, type CreateIdentityBodyEncoded, hasPlaintextPassword } from "../../Identity.js"
-import type { KratosError } from "../../KratosError.js"
+import { type KratosError, TransportError } from "../../KratosError.js"
+import type { Identity } from "../../Identity.js"
+import * as Reconcile from "./reconcile.js"
 import { FailureWriter, unwrapFailureLine, withoutPassword } from "./failures.js"
 import { currentResponseListener } from "../client/context.js"
 import { Gate } from "../client/gate.js"
@@ -30,7 +33,9 @@ import { handOff, yieldToEventLoop } from "../eventLoop.js"
 import { wireCheck } from "../wireCheck.js"
 import * as Journal from "./journal.js"
 import { ByteWriter } from "./bytes.js"
-import { defaultNamespace, KeyKind, KeyTable, LineSet, PatchIds } from "./keys.js"
+import { type Digest, digestText, InputDigest } from "./digest.js"
+import { defaultNamespace, KeyKind, KeyTable, PatchIds } from "./keys.js"
+import * as Lock from "./lock.js"
 import { importDefaults } from "./model.js"
 import type {
   FailureStatus,
@@ -154,8 +159,13 @@ class Sizer {
 
 type Lookup =
   | { readonly _tag: "Found"; readonly id: string }
+  | { readonly _tag: "Foreign"; readonly reason: string }
   | { readonly _tag: "Missing" }
   | { readonly _tag: "Unknown"; readonly reason: string }
+
+/** One lookup attempt at most (a server trickling its answer is given up on, then asked again). */
+const lookupDeadline = Duration.seconds(30)
+const lookupTimedOut = new TransportError({ operation: "lookup", reason: "Timeout", message: "no answer within 30 s", sent: true })
 
 const isAmbiguous = (e: KratosError): boolean =>
   e._tag === "GatewayTimeout" ||
@@ -204,8 +214,9 @@ const engine = <E>(
   options: ImportOptions,
   mailbox: Mailbox.Mailbox<ImportEvent, E | ImportError>
 ): Effect.Effect<void, E | ImportError> =>
-  Effect.gen(function*() {
-    const started = Date.now()
+  Effect.scoped(Effect.gen(function*() {
+    const startedAt = new Date()
+    const started = startedAt.getTime()
     const sourceName = options.source ?? "input"
     const dryRun = options.dryRun === true
     const concurrency = Math.max(1, options.concurrency ?? importDefaults.concurrency)
@@ -241,32 +252,29 @@ const engine = <E>(
     }
     const warn = (message: string) => Effect.suspend(() => emit({ _tag: "Warning", message }).pipe(Effect.tap(() => warnings.push(message))))
 
-    // ---- journal
-    const previous = options.resume && options.journal
-      ? yield* Effect.tryPromise({
-        try: () => Journal.load(options.journal!),
-        catch: (cause) => new ImportError({ message: `cannot read journal ${options.journal}`, cause })
-      })
-      : undefined
+    // ---- journal, its lock and the failures file: all settled before anything is sent
+    const files = yield* Journal.ImportFiles
+    const journalPath = dryRun ? undefined : options.journal
     if (options.resume && !options.journal) yield* warn("resume asked for without a journal: starting from the beginning")
-    if (previous?.source !== undefined && previous.source !== sourceName) {
-      yield* warn(`the journal was written for ${previous.source}, not ${sourceName}`)
-    }
-    if (!dryRun && !options.resume && options.journal !== undefined && nonEmpty(options.journal)) {
-      yield* warn(`starting over: ${options.journal} from an earlier run is replaced (pass resume to continue it instead)`)
-    }
-    const journal = !dryRun && options.journal
-      ? yield* Effect.try({
-        try: () => {
-          // Without --resume an old journal would mix two imports: start a fresh one.
-          const w = options.resume ? undefined : Journal.JournalWriter.open(truncate(options.journal!))
-          return w ?? Journal.JournalWriter.open(options.journal!)
-        },
-        catch: (cause) => new ImportError({ message: `cannot write journal ${options.journal}`, cause })
-      })
-      : undefined
-    journal?.begin(sourceName, namespace)
-    const failuresOut = new FailureWriter(options.failures)
+    const opened = journalPath === undefined ? undefined : yield* openJournal(journalPath, options, sourceName, startedAt)
+    for (const w of opened?.warnings ?? []) yield* warn(w)
+    const previous = opened?.previous
+    const failuresOut = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => FailureWriter.open(files, options.failures),
+        catch: (e) => new ImportError({ message: `cannot write the failures file: ${e instanceof Error ? e.message : String(e)}`, cause: e })
+      }),
+      (w) => Effect.sync(() => w.close())
+    )
+    if (failuresOut.kept !== undefined) yield* warn(`the earlier failures file is kept as ${failuresOut.kept}`)
+    const journal = journalPath === undefined ? undefined : yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => Journal.JournalWriter.open(files, journalPath, options.restart === true),
+        catch: (e) => writeError(e instanceof Journal.WriteFailed ? e : new Journal.WriteFailed(journalPath, Journal.errorText(e)))
+      }),
+      (w) => Effect.sync(() => w.close())
+    )
+    yield* journalStep(() => journal?.begin(sourceName, namespace, startedAt))
 
     // ---- counters
     const stats = {
@@ -387,8 +395,9 @@ const engine = <E>(
     // prepare's identifiers: one list for every record (they are claimed, not kept)
     const identifiers = new IdSchema.Identifiers()
     let keyCount = 0
-    const resumedDone = previous?.doneLines ?? new LineSet()
-    const resumedPending = previous?.pending ?? new LineSet()
+    // the digest of the record being prepared, and of the input so far
+    const digest: Digest = { a: 0, b: 0 }
+    const inputDigest = new InputDigest()
 
     // ---- stage 1: a source item → a record ready to send, or a reported failure
     const schemaIdOf = (value: unknown): string => {
@@ -399,6 +408,13 @@ const engine = <E>(
     const prepare = (item: SourceItem, value: unknown, out: ByteWriter): PreparedRecord | undefined => {
         stats.records++
         stats.bytes = item.bytes
+        if (journal !== undefined) {
+          if (item._tag === "Malformed") inputDigest.addMalformed(item.line, item.reason, digest)
+          else {
+            digestText(item._tag === "Text" ? item.text : JSON.stringify(item.value) ?? "", digest)
+            inputDigest.add(digest)
+          }
+        }
         if (item._tag === "Malformed" || value instanceof Unparsable) {
           failSync(item.line, "malformed", item._tag === "Malformed" ? item.reason : (value as Unparsable).reason, {})
           return undefined
@@ -458,25 +474,33 @@ const engine = <E>(
             )
           }
         }
-        // Resume: lines an earlier run finished count as they ended then.
-        if (resumedDone.has(item.line)) {
-          stats.resumed++
-          const prior = previous?.done.get(item.line)
-          if (prior === undefined) {
-            stats.created++
+        // Resume: a record an earlier run finished (the same text, wherever its line is now) counts
+        // as it ended then; one sent without a result is looked up before it is sent again.
+        let ambiguous = false
+        const prior = previous === undefined ? -1 : previous.records.take(digest)
+        if (prior >= 0) {
+          const code = previous!.records.code(prior)
+          if (code === Journal.Code.pending) {
+            ambiguous = true
+          } else if (code === Journal.Code.created || code === Journal.Code.present) {
+            stats.resumed++
             stats.done++
-          } else if (prior[1] === "p") {
-            stats.alreadyPresent++
-            stats.done++
+            if (code === Journal.Code.created) stats.created++
+            else stats.alreadyPresent++
+            return undefined
+          } else if (options.retryFailed === true) {
+            ambiguous = true
           } else {
-            const status: FailureStatus = prior[1] === "f" ? "failed" : prior[1] === "x" ? "conflict" : "unknown"
-            failSync(item.line, status, prior[3] ?? "failed in an earlier run", {
+            stats.resumed++
+            const was = previous!.records.details.get(prior)
+            const status: FailureStatus = code === Journal.Code.failed ? "failed" : code === Journal.Code.conflict ? "conflict" : "unknown"
+            failSync(item.line, status, was?.[3] ?? "failed in an earlier run", {
               raw,
               externalId,
-              ...(typeof prior[2] === "number" && prior[2] > 0 ? { code: prior[2] } : {})
+              ...(typeof was?.[2] === "number" && was[2] > 0 ? { code: was[2] } : {})
             })
+            return undefined
           }
-          return undefined
         }
         if (dryRun) {
           stats.done++
@@ -492,7 +516,9 @@ const engine = <E>(
           start,
           end: out.at,
           plaintext: hasPlaintextPassword(body),
-          ambiguous: resumedPending.has(item.line)
+          ambiguous,
+          da: digest.a,
+          db: digest.b
         }
     }
 
@@ -585,32 +611,48 @@ const engine = <E>(
       const raw = sourceRecord(rec)
       return fail(rec.line, status, reason, { raw, externalId: externalIdOf(raw), ...(code ? { code } : {}) })
     }
-    const commit = Effect.sync(() => {
-      if (createdLines.length === 0 && finals.length === 0) return
-      journal?.done(createdLines, finals)
-      createdLines = []
-      finals = []
-      failuresOut.flush()
+    const commit: Effect.Effect<void, ImportError> = Effect.suspend(() => {
+      if (createdLines.length > 0 || finals.length > 0) {
+        const c = createdLines
+        const f = finals
+        createdLines = []
+        finals = []
+        failuresOut.flush()
+        if (journal !== undefined) return journalStep(() => journal.done(c, f))
+      }
+      return failuresOut.failed === undefined ? Effect.void : Effect.fail(writeError(failuresOut.failed))
     })
 
-    // ---- reconciliation: which records of an ambiguous attempt exist on the server?
+    // ---- reconciliation: which records of an ambiguous attempt exist on the server, as theirs?
+    // Identities created before the import's first run are never its own.
+    const since = previous?.firstRun !== undefined ? Date.parse(previous.firstRun.at) : started
     const lookupOnce = (rec: PreparedRecord): Effect.Effect<Lookup, KratosError> => {
-      const raw = sourceRecord(rec)
+      const raw = sourceRecord(rec) as Record<string, unknown>
       const externalId = externalIdOf(raw)
+      const schemaId = schemaIdOf(raw)
+      const schema = schemas.get(schemaId)
+      const identifiers = schema === undefined || typeof schema === "string" ? [] : IdSchema.identifiers(schema, raw.traits)
+      const expected: Reconcile.Expected = { record: raw, schemaId, identifiers, since }
+      const judge = (found: ReadonlyArray<Identity>): Lookup => {
+        if (found.length === 0) return { _tag: "Missing" }
+        let why = ""
+        for (const identity of found) {
+          const differs = Reconcile.mismatch(identity, expected)
+          if (differs === undefined) return { _tag: "Found", id: identity.id }
+          why ||= differs
+        }
+        return { _tag: "Foreign", reason: `an identity with the same ${externalId !== undefined ? "external_id" : "identifier"} exists and is not this record's: ${why}` }
+      }
+      const bounded = <A>(call: Effect.Effect<A, KratosError>) =>
+        call.pipe(Effect.timeoutFail({ duration: lookupDeadline, onTimeout: () => lookupTimedOut }))
       if (externalId !== undefined) {
-        return client.getIdentityByExternalID({ externalID: externalId }).pipe(
-          Effect.map((identity): Lookup => ({ _tag: "Found", id: identity.id })),
+        return bounded(client.getIdentityByExternalID({ externalID: externalId })).pipe(
+          Effect.map((identity) => judge([identity])),
           Effect.catchIf((e) => e._tag === "NotFound", () => Effect.succeed<Lookup>({ _tag: "Missing" }))
         )
       }
-      const schema = schemas.get(schemaIdOf(raw))
-      const identifiers = schema === undefined || typeof schema === "string"
-        ? []
-        : IdSchema.identifiers(schema, (raw as { traits?: unknown }).traits)
       if (identifiers.length > 0) {
-        return client.listIdentities({ credentials_identifier: identifiers[0] }).pipe(
-          Effect.map((page): Lookup => page.items.length > 0 ? { _tag: "Found", id: page.items[0].id } : { _tag: "Missing" })
-        )
+        return bounded(client.listIdentities({ credentials_identifier: identifiers[0] })).pipe(Effect.map((page) => judge(page.items)))
       }
       return Effect.succeed({ _tag: "Unknown", reason: "outcome unknown after an ambiguous failure, and the record has no external_id or identifier to look it up by" })
     }
@@ -621,18 +663,27 @@ const engine = <E>(
           Effect.succeed<Lookup>({ _tag: "Unknown", reason: `could not check whether it was created: ${errorReason(e)}` })
         )
       )
+    /** A record's lookup after its attempt's outcome was not seen, recorded as its final outcome unless missing. */
+    const settle = (rec: PreparedRecord, r: Lookup, conflictReason?: string) => {
+      if (r._tag === "Found") {
+        present(rec, r.id)
+        return Effect.void
+      }
+      if (r._tag === "Foreign") return finalFailure(rec, "conflict", 409, r.reason)
+      if (r._tag === "Unknown") return finalFailure(rec, "unknown", undefined, r.reason)
+      return finalFailure(rec, "conflict", 409, conflictReason ?? "conflict with an existing identity")
+    }
 
     /** Marks existing records done; returns the ones to (re)send. */
-    const reconcile = (recs: ReadonlyArray<PreparedRecord>): Effect.Effect<Array<PreparedRecord>> =>
+    const reconcile = (recs: ReadonlyArray<PreparedRecord>): Effect.Effect<Array<PreparedRecord>, ImportError> =>
       Effect.gen(function*() {
         stats.reconciled += recs.length
         const results = yield* Effect.forEach(recs, lookup, { concurrency: 8 })
         const missing: Array<PreparedRecord> = []
         for (let i = 0; i < recs.length; i++) {
           const r = results[i]
-          if (r._tag === "Found") present(recs[i], r.id)
-          else if (r._tag === "Missing") missing.push(recs[i])
-          else yield* finalFailure(recs[i], "unknown", undefined, r.reason)
+          if (r._tag === "Missing") missing.push(recs[i])
+          else yield* settle(recs[i], r)
         }
         yield* commit
         return missing
@@ -705,9 +756,7 @@ const engine = <E>(
           const results = yield* Effect.forEach(check, lookup, { concurrency: 8 })
           stats.reconciled += check.length
           for (let i = 0; i < check.length; i++) {
-            const r = results[i]
-            if (r._tag === "Found") present(check[i], r.id)
-            else yield* finalFailure(check[i], "conflict", 409, "conflict with an existing identity")
+            yield* settle(check[i], results[i])
           }
         }
         yield* commit
@@ -738,10 +787,16 @@ const engine = <E>(
       Effect.gen(function*() {
         const batchId = `${runId}-${++batchCounter}`
         if (journal !== undefined) {
-          journal.sent(batchId, recs.map((r) => r.line))
-          yield* Effect.mapError(
-            journal.sync,
-            (cause) => new ImportError({ message: `cannot write journal ${options.journal}: ${cause.message}`, cause })
+          const lines = new Array<number>(recs.length)
+          const digests = new Array<number>(recs.length * 2)
+          for (let i = 0; i < recs.length; i++) {
+            lines[i] = recs[i].line
+            digests[2 * i] = recs[i].da
+            digests[2 * i + 1] = recs[i].db
+          }
+          yield* journalStep(() => journal.sent(batchId, lines, digests))
+          yield* Effect.async<void, ImportError>((resume) =>
+            journal.sync((e) => resume(e === undefined ? Effect.void : Effect.fail(writeError(e))))
           )
         }
         stats.batches++
@@ -814,8 +869,7 @@ const engine = <E>(
             if (rec.ambiguous) {
               const r = yield* lookup(rec)
               stats.reconciled++
-              if (r._tag === "Found") present(rec, r.id)
-              else yield* finalFailure(rec, "conflict", 409, errorReason(e))
+              yield* settle(rec, r, errorReason(e))
             } else {
               yield* finalFailure(rec, "conflict", 409, errorReason(e))
             }
@@ -882,7 +936,7 @@ const engine = <E>(
         yield* Deferred.await(started)
       })
 
-    yield* emit({ _tag: "Started", source: sourceName, dryRun, totalBytes: options.totalBytes, resumedLines: resumedDone.count })
+    yield* emit({ _tag: "Started", source: sourceName, dryRun, totalBytes: options.totalBytes, resumedLines: previous?.records.finished() ?? 0 })
 
     // Whole chunks go through synchronously: per-record effects would make the fiber yield to the
     // event loop every few thousand operations and leave the CPU idle.
@@ -925,15 +979,27 @@ const engine = <E>(
 
     yield* Effect.scoped(Effect.raceFirst(pump, Deferred.await(fatal))).pipe(
       Effect.ensuring(Effect.suspend(() => {
-        journal?.close()
         failuresOut.close()
         return lookAheadDropped === undefined ? Effect.void : Fiber.interrupt(lookAheadDropped)
       }))
     )
 
+    if (failuresOut.failed !== undefined) return yield* writeError(failuresOut.failed)
     const durationMs = Date.now() - started
     const imported = stats.created + stats.alreadyPresent
     const failedTotal = stats.failed + stats.conflicts + stats.unknown + stats.invalid + stats.malformed + stats.duplicates
+    const unclaimed = previous?.records.unclaimed() ?? 0
+    if (unclaimed > 0) {
+      warnings.push(
+        `${unclaimed} record(s) an earlier run sent are not in the input as it is now (edited or removed since): ` +
+          `edited records were processed as new ones`
+      )
+    }
+    if (journal !== undefined) {
+      yield* journalStep(() =>
+        journal.end({ at: new Date().toISOString(), input: inputDigest.hex, records: stats.records, complete: failedTotal === 0 })
+      )
+    }
     if (stats.keyless > 0) warnings.push(`${stats.keyless} record(s) without external_id or password identifier`)
     const report: ImportReport = {
       source: sourceName,
@@ -963,7 +1029,7 @@ const engine = <E>(
     }
     yield* progress(true)
     yield* emit({ _tag: "Finished", report })
-  })
+  }))
 
 /**
  * Records validated between two turns of the event loop: ~0.5 ms, so a response that arrives is
@@ -996,8 +1062,81 @@ const nonEmpty = (path: string): boolean => {
   }
 }
 
-const truncate = (path: string): string => {
-  // Opened with "w" once so the append handle that follows starts from an empty file.
-  fs.closeSync(fs.openSync(path, "w"))
-  return path
+
+const writeError = (e: Journal.WriteFailed): ImportError =>
+  new ImportError({ message: `${e.message}; the import stopped before sending more`, cause: e })
+
+/** A synchronous journal write: a `WriteFailed` stops the import (before the batch it precedes is sent). */
+const journalStep = (write: () => void): Effect.Effect<void, ImportError> =>
+  Effect.try({
+    try: write,
+    catch: (e) => writeError(e instanceof Journal.WriteFailed ? e : new Journal.WriteFailed("the journal", Journal.errorText(e)))
+  })
+
+interface OpenedJournal {
+  readonly previous: Journal.JournalState | undefined
+  readonly warnings: ReadonlyArray<string>
 }
+
+/**
+ * Locks the journal for this run and reads what an earlier run left in it.
+ * A journal with an earlier import in it is continued only with `resume`, replaced only with
+ * `restart`; otherwise nothing is sent and the error says what the journal holds.
+ */
+const openJournal = (
+  path: string,
+  options: ImportOptions,
+  source: string,
+  startedAt: Date
+): Effect.Effect<OpenedJournal, ImportError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const warnings: Array<string> = []
+    const lock = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => Lock.acquire(path, startedAt),
+        catch: (e) => new ImportError({ message: `cannot lock journal ${path}: ${Journal.errorText(e)}`, cause: e })
+      }),
+      (l) => Effect.sync(() => l._tag === "Acquired" && l.release())
+    )
+    if (lock._tag === "Held") {
+      return yield* new ImportError({
+        message: `journal ${path} is in use by ${Lock.describeHolder(lock.holder)} (lock file ${lock.lockPath}): ` +
+          `one import per journal. Wait for that run to end, or remove ${lock.lockPath} if that process is gone.`
+      })
+    }
+    if (lock.tookOver !== undefined) {
+      warnings.push(`took over the lock of ${Lock.describeHolder(lock.tookOver)}, which is no longer running`)
+    }
+    const existing = nonEmpty(path)
+    let previous: Journal.JournalState | undefined
+    if (existing && options.restart !== true) {
+      previous = yield* Effect.tryPromise({
+        try: () => Journal.load(path),
+        catch: (cause) => new ImportError({ message: `cannot read journal ${path}: ${Journal.errorText(cause)}`, cause })
+      })
+      if (options.resume !== true) {
+        const end = previous.lastEnd
+        return yield* new ImportError({
+          message: end !== undefined
+            ? `${previous.source ?? source} was imported by an earlier run (journal ${path}, finished ${end.at}, ` +
+              `${end.complete ? "every record imported" : "not every record imported"}): nothing sent. ` +
+              `Resume (--resume) to check the input against the journal and send only records new or changed since ` +
+              `(--retry-failed: and those that failed), or restart (--restart) to start over.`
+            : `journal ${path} holds an unfinished import (its last run began ${previous.lastRun?.at ?? "at an unknown time"}): ` +
+              `nothing sent. Resume it (--resume), or start over (--restart).`
+        })
+      }
+      if (previous.legacy) {
+        return yield* new ImportError({
+          message: `journal ${path} was written by an older version without record digests: it cannot tell whether the ` +
+            `input changed since. Restart (--restart) to import again (records already on the server come back as conflicts).`
+        })
+      }
+      if (previous.source !== undefined && previous.source !== source) {
+        warnings.push(`the journal was written for ${previous.source}, not ${source}`)
+      }
+    } else if (existing) {
+      warnings.push(`starting over: the earlier import in ${path} is replaced (restart)`)
+    }
+    return { previous, warnings }
+  })

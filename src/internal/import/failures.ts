@@ -1,5 +1,6 @@
 /** The failures file: one JSON line per record not imported, passwords removed, fit to fix and re-import. */
 import * as fs from "node:fs"
+import { errorText, type Files, privateMode, writeWhole, WriteFailed } from "./journal.js"
 import type { ImportFailure } from "./model.js"
 
 /** A record written to the failures file wraps the original under `record`; reading it back unwraps it. */
@@ -28,29 +29,77 @@ export const withoutPassword = (record: unknown): { readonly record: unknown; re
   }
 }
 
+/** Where an earlier failures file is kept: `x.failures.jsonl` → `x.failures.1.jsonl` (the first free number). */
+export const keptName = (path: string): string => {
+  const ext = path.endsWith(".jsonl") ? ".jsonl" : ""
+  const base = path.slice(0, path.length - ext.length)
+  for (let n = 1; ; n++) {
+    const candidate = `${base}.${n}${ext}`
+    if (!fs.existsSync(candidate)) return candidate
+  }
+}
+
+/**
+ * The failures file of a run. Opened (owner-only) before anything is sent, so an unwritable
+ * location stops the run before it starts; an earlier run's non-empty file is kept under a new
+ * name, never overwritten.
+ */
 export class FailureWriter {
   private fd: number | undefined
   private buffer: Array<string> = []
-  constructor(private readonly path: string | undefined) {}
+  /** Where the earlier failures file went, if there was one. */
+  kept: string | undefined
+  private constructor(private readonly files: Files, private readonly path: string | undefined) {}
+
+  /** Throws `WriteFailed` when the file cannot be created. */
+  static open(files: Files, path: string | undefined): FailureWriter {
+    const w = new FailureWriter(files, path)
+    if (path === undefined) return w
+    try {
+      if (fs.statSync(path).size > 0) {
+        w.kept = keptName(path)
+        fs.renameSync(path, w.kept)
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new WriteFailed(path, errorText(e))
+    }
+    try {
+      w.fd = files.openSync(path, "w", privateMode)
+      files.fchmodSync(w.fd, privateMode)
+    } catch (e) {
+      throw new WriteFailed(path, errorText(e))
+    }
+    return w
+  }
+
+  /** The first write that failed: the run stops at its next check of this. */
+  failed: WriteFailed | undefined
 
   write(failure: ImportFailure): void {
-    if (this.path === undefined) return
+    if (this.fd === undefined) return
     this.buffer.push(JSON.stringify(failure))
     if (this.buffer.length >= 256) this.flush()
   }
 
   flush(): void {
-    if (this.path === undefined || this.buffer.length === 0) return
-    this.fd ??= fs.openSync(this.path, "w")
-    fs.writeSync(this.fd, this.buffer.join("\n") + "\n")
+    if (this.fd === undefined || this.buffer.length === 0 || this.failed !== undefined) return
+    const text = this.buffer.join("\n") + "\n"
     this.buffer = []
+    try {
+      writeWhole(this.files, this.fd, this.path!, text)
+    } catch (e) {
+      this.failed = e instanceof WriteFailed ? e : new WriteFailed(this.path!, errorText(e))
+    }
   }
 
   close(): void {
-    if (this.path === undefined) return
-    // An empty failures file says "nothing failed" more clearly than a stale one from an earlier run.
-    this.fd ??= fs.openSync(this.path, "w")
+    if (this.fd === undefined) return
     this.flush()
-    fs.closeSync(this.fd)
+    try {
+      this.files.closeSync(this.fd)
+    } catch {
+      // nothing more to write to it
+    }
+    this.fd = undefined
   }
 }

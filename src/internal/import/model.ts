@@ -50,8 +50,16 @@ export interface ImportOptions {
   readonly prehash?: boolean | { readonly cost?: number; readonly concurrency?: number }
   /** Journal path (append-only JSONL). Without it the import cannot be resumed. */
   readonly journal?: string
-  /** Continue from the journal: skip confirmed lines, reconcile lines sent without a result. */
+  /**
+   * Continue from the journal: records an earlier run finished are skipped (matched by their text,
+   * wherever their line is now: an edited record is a new one), records sent without a result are
+   * looked up before they are sent again.
+   */
   readonly resume?: boolean
+  /** With `resume`: send again the records the journal holds as failed (after looking them up). */
+  readonly retryFailed?: boolean
+  /** Replace a journal that holds an earlier import (without it, such a journal stops the run). */
+  readonly restart?: boolean
   /** Failures file (JSONL, fixable and re-importable). */
   readonly failures?: string
   /** Schema id for records without `schema_id` (default "default"). */
@@ -179,6 +187,9 @@ export interface PreparedRecord {
   plaintext: boolean
   /** Sent in an attempt whose outcome was not seen: a later 409 may be our own earlier create. */
   ambiguous: boolean
+  /** The digest of the record's source text (journaled with the line it was sent from). */
+  readonly da: number
+  readonly db: number
 }
 
 export type RedactedString = Redacted.Redacted<string>
