@@ -165,7 +165,7 @@ type Lookup =
 
 /** One lookup attempt at most (a server trickling its answer is given up on, then asked again). */
 const lookupDeadline = Duration.seconds(30)
-const lookupTimedOut = new TransportError({ operation: "lookup", reason: "Timeout", message: "no answer within 30 s", sent: true })
+const lookupTimedOut = new TransportError({ operation: "lookup", reason: "Timeout", message: "no answer within 30 s", sent: true, attempts: 1 })
 
 const isAmbiguous = (e: KratosError): boolean =>
   e._tag === "GatewayTimeout" ||

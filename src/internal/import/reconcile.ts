@@ -10,7 +10,7 @@ import type { Identity } from "../../Identity.js"
  * Clock skew allowed between this machine and the server when comparing `created_at` with the
  * import's start: an identity created more than this before the import began is not its.
  */
-export const clockSkewMs = 5_000
+export const clockSkewMs = 1_000
 
 export interface Expected {
   readonly record: Record<string, unknown>
