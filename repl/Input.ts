@@ -4,8 +4,8 @@
  * UUID or page size is a usage error before any request).
  */
 import * as Effect from "effect/Effect"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { formatParseError } from "../src/internal/parseIssues.js"
 import type * as Operation from "../src/Operation.js"
 import { UsageError } from "./Errors.js"
 import { readFileOrStdin } from "./Io.js"
@@ -101,10 +101,7 @@ export const decodeInput = <Op extends Operation.Operation>(
   Schema.decodeUnknown(op.input as Schema.Schema<Operation.Input<Op>, unknown>, { onExcessProperty: "error" })(raw).pipe(
     Effect.mapError((e) =>
       new UsageError({
-        message: `invalid input for ${op.name}: ` +
-          ParseResult.ArrayFormatter.formatErrorSync(e)
-            .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") + ": " : ""}${issue.message}`)
-            .join("; ")
+        message: `invalid input for ${op.name}: ${formatParseError(e)}`
       })
     ),
     Effect.flatMap((input) => {

@@ -16,7 +16,6 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { ErrorGeneric } from "../../GenericError.js"
@@ -35,15 +34,12 @@ import * as RetryPolicy from "../../RetryPolicy.js"
 import { lazyWireCheck } from "../lazyWireCheck.js"
 import { isPlainValidation } from "../plainValidation.js"
 import * as Span from "./span.js"
+import { formatParseError } from "../parseIssues.js"
 import { type CallContext, classifyTransport, currentCall, currentResponseListener, enterCall, isDeadline } from "./context.js"
 
 type AnyEffect = Effect.Effect<unknown, KratosError>
 
 /** One line per issue, `path: complaint`, rather than the whole schema's tree. */
-const formatParseError = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
-    .join("; ")
 
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.parseJson(ErrorGeneric))
 

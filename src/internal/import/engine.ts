@@ -30,6 +30,7 @@ import { FailureWriter, unwrapFailureLine, withoutPassword } from "./failures.js
 import { currentResponseListener } from "../client/context.js"
 import { Gate } from "../client/gate.js"
 import { handOff, yieldToEventLoop } from "../eventLoop.js"
+import { formatParseError } from "../parseIssues.js"
 import { wireCheck } from "../wireCheck.js"
 import * as Journal from "./journal.js"
 import { ByteWriter } from "./bytes.js"
@@ -138,10 +139,6 @@ const batchBody = (recs: ReadonlyArray<PreparedRecord>): JsonText => {
   return new JsonText(w.bytes)
 }
 
-const formatParseError = (e: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(e)
-    .map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message))
-    .join("; ")
 
 /** AIMD batch size: halve on a gateway timeout, grow back by a tenth of the maximum per success. */
 class Sizer {

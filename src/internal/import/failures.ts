@@ -13,23 +13,30 @@ export const unwrapFailureLine = (value: unknown): unknown => {
   return value
 }
 
-/** The record without its plaintext password (the hash stays: it is what Kratos stores anyway). */
+/**
+ * The record without plaintext passwords: every `password` field of a credential, wherever a
+ * mistake put it (the hash stays: it is what Kratos stores anyway, and what a re-import needs).
+ */
 export const withoutPassword = (record: unknown): { readonly record: unknown; readonly removed: boolean } => {
-  const config = (record as { credentials?: { password?: { config?: Record<string, unknown> } } } | null)
-    ?.credentials?.password?.config
-  if (config === null || typeof config !== "object" || !("password" in config)) return { record, removed: false }
-  const r = record as { credentials: { password: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>
-  const { password: _dropped, ...rest } = config
-  return {
-    record: {
-      ...r,
-      credentials: { ...r.credentials, password: { ...r.credentials.password, config: rest } }
-    },
-    removed: true
+  const credentials = (record as { credentials?: unknown } | null)?.credentials
+  if (credentials === null || typeof credentials !== "object") return { record, removed: false }
+  let removed = false
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip)
+    if (node === null || typeof node !== "object") return node
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "password") removed = true
+      else out[k] = strip(v)
+    }
+    return out
   }
+  // the first level names credential types (one of them is `password`): keys below are fields
+  const stripped: Record<string, unknown> = {}
+  for (const [type, credential] of Object.entries(credentials)) stripped[type] = strip(credential)
+  return removed ? { record: { ...(record as Record<string, unknown>), credentials: stripped }, removed } : { record, removed }
 }
 
-/** Where an earlier failures file is kept: `x.failures.jsonl` → `x.failures.1.jsonl` (the first free number). */
 export const keptName = (path: string): string => {
   const ext = path.endsWith(".jsonl") ? ".jsonl" : ""
   const base = path.slice(0, path.length - ext.length)

@@ -1,0 +1,104 @@
+/**
+ * `kratos-admin identities import` and `identities create --file` as users run them: the binary as
+ * a child process against a sandbox on loopback.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import { execFile } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as Sandbox from "../../src/Sandbox.js"
+import { binPath } from "../support/bin.js"
+import { record, records, tmpDir, writeJsonl } from "./helpers.js"
+
+let scope: Scope.CloseableScope
+let url = ""
+
+beforeAll(async () => {
+  scope = Effect.runSync(Scope.make())
+  const sandbox = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
+  url = sandbox.url
+})
+afterAll(async () => {
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+})
+
+interface Result {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export const cli = (args: ReadonlyArray<string>, input = "") =>
+  new Promise<Result>((resolve) => {
+    const child = execFile("node", [binPath, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
+      timeout: 120_000
+    }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr })
+    })
+    child.stdin?.end(input)
+  })
+
+// Plausible mistakes in a credentials object, each around a secret that must never be printed.
+const secrets = ["Extr4SecretPW", "S4ltS3cr3tV4lue", "987654321987", "$2a$04$S3CR3THASHS3CR3THASHS3CRuW5GQZQ8fb1qfGx0mJy8j3aO6V2Wy"]
+const leaky = [
+  record(1, { credentials: { password: { config: { password: "Extr4SecretPW", extra: 1 } } } }),
+  record(2, { credentials: { password: { config: { password: "Extr4SecretPW" }, identifiers: ["user2@example.com"] } } }),
+  record(3, { credentials: { password: { config: { password: 987654321987 } } } }),
+  record(4, { credentials: { password: { config: { hashed_password: secrets[3], salt: "S4ltS3cr3tV4lue" } } } }),
+  record(5, { credentials: { password: { config: { password: ["Extr4SecretPW"] } } } }),
+  record(6, { credentials: { oidc: { config: { password: "Extr4SecretPW" } } } })
+]
+
+const noSecret = (text: string) => {
+  for (const s of secrets) expect(text).not.toContain(s)
+}
+
+describe("kratos-admin identities import (child process)", () => {
+  it("a credentials object with a mistake: reasons name the path and the shape, never the secret", async () => {
+    const dir = tmpDir()
+    const file = writeJsonl(dir, "leaky.jsonl", [...leaky, record(7)])
+    const r = await cli(["identities", "import", file])
+    expect(r.code).toBe(1)
+    const failures = fs.readFileSync(`${file}.failures.jsonl`, "utf8")
+    for (const text of [r.stdout, r.stderr]) noSecret(text)
+    // the failures file keeps a hash (a re-import needs it), never a plaintext password
+    for (const s of [secrets[0], secrets[2]]) expect(failures).not.toContain(s)
+    expect(failures).toContain(secrets[3])
+    const lines = failures.trim().split("\n").map((l) => JSON.parse(l) as { line: number; reason: string })
+    expect(lines.map((l) => l.line)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(lines[0].reason).toContain("credentials.password.config.extra")
+    expect(lines[1].reason).toContain("credentials.password.identifiers")
+    expect(lines[2].reason).toContain("credentials.password.config.password: expected string")
+    for (const l of lines) expect(l.reason).not.toContain("expected undefined")
+    expect(JSON.parse(r.stdout)).toMatchObject({ created: 1, invalid: 6 })
+  })
+
+  it("identities create --file with the same mistakes: stderr names the path, never the secret", async () => {
+    const dir = tmpDir()
+    for (const [i, body] of leaky.entries()) {
+      const file = path.join(dir, `body-${i}.json`)
+      fs.writeFileSync(file, JSON.stringify(body))
+      const r = await cli(["identities", "create", "--file", file])
+      expect(r.code).not.toBe(0)
+      noSecret(r.stdout + r.stderr)
+      expect(r.stderr).toContain("credentials")
+    }
+  })
+
+  it("a finished import run again: says so, sends nothing, exit 1; --restart starts over", async () => {
+    const dir = tmpDir()
+    const file = writeJsonl(dir, "again.jsonl", records(30, 1000))
+    const first = await cli(["identities", "import", file])
+    expect(first.code).toBe(0)
+    const again = await cli(["identities", "import", file])
+    expect(again.code).not.toBe(0)
+    expect(again.stderr).toContain("was imported by an earlier run")
+    const resumed = await cli(["identities", "import", file, "--resume"])
+    expect(resumed.code).toBe(0)
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ created: 30, resumed: 30, batches: 0 })
+  })
+})
