@@ -7,7 +7,7 @@
  */
 import * as AST from "effect/SchemaAST"
 import * as Option from "effect/Option"
-import type * as ParseResult from "effect/ParseResult"
+import * as ParseResult from "effect/ParseResult"
 
 type Path = ReadonlyArray<PropertyKey>
 
@@ -56,13 +56,17 @@ const walk = (issue: ParseResult.ParseIssue, path: Path, out: Array<string>): vo
     }
     case "Refinement":
       if (issue.kind === "From") walk(issue.issue, path, out)
-      else out.push(`${at}expected ${expected(issue.ast)}`)
+      // a message this library's schema wrote for its own check (values it names are not secrets)
+      else if (Option.isSome(AST.getMessageAnnotation(issue.ast))) {
+        for (const i of ParseResult.ArrayFormatter.formatIssueSync(issue)) out.push(`${at}${i.message}`)
+      } else walk(issue.issue, path, out)
       return
     case "Transformation":
       walk(issue.issue, path, out)
       return
     case "Type":
-      out.push(`${at}expected ${expected(issue.ast)}`)
+      // a filter's own words (they say what is wrong, as written by the schema), else the shape
+      out.push(issue.message !== undefined ? `${at}${issue.message}` : `${at}expected ${expected(issue.ast)}`)
       return
     case "Missing":
       out.push(`${at}is missing`)
