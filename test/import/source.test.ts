@@ -146,3 +146,50 @@ describe("keys", () => {
     expect(uuidV5("6ba7b811-9dad-11d1-80b4-00c04fd430c8", "https://www.ory.sh/kratos/\u00e9")).toBe("01fe6b01-ba73-55c6-9a1e-cf900febef27")
   })
 })
+
+describe("lines that cannot be records", () => {
+  it.effect("a line over 8 MiB is one malformed line, with its number; no fragment of it becomes a record", () =>
+    Effect.gen(function*() {
+      const huge = `{"traits":{"x":"${"a".repeat(9 * 1024 * 1024)}"},"external_id":"tail"}`
+      const items = yield* Stream.runCollect(Import.readSource(Stream.fromIterable(chunks(`{"a":1}\n${huge}\n{"b":2}\n`, 256 * 1024))))
+      expect(Chunk.toArray(items).map((i) => [i.line, i._tag])).toEqual([[1, "Text"], [2, "Malformed"], [3, "Text"]])
+    }))
+
+  it.effect("a value over 8 MiB in a JSON array: one malformed element; its nested objects are not taken for records", () =>
+    Effect.gen(function*() {
+      const nested = `{"traits":{"email":"inner@example.com"}}`
+      const huge = `{"pad":"${"a".repeat(9 * 1024 * 1024)}","inner":[${nested},${nested}]}`
+      const items = yield* Stream.runCollect(Import.readSource(Stream.fromIterable(chunks(`[\n{"a":1},\n${huge},\n{"b":2}\n]\n`, 256 * 1024))))
+      expect(Chunk.toArray(items).map((i) => [i.line, i._tag])).toEqual([[2, "Text"], [3, "Malformed"], [4, "Text"]])
+    }))
+
+  it.effect("invalid UTF-8 makes its line malformed (never decoded to U+FFFD), wherever chunks are cut", () =>
+    Effect.gen(function*() {
+      const bytes = Buffer.concat([
+        Buffer.from('{"a":"ok"}\n{"b":"'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}\n{"c":"Zoë 日本 🦀"}\n{"d":"'),
+        Buffer.from([0xe6, 0x97]), // a character cut short
+        Buffer.from('"}\n{"e":"\uFFFD is fine when written"}\n')
+      ])
+      for (const size of [1, 2, 3, 5, 7, 64, bytes.length]) {
+        const pieces: Array<Uint8Array> = []
+        for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size))
+        const items = Chunk.toArray(yield* Stream.runCollect(Import.readSource(Stream.fromIterable(pieces))))
+        expect(items.map((i) => [i.line, i._tag, i._tag === "Malformed" ? i.reason : ""])).toEqual([
+          [1, "Text", ""],
+          [2, "Malformed", "not valid UTF-8"],
+          [3, "Text", ""],
+          [4, "Malformed", "not valid UTF-8"],
+          [5, "Text", ""]
+        ])
+      }
+    }))
+})
+
+const chunks = (text: string, size: number): Array<Uint8Array> => {
+  const bytes = Buffer.from(text)
+  const out: Array<Uint8Array> = []
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size))
+  return out
+}

@@ -3,6 +3,7 @@
  * after the other (pretty-printed objects). Bytes go in, `(line, text | error)` come out, one
  * record at a time, so memory stays flat however large the input is.
  */
+import { isUtf8 } from "node:buffer"
 
 /**
  * One record of the source: a value given in memory, a value's JSON text as read (parsed when it
@@ -50,14 +51,67 @@ export class SourceParser {
   private scanLine = 1
   private arrayClosed = false
   private sawArrayComma = true
+  /** An over-long line or value is being skipped to its end (none of it becomes a record). */
+  private skipping = false
+  // UTF-8 validation: newlines in the bytes before this chunk, the bytes of a character a chunk
+  // ended in the middle of, and the lines holding invalid UTF-8 (reported, never decoded lossily)
+  private newlines = 0
+  private carry: Uint8Array = noBytes
+  private readonly badLines = new Set<number>()
 
   push(chunk: Uint8Array): Array<SourceItem> {
     this.bytes += chunk.length
+    this.validate(chunk)
     return this.take(this.decoder.decode(chunk, { stream: true }), false)
   }
 
   end(): Array<SourceItem> {
+    // a character cut off by the end of the input
+    if (this.carry.length > 0) this.badLines.add(this.newlines + 1)
+    this.carry = noBytes
     return this.take(this.decoder.decode(), true)
+  }
+
+  /** Marks the lines of `chunk` that are not valid UTF-8 (a native check of the whole chunk first). */
+  private validate(chunk: Uint8Array): void {
+    const firstLine = this.newlines + 1
+    let from = 0
+    if (this.carry.length > 0) {
+      // the rest of the character the last chunk ended in
+      const need = Math.min(chunk.length, sequenceLength(this.carry[0]) - this.carry.length)
+      const joined = new Uint8Array(this.carry.length + need)
+      joined.set(this.carry)
+      joined.set(chunk.subarray(0, need), this.carry.length)
+      if (need < sequenceLength(this.carry[0]) - this.carry.length) {
+        this.carry = joined
+        for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) this.newlines++
+        return
+      }
+      if (!isUtf8(joined)) this.badLines.add(firstLine)
+      from = need
+    }
+    const cut = completeUpTo(chunk, from)
+    this.carry = cut < chunk.length ? chunk.slice(cut) : noBytes
+    const body = chunk.subarray(from, cut)
+    if (!isUtf8(body)) {
+      let line = firstLine
+      let start = 0
+      while (start <= body.length) {
+        let nl = body.indexOf(NEWLINE, start)
+        if (nl < 0) nl = body.length
+        if (!isUtf8(body.subarray(start, nl))) this.badLines.add(line)
+        line++
+        start = nl + 1
+      }
+    }
+    for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) this.newlines++
+  }
+
+  /** Whether lines `from`..`to` hold invalid UTF-8. */
+  private invalid(from: number, to: number): boolean {
+    if (this.badLines.size === 0) return false
+    for (let l = from; l <= to; l++) if (this.badLines.has(l)) return true
+    return false
   }
 
   private take(text: string, final: boolean): Array<SourceItem> {
@@ -105,6 +159,16 @@ export class SourceParser {
   private drainLines(out: Array<SourceItem>, text: string, final: boolean): void {
     let start = 0
     let nl: number
+    if (this.skipping) {
+      // the rest of a line already reported as too long
+      nl = text.indexOf("\n")
+      if (nl < 0) return
+      this.skipping = false
+      start = nl + 1
+      this.line++
+      text = text.slice(start)
+      start = 0
+    }
     if (this.pending.length > 0) {
       nl = text.indexOf("\n")
       if (nl < 0) {
@@ -129,11 +193,16 @@ export class SourceParser {
       out.push({ _tag: "Malformed", line: this.line, reason: "line longer than 8 MiB", bytes: this.bytes })
       this.pending = ""
       this.mode = "lines"
+      this.skipping = true
     }
   }
 
   private emitLine(out: Array<SourceItem>, raw: string): void {
     const text = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
+    if (this.badLines.size > 0 && this.badLines.has(this.line)) {
+      out.push({ _tag: "Malformed", line: this.line, reason: "not valid UTF-8", bytes: this.bytes })
+      return
+    }
     if (text.trim().length === 0) return
     out.push({ _tag: "Text", line: this.line, text, bytes: this.bytes })
   }
@@ -199,7 +268,7 @@ export class SourceParser {
         if (this.depth === base) {
           // `]` closing the array right after a scalar element, or a stray closer at top level.
           if (array && c === CLOSE_BRACKET) {
-            this.emitValue(out, text.slice(this.valueStart, i))
+            this.emitValue(out, text.slice(this.valueStart, i), line)
             this.valueStart = -1
             this.depth = 0
             this.arrayClosed = true
@@ -211,7 +280,7 @@ export class SourceParser {
         }
         this.depth--
         if (this.depth === base) {
-          this.emitValue(out, text.slice(this.valueStart, i + 1))
+          this.emitValue(out, text.slice(this.valueStart, i + 1), line)
           this.valueStart = -1
         }
         continue
@@ -221,7 +290,7 @@ export class SourceParser {
         const end = scalarEnd(text, i, array)
         if (end < 0 && !final) break
         const stop = end < 0 ? text.length : end
-        this.emitValue(out, text.slice(this.valueStart, stop))
+        this.emitValue(out, text.slice(this.valueStart, stop), line)
         this.valueStart = -1
         i = stop - 1
       }
@@ -229,32 +298,56 @@ export class SourceParser {
     if (this.inString && this.depth === base && this.valueStart >= 0 && i >= text.length) {
       // a top-level string still open: wait for more text
     }
-    // Keep only the unfinished value.
-    const keep = this.valueStart >= 0 ? this.valueStart : i
+    // Keep only the unfinished value (none of one being skipped: its end is all that is looked for).
+    const keep = this.valueStart >= 0 && !this.skipping ? this.valueStart : i
     this.pending = text.slice(keep)
     this.scanPos = i - keep
     if (this.valueStart >= 0) this.valueStart = 0
     this.scanLine = line
     if (final) {
-      if (this.valueStart >= 0 || this.depth > base) {
+      if ((this.valueStart >= 0 || this.depth > base) && !this.skipping) {
         out.push({ _tag: "Malformed", line: this.valueLine, reason: "unexpected end of input", bytes: this.bytes })
       } else if (array && !this.arrayClosed) {
         out.push({ _tag: "Malformed", line, reason: "missing closing ]", bytes: this.bytes })
       }
       this.pending = ""
-    } else if (this.pending.length > maxValueChars) {
+    } else if (this.pending.length > maxValueChars && !this.skipping) {
+      // Reported now; the scan goes on through the value (its text dropped) to where it ends, so
+      // no part of it is ever taken for a record of its own.
       out.push({ _tag: "Malformed", line: this.valueLine, reason: "value longer than 8 MiB", bytes: this.bytes })
+      this.skipping = true
       this.pending = ""
       this.scanPos = 0
-      this.valueStart = -1
-      this.depth = base
-      this.inString = false
     }
   }
 
-  private emitValue(out: Array<SourceItem>, text: string): void {
+  private emitValue(out: Array<SourceItem>, text: string, endLine: number): void {
+    if (this.skipping) {
+      // the end of a value already reported as too long
+      this.skipping = false
+      return
+    }
+    if (this.invalid(this.valueLine, endLine)) {
+      out.push({ _tag: "Malformed", line: this.valueLine, reason: "not valid UTF-8", bytes: this.bytes })
+      return
+    }
     out.push({ _tag: "Text", line: this.valueLine, text, bytes: this.bytes })
   }
+}
+
+const noBytes = new Uint8Array(0)
+
+/** Bytes in a UTF-8 sequence starting with `lead` (1 for a byte that cannot start one: it is invalid by itself). */
+const sequenceLength = (lead: number): number => (lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 ? (lead >= 0xf0 ? 1 : 3) : lead >= 0xc2 ? 2 : 1)
+
+/** Where a trailing, incomplete UTF-8 sequence of `bytes` starts (its length if there is none). */
+const completeUpTo = (bytes: Uint8Array, from: number): number => {
+  for (let back = 1; back <= 3 && bytes.length - back >= from; back++) {
+    const b = bytes[bytes.length - back]
+    if (b < 0x80) return bytes.length
+    if (b >= 0xc0) return sequenceLength(b) > back ? bytes.length - back : bytes.length
+  }
+  return bytes.length
 }
 
 const skipToLineEnd = (text: string, i: number): number => {
