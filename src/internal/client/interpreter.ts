@@ -34,6 +34,7 @@ import * as RetryPolicy from "../../RetryPolicy.js"
 import { lazyWireCheck } from "../lazyWireCheck.js"
 import { isPlainValidation } from "../plainValidation.js"
 import * as Span from "./span.js"
+import type * as ParseResult from "effect/ParseResult"
 import { formatParseError } from "../parseIssues.js"
 import { type CallContext, classifyTransport, currentCall, currentResponseListener, enterCall, isDeadline } from "./context.js"
 

@@ -266,7 +266,7 @@ const engine = <E>(
     if (failuresOut.kept !== undefined) yield* warn(`the earlier failures file is kept as ${failuresOut.kept}`)
     const journal = journalPath === undefined ? undefined : yield* Effect.acquireRelease(
       Effect.try({
-        try: () => Journal.JournalWriter.open(files, journalPath, options.restart === true),
+        try: () => Journal.JournalWriter.open(journalPath, { files, truncate: options.restart === true }),
         catch: (e) => writeError(e instanceof Journal.WriteFailed ? e : new Journal.WriteFailed(journalPath, Journal.errorText(e)))
       }),
       (w) => Effect.sync(() => w.close())
@@ -792,9 +792,7 @@ const engine = <E>(
             digests[2 * i + 1] = recs[i].db
           }
           yield* journalStep(() => journal.sent(batchId, lines, digests))
-          yield* Effect.async<void, ImportError>((resume) =>
-            journal.sync((e) => resume(e === undefined ? Effect.void : Effect.fail(writeError(e))))
-          )
+          yield* Effect.mapError(journal.sync, writeError)
         }
         stats.batches++
         // The request is on its way (encoded synchronously below): the pump may go on reading.

@@ -13,12 +13,18 @@
  * lines that moved keep their outcome and lines that changed are new records.
  * Outcomes: c created, p present (created by an earlier attempt), f failed, x conflict, u unknown.
  * A record sent but never done is ambiguous: resume reconciles it instead of resending blindly.
+ *
+ * Two users, two keys: the importer journals digests and matches its input's records by them
+ * (`records`); bulk changes journal positions in a fixed plan without digests and read the state
+ * by position (`doneLines`, `done`, `pending`), which holds across runs when positions do not move.
  */
 import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as readline from "node:readline"
 import type { Digest } from "./digest.js"
+import { LineSet } from "./keys.js"
 
 export type Outcome = "c" | "p" | "f" | "x" | "u"
 
@@ -211,7 +217,14 @@ export interface EndInfo {
 }
 
 export interface JournalState {
+  /** By digest (entries journaled with one): the importer's view. */
   readonly records: Records
+  /** By line, across runs (for journals whose lines keep their meaning: a fixed plan). */
+  readonly doneLines: LineSet
+  /** Final outcomes other than "created", by line. */
+  readonly done: Map<number, DoneItem>
+  /** Lines sent without a final outcome. */
+  readonly pending: LineSet
   readonly source: string | undefined
   readonly runs: number
   /** When the first run began: identities created before it are not this import's. */
@@ -232,10 +245,14 @@ export const load = async (path: string): Promise<JournalState> => {
   let lastRun: RunInfo | undefined
   let lastEnd: EndInfo | undefined
   let legacy = false
+  const doneLines = new LineSet()
+  const pending = new LineSet()
+  const done = new Map<number, DoneItem>()
   // line → entry + 1, for the run being read (line numbers mean something within their run only)
   let lineEntry = new Int32Array(1024)
   const entryOf = (line: number): number => (line >= 0 && line < lineEntry.length ? lineEntry[line] - 1 : -1)
-  if (!fs.existsSync(path)) return { records, source, runs, firstRun, lastRun, lastEnd, legacy }
+  const state = () => ({ records, doneLines, done, pending, source, runs, firstRun, lastRun, lastEnd, legacy })
+  if (!fs.existsSync(path)) return state()
   const rl = readline.createInterface({ input: fs.createReadStream(path), crlfDelay: Infinity })
   for await (const text of rl) {
     if (text.length === 0) continue
@@ -269,6 +286,7 @@ export const load = async (path: string): Promise<JournalState> => {
       lastEnd = undefined
       lineEntry.fill(0)
     } else if (entry.t === "sent" && Array.isArray(entry.lines)) {
+      for (const line of entry.lines) if (!doneLines.has(line)) pending.add(line)
       const d = entry.d
       if (!Array.isArray(d) || d.length !== entry.lines.length * 2) {
         legacy = true
@@ -295,6 +313,9 @@ export const load = async (path: string): Promise<JournalState> => {
     } else if (entry.t === "done") {
       if (Array.isArray(entry.c)) {
         for (const line of entry.c) {
+          doneLines.add(line)
+          pending.delete(line)
+          done.delete(line)
           const e = entryOf(line)
           if (e >= 0) records.setOutcome(e, Code.created)
         }
@@ -302,6 +323,10 @@ export const load = async (path: string): Promise<JournalState> => {
       if (Array.isArray(entry.items)) {
         for (const item of entry.items) {
           if (!Array.isArray(item)) continue
+          doneLines.add(item[0])
+          pending.delete(item[0])
+          if (item[1] === "c") done.delete(item[0])
+          else done.set(item[0], item)
           const e = entryOf(item[0])
           if (e >= 0) records.setOutcome(e, codeOf(item[1]), item)
         }
@@ -315,7 +340,7 @@ export const load = async (path: string): Promise<JournalState> => {
       }
     }
   }
-  return { records, source, runs, firstRun, lastRun, lastEnd, legacy }
+  return state()
 }
 
 /** Whether a file ends with a newline (an entry torn by a crash or a full disk does not). */
@@ -343,7 +368,9 @@ export class JournalWriter {
   private constructor(private readonly files: Files, private readonly fd: number, readonly path: string) {}
 
   /** Opens for appending (`truncate`: a fresh journal), owner-only; a torn last entry is closed off first. */
-  static open(files: Files, path: string, truncate: boolean): JournalWriter {
+  static open(path: string, options: { readonly files?: Files; readonly truncate?: boolean } = {}): JournalWriter {
+    const files = options.files ?? nodeFiles
+    const truncate = options.truncate === true
     const torn = !truncate && endsTorn(path)
     let fd: number
     try {
@@ -357,23 +384,27 @@ export class JournalWriter {
     return w
   }
 
-  begin(source: string, namespace: string, at: Date): void {
+  begin(source: string, namespace: string, at: Date = new Date()): void {
     this.append({ t: "begin", v: version, source, namespace, at: at.toISOString(), pid: process.pid, host: os.hostname() })
     this.fsyncNow()
   }
 
-  /** Appended at once; `sync` makes it durable, which the batch waits for before it goes out. */
-  sent(batch: string, lines: ReadonlyArray<number>, digests: ReadonlyArray<number>): void {
-    this.write(`{"t":"sent","b":"${batch}","lines":[${lines.join(",")}],"d":[${digests.join(",")}]}\n`)
+  /**
+   * Appended at once; `sync` makes it durable, which the batch waits for before it goes out.
+   * `digests`: two int32s per line (the importer's records); without them the entry is by line only.
+   */
+  sent(batch: string, lines: ReadonlyArray<number>, digests?: ReadonlyArray<number>): void {
+    const d = digests === undefined ? "" : `,"d":[${digests.join(",")}]`
+    this.write(`{"t":"sent","b":"${batch}","lines":[${lines.join(",")}]${d}}\n`)
   }
 
   /**
    * fsync on the threadpool: the thread goes on reading and validating meanwhile, and with a batch
    * encoded ahead the wait ends while the previous batch is still on the server.
    */
-  sync(callback: (error: WriteFailed | undefined) => void): void {
-    this.files.fsync(this.fd, (error) => callback(error === null ? undefined : new WriteFailed(this.path, errorText(error))))
-  }
+  readonly sync: Effect.Effect<void, WriteFailed> = Effect.async<void, WriteFailed>((resume) => {
+    this.files.fsync(this.fd, (error) => resume(error === null ? Effect.void : Effect.fail(new WriteFailed(this.path, errorText(error)))))
+  })
 
   /**
    * Not fsynced by itself: the `sync` of the next batch or `close` makes it durable. A `done` lost
