@@ -31,7 +31,7 @@ layer(env({}, { rateLimit: false }), { excludeTestServices: true })("import", (i
       expect(counts.size).toBe(20_000)
       for (const r of input) expect(counts.get(r.external_id)).toBe(1)
       expect(fs.readFileSync(`${file}.journal.jsonl`, "utf8")).not.toContain("$2a$")
-    }))
+    }), 150_000)
 
   it.effect("4 batches in flight through faults and a 504 after commit: still exactly once", () =>
     Effect.gen(function*() {
