@@ -4,6 +4,7 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
+import { applyCommand, diffCommand } from "./commands/applyCommand.js"
 import { activateCommand, deactivateCommand } from "./commands/bulkCommand.js"
 import { completionCommand } from "./commands/completion.js"
 import { connect } from "./commands/connect.js"
@@ -17,7 +18,7 @@ import { sessions } from "./commands/sessions.js"
 import { status } from "./commands/status.js"
 import * as Tree from "./Tree.js"
 
-const importCommands = [importCommand, exportCommand, deactivateCommand, activateCommand] as const
+const importCommands = [importCommand, exportCommand, deactivateCommand, activateCommand, applyCommand, diffCommand] as const
 
 const replCommand = Command.make("repl", {}, () => Effect.void).pipe(
   Command.withDescription("Interactive shell (the default on a terminal); without a configured server it starts an embedded sandbox")

@@ -75,7 +75,7 @@ describe("bulk changes (child process)", () => {
     expect(inactive).toHaveLength(30)
     // complete: nothing left to resume
     expect(fs.readdirSync(dir)).toEqual([])
-  })
+  }, 180_000)
 
   it("patch a trait everywhere from --ids-from stdin; failures are reported and exit 1", async () => {
     const ids = (await seed(30)).map((i) => i.id)
@@ -96,7 +96,7 @@ describe("bulk changes (child process)", () => {
     expect(patched).toHaveLength(report.changed)
     // the journal stays for an incomplete change
     expect(fs.existsSync(path.join(dir, "kratos-admin-patch.journal.jsonl"))).toBe(true)
-  })
+  }, 180_000)
 
   it("killed mid-run (SIGKILL), --resume finishes the deletes without repeating one", async () => {
     await seed(300)
@@ -134,7 +134,7 @@ describe("bulk changes (child process)", () => {
     expect(perPath.size).toBe(300)
     expect([...perPath.values()].filter((n) => n > 1)).toEqual([])
     expect(deletes.every((d) => d.status === 204)).toBe(true)
-  })
+  }, 180_000)
 
   it("sessions disable and identities delete-sessions over a selector", async () => {
     const ids = (await seed(12)).map((i) => i.id)
@@ -152,5 +152,5 @@ describe("bulk changes (child process)", () => {
     const log = await run(sb.requests)
     expect(log.filter((r) => r.operation === "disableSession" && r.status === 204)).toHaveLength(8)
     expect(log.filter((r) => r.operation === "deleteIdentitySessions" && r.status === 204)).toHaveLength(3)
-  })
+  }, 180_000)
 })

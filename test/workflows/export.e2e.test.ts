@@ -59,7 +59,7 @@ describe("identities export (child process)", () => {
     expect(back.code).toBe(0)
     const sort = (xs: Array<Record<string, unknown>>) => xs.sort((a, b) => String(a.external_id).localeCompare(String(b.external_id)))
     expect(sort(back.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)))).toEqual(sort(lines))
-  })
+  }, 180_000)
 
   it("secrets only when asked: no credentials by default, only the types named", async () => {
     const plain = await cli(source.url, ["identities", "export", "--organization-id", "5f4b0c1e-6a57-4c3b-9d45-0a1b2c3d4e5f"])
@@ -74,7 +74,7 @@ describe("identities export (child process)", () => {
     const bad = await cli(source.url, ["identities", "export", "--include-credentials=totp"])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/unknown type totp/)
-  })
+  }, 180_000)
 
   it("Ctrl-C in the middle of a JSON export leaves a valid array of what was exported", async () => {
     await Effect.runPromise(source.setOptions({ latency: "150 millis" }))
@@ -100,5 +100,5 @@ describe("identities export (child process)", () => {
     } finally {
       await Effect.runPromise(source.setOptions({ latency: 0 }))
     }
-  })
+  }, 180_000)
 })

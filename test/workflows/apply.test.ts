@@ -1,0 +1,95 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Apply from "../../src/Apply.js"
+import * as Export from "../../src/Export.js"
+import { fullRecord, hashOf, http, sandboxWithClient } from "./helpers.js"
+
+const writes = (log: ReadonlyArray<{ readonly method: string; readonly operation?: string }>) => log.filter((r) => r.method !== "GET")
+
+describe("Apply", () => {
+  it.scopedLive("plans creates, updates of exactly what differs and prunes; a second apply writes nothing", () =>
+    Effect.gen(function*() {
+      const { api, sandbox } = yield* sandboxWithClient()
+      const hash = hashOf("pw")
+      yield* sandbox.insertIdentities(Array.from({ length: 20 }, (_, k) => fullRecord(k + 1, hash)))
+      const exported = Chunk.toArray(yield* Stream.runCollect(Export.wireBodiesWith(api))) as Array<Record<string, any>>
+      const desired = exported
+        .filter((b) => b.external_id !== "ext-19" && b.external_id !== "ext-20")
+        .map((b) => {
+          if (b.external_id === "ext-1") return { ...b, traits: { ...b.traits, name: { ...b.traits.name, first: "Ada" } } }
+          if (b.external_id === "ext-2") return { ...b, metadata_public: { plan: "enterprise", n: 2 } }
+          if (b.external_id === "ext-4") return { ...b, state: "inactive", metadata_admin: undefined }
+          return b
+        })
+      desired.push(fullRecord(101, hash), { traits: { email: "new@example.com", name: { first: "N", last: "W" } } })
+
+      const before = (yield* sandbox.requests).length
+      const plan = yield* Apply.planWith(api, desired, { prune: true })
+      expect(writes((yield* sandbox.requests).slice(before))).toEqual([])
+      expect({ c: plan.creates, u: plan.updates, n: plan.unchanged, d: plan.deletes, i: plan.invalid }).toEqual({ c: 2, u: 3, n: 15, d: 2, i: 0 })
+      const updates = plan.items.filter((i) => i._tag === "Update")
+      const ops = Object.fromEntries(updates.map((u) => [u.key, u._tag === "Update" ? u.changes.map((c) => ({ op: c.op, path: c.path, value: c.value })) : []]))
+      expect(ops["ext-1"]).toEqual([{ op: "replace", path: "/traits/name/first", value: "Ada" }])
+      expect(ops["ext-2"]).toEqual([{ op: "replace", path: "/metadata_public/plan", value: "enterprise" }])
+      expect(ops["ext-4"]).toEqual(expect.arrayContaining([
+        { op: "replace", path: "/state", value: "inactive" },
+        { op: "replace", path: "/metadata_admin", value: null }
+      ]))
+      const diff = Apply.renderDiff(plan)
+      expect(diff).toContain(`~ /traits/name/first: "U" -> "Ada"`)
+      expect(diff).toContain("+ create ext-101 (with credentials)")
+      expect(diff).toContain("- delete ext-19")
+      expect(diff).not.toContain(hash)
+
+      const report = yield* Apply.report(Apply.runWith(api, plan, { prune: true }))
+      expect(report).toMatchObject({ created: 2, updated: 3, deleted: 2, failed: 0, complete: true })
+      const applied = writes((yield* sandbox.requests).slice(before))
+      expect(applied.filter((r) => r.operation === "patchIdentity")).toHaveLength(3)
+      expect(applied.filter((r) => r.operation === "deleteIdentity")).toHaveLength(2)
+      expect(applied.filter((r) => r.operation === "batchPatchIdentities")).toHaveLength(1)
+      expect(applied).toHaveLength(6)
+      const ada = (yield* sandbox.identities).find((i) => i.external_id === "ext-1")!
+      expect((ada.traits as { name: { first: string } }).name.first).toBe("Ada")
+
+      const mark = (yield* sandbox.requests).length
+      const again = yield* Apply.planWith(api, desired, { prune: true })
+      expect({ c: again.creates, u: again.updates, d: again.deletes, n: again.unchanged }).toEqual({ c: 0, u: 0, d: 0, n: 20 })
+      yield* Apply.report(Apply.runWith(api, again, { prune: true }))
+      expect(writes((yield* sandbox.requests).slice(mark))).toEqual([])
+    }).pipe(Effect.provide(http)))
+
+  it.scopedLive("credentials of existing identities change only with updateCredentials", () =>
+    Effect.gen(function*() {
+      const { api, sandbox } = yield* sandboxWithClient()
+      yield* sandbox.insertIdentities([fullRecord(1, hashOf("old"))])
+      const newHash = hashOf("new")
+      const desired = [{ ...fullRecord(1, newHash), credentials: { password: { config: { hashed_password: newHash } } } }]
+      const without = yield* Apply.planWith(api, desired)
+      expect(without.unchanged).toBe(1)
+      const withCreds = yield* Apply.planWith(api, desired, { updateCredentials: true })
+      expect(withCreds.updates).toBe(1)
+      expect(Apply.renderDiff(withCreds)).toContain("credentials: differ")
+      yield* Apply.report(Apply.runWith(api, withCreds))
+      const back = Chunk.toArray(yield* Stream.runCollect(Export.wireBodiesWith(api, { includeCredentials: ["password"] })))
+      expect(back[0].credentials?.password?.config?.hashed_password).toBe(newHash)
+      const second = yield* Apply.planWith(api, desired, { updateCredentials: true })
+      expect(second.unchanged).toBe(1)
+    }).pipe(Effect.provide(http)))
+
+  it.scopedLive("matching by identifier; records without a key or twice in the file are invalid", () =>
+    Effect.gen(function*() {
+      const { api, sandbox } = yield* sandboxWithClient()
+      yield* sandbox.insertIdentities([fullRecord(1, hashOf("pw"))])
+      const { external_id: _drop, ...rest } = fullRecord(1, hashOf("pw"))
+      const plan = yield* Apply.planWith(api, [
+        { ...rest, traits: { ...rest.traits, name: { first: "By", last: "Email" } } },
+        { traits: { nickname: "x" } },
+        { traits: { email: "user1@example.com" } },
+        42
+      ], { match: "identifier" })
+      expect(plan.updates).toBe(1)
+      expect(plan.invalid).toBe(3)
+    }).pipe(Effect.provide(http)))
+})
