@@ -84,7 +84,8 @@ export const progressLine = (p: Import.ImportProgress): string =>
     `${Math.round(p.rate)}/s`,
     p.etaSeconds !== undefined ? `ETA ${formatDuration(p.etaSeconds)}` : undefined,
     `batch ${p.batchSize}`,
-    p.retries > 0 ? `retries ${p.retries}` : undefined
+    p.retries > 0 ? `retries ${p.retries}` : undefined,
+    p.waiting !== undefined ? `waiting ${formatDuration(p.waiting.seconds)} (${p.waiting.reason})` : undefined
   ].filter((s) => s !== undefined).join("  ")
 
 const summaryView = (r: Import.ImportReport) => ({

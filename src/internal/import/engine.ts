@@ -17,6 +17,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as RetryPolicy from "../../RetryPolicy.js"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { maxItems, maxPlaintextItems } from "../../BatchPatch.js"
@@ -160,9 +161,10 @@ type Lookup =
   | { readonly _tag: "Missing" }
   | { readonly _tag: "Unknown"; readonly reason: string }
 
-/** One lookup attempt at most (a server trickling its answer is given up on, then asked again). */
-const lookupDeadline = Duration.seconds(30)
-const lookupTimedOut = new TransportError({ operation: "lookup", reason: "Timeout", message: "no answer within 30 s", sent: true, attempts: 1 })
+const timedOut = (operation: string, after: Duration.Duration) =>
+  new TransportError({ operation, reason: "Timeout", message: `no complete answer within ${Duration.format(after)}`, sent: true, attempts: 1 })
+
+const isTimeout = (e: KratosError): boolean => e._tag === "TransportError" && e.reason === "Timeout"
 
 const isAmbiguous = (e: KratosError): boolean =>
   e._tag === "GatewayTimeout" ||
@@ -225,6 +227,9 @@ const engine = <E>(
     const validateSchema = options.validateSchema !== false
     const maxAttempts = Math.max(1, options.maxBatchAttempts ?? 6)
     const retryBase = options.retryBase ?? 1000
+    // every call (all its attempts) is bounded: a server that trickles its answers is given up on
+    const requestTimeout = Duration.decode(options.requestTimeout ?? "2 minutes")
+    let waiting: { readonly seconds: number; readonly reason: string } | undefined
     const progressInterval = options.progressInterval ?? 250
     const prehash = options.prehash === undefined || options.prehash === false
       ? undefined
@@ -322,7 +327,8 @@ const engine = <E>(
           totalBytes: total,
           fraction,
           etaSeconds,
-          elapsedMs
+          elapsedMs,
+          ...(waiting !== undefined ? { waiting } : {})
         }
       }
     }
@@ -641,7 +647,7 @@ const engine = <E>(
         return { _tag: "Foreign", reason: `an identity with the same ${externalId !== undefined ? "external_id" : "identifier"} exists and is not this record's: ${why}` }
       }
       const bounded = <A>(call: Effect.Effect<A, KratosError>) =>
-        call.pipe(Effect.timeoutFail({ duration: lookupDeadline, onTimeout: () => lookupTimedOut }))
+        call.pipe(Effect.timeoutFail({ duration: requestTimeout, onTimeout: () => timedOut("lookup", requestTimeout) }))
       if (externalId !== undefined) {
         return bounded(client.getIdentityByExternalID({ externalID: externalId })).pipe(
           Effect.map((identity) => judge([identity])),
@@ -653,9 +659,10 @@ const engine = <E>(
       }
       return Effect.succeed({ _tag: "Unknown", reason: "outcome unknown after an ambiguous failure, and the record has no external_id or identifier to look it up by" })
     }
+    // A lookup, all its attempts, is bounded by the request timeout too.
     const lookup = (rec: PreparedRecord): Effect.Effect<Lookup> =>
       lookupOnce(rec).pipe(
-        Effect.retry({ times: 5, while: (e) => isRetryable(e) || isAmbiguous(e) }),
+        Effect.retry({ times: 5, while: (e) => (isRetryable(e) || isAmbiguous(e)) && !isTimeout(e) }),
         Effect.catchAll((e) =>
           Effect.succeed<Lookup>({ _tag: "Unknown", reason: `could not check whether it was created: ${errorReason(e)}` })
         )
@@ -712,11 +719,34 @@ const engine = <E>(
           })
         )
       )
-    const backoff = (attempt: number, e: KratosError): Duration.Duration => {
+    // Waits between batch attempts in the client's vocabulary: capped exponential backoff with full
+    // jitter, a server's hint honoured up to `retryAfterCap`, and shown in the progress line.
+    const retry = RetryPolicy.resolve({
+      base: Duration.millis(retryBase),
+      cap: "30 seconds",
+      retryAfterCap: options.retryAfterCap ?? "60 seconds"
+    })
+    const backoff = (attempt: number, e: KratosError): { readonly millis: number; readonly reason: string } => {
       const hint = "retryAfter" in e && e.retryAfter !== undefined ? Duration.toMillis(e.retryAfter) : 0
-      const exp = Math.min(30_000, retryBase * 2 ** (attempt - 1))
-      return Duration.millis(Math.max(hint, exp / 2 + Math.random() * (exp / 2)))
+      const cap = Duration.toMillis(retry.retryAfterCap)
+      const exp = Duration.toMillis(RetryPolicy.backoff(retry, attempt, Math.random()))
+      const what = `${errorStatus(e) || e._tag}`
+      if (hint > cap) return { millis: Math.max(cap, exp), reason: `${what}, the server asked for ${Math.round(hint / 1000)} s: capped` }
+      if (hint > exp) return { millis: hint, reason: `${what}, as the server asked` }
+      return { millis: exp, reason: `${what}, backing off` }
     }
+    /** Sleeps, with a progress event a second saying how long is left and why. */
+    const wait = (millis: number, reason: string) =>
+      Effect.gen(function*() {
+        let left = millis
+        while (left > 0) {
+          waiting = { seconds: Math.ceil(left / 1000), reason }
+          yield* progress(true)
+          yield* Effect.sleep(Duration.millis(Math.min(1000, left)))
+          left -= Math.min(1000, left)
+        }
+        waiting = undefined
+      })
 
     const handleResponse = (recs: ReadonlyArray<PreparedRecord>, response: BatchPatchIdentitiesResponse) =>
       Effect.gen(function*() {
@@ -798,7 +828,11 @@ const engine = <E>(
         // The request is on its way (encoded synchronously below): the pump may go on reading.
         if (started !== undefined) Deferred.unsafeDone(started, Exit.void)
         const body = batchBody(recs)
-        const result = yield* onWire(client.encoded.batchPatchIdentities({ body })).pipe(Effect.either)
+        const result = yield* onWire(
+          client.encoded.batchPatchIdentities({ body }).pipe(
+            Effect.timeoutFail({ duration: requestTimeout, onTimeout: () => timedOut("batchPatchIdentities", requestTimeout) })
+          )
+        ).pipe(Effect.either)
         if (Either.isRight(result)) {
           sizer.grow()
           return yield* handleResponse(recs, result.right)
@@ -822,7 +856,8 @@ const engine = <E>(
           if (e._tag === "BadGateway" || e._tag === "InternalServerError") for (const r of recs) r.ambiguous = true
           if (attempt < maxAttempts) {
             stats.retried++
-            yield* Effect.sleep(backoff(attempt, e))
+            const pause = backoff(attempt, e)
+            yield* wait(pause.millis, pause.reason)
             return yield* sendOnce(recs, sizer, attempt + 1, rounds)
           }
           // Not journaled as done: a resumed run tries these again (after a lookup).

@@ -1,4 +1,5 @@
 /** Public types of the importer, kept apart from the engine so both `Import` and the engine use them. */
+import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -72,8 +73,12 @@ export interface ImportOptions {
   readonly totalBytes?: number
   /** Attempts for a batch answered 429/502/503 (after the client's own retries; default 6). */
   readonly maxBatchAttempts?: number
-  /** First backoff between batch attempts (default 1 s, doubling, capped at 30 s). */
+  /** First backoff between batch attempts (default 1 s, doubling, capped at 30 s, full jitter). */
   readonly retryBase?: number
+  /** The longest wait a server's `Retry-After` or `x-ratelimit-reset` gets (default 60 s). */
+  readonly retryAfterCap?: Duration.DurationInput
+  /** Bound on one call with all its attempts, a batch or a lookup (default 2 minutes): past it, a batch is ambiguous. */
+  readonly requestTimeout?: Duration.DurationInput
   /** Time between two `Progress` events at most (default 250 ms). */
   readonly progressInterval?: number
 }
@@ -152,6 +157,8 @@ export interface ImportProgress {
   readonly fraction?: number | undefined
   readonly etaSeconds?: number | undefined
   readonly elapsedMs: number
+  /** Sleeping before a batch is tried again: how long is left and why. */
+  readonly waiting?: { readonly seconds: number; readonly reason: string } | undefined
 }
 
 /** @since 0.1.0 @category models */
