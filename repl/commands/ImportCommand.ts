@@ -14,6 +14,7 @@ import { IdentityApi } from "../../src/IdentityApi.js"
 import type * as Import from "../../src/Import.js"
 // the defaults alone, without the importer (which loads when the command runs)
 import { importDefaults } from "../../src/internal/import/model.js"
+import { migratedImport, migrationOptions } from "./migrateSource.js"
 import { UsageError } from "../Errors.js"
 import { Io } from "../Io.js"
 import * as Print from "../Print.js"
@@ -116,7 +117,7 @@ const summaryView = (r: Import.ImportReport) => ({
 /** @since 0.1.0 */
 export const importCommand = Command.make(
   "import",
-  { files, dryRun, concurrency, batchSize, prehash, prehashCost, journal, resume, retryFailed, restart, failures, quiet, output },
+  { files, dryRun, concurrency, batchSize, prehash, prehashCost, journal, resume, retryFailed, restart, failures, quiet, output, ...migrationOptions },
   (o) =>
     Effect.gen(function*() {
       const api = yield* IdentityApi
@@ -148,7 +149,8 @@ export const importCommand = Command.make(
           ...(Option.isSome(o.failures) ? { failures: o.failures.value } : {})
         }
         let lastPlain = Date.now()
-        const report = yield* Import.importFileWith(api, file, options).pipe(
+        const migrated = yield* migratedImport(Import, api, o, file, options)
+        const report = yield* (migrated ?? Import.importFileWith(api, file, options)).pipe(
           Stream.runFoldEffect(undefined as Import.ImportReport | undefined, (acc, event) => {
             switch (event._tag) {
               case "Finished":
