@@ -8,6 +8,7 @@ import { applyCommand, diffCommand } from "./commands/applyCommand.js"
 import { activateCommand, deactivateCommand } from "./commands/bulkCommand.js"
 import { completionCommand } from "./commands/completion.js"
 import { connect } from "./commands/connect.js"
+import { context } from "./commands/context.js"
 import { exportCommand } from "./commands/exportCommand.js"
 import { identities } from "./commands/identities.js"
 import { importCommand } from "./commands/ImportCommand.js"
@@ -37,11 +38,12 @@ export const shellRoot = Command.make("kratos-admin").pipe(
     status,
     sandboxCommand,
     replCommand,
+    context,
     completionCommand((): Tree.Node => Tree.fromCommand(shellRoot, "kratos-admin"))
   ])
 )
 
 /** The REPL tree: the same operations plus `connect`. */
 export const replRoot = Command.make("kratos-admin").pipe(
-  Command.withSubcommands([identities(importCommands), sessions, schemas, recovery, status, connect, sandboxCommand])
+  Command.withSubcommands([identities(importCommands), sessions, schemas, recovery, status, connect, context, sandboxCommand])
 )

@@ -13,12 +13,15 @@ export interface Target {
   readonly apiKey?: Redacted.Redacted<string> | undefined
   /** `sandbox` when it is the embedded sandbox. */
   readonly kind: "remote" | "sandbox"
+  /** The context it came from (see Contexts), named by the prompt. */
+  readonly context?: string | undefined
 }
 
 /** Flags the shell entry point takes anywhere on the command line, before the command tree sees it. */
 export interface GlobalFlags {
   readonly url?: string | undefined
   readonly apiKey?: string | undefined
+  readonly context?: string | undefined
   readonly rest: ReadonlyArray<string>
 }
 
@@ -30,7 +33,7 @@ export interface GlobalFlags {
  */
 export const extractGlobalFlags = (
   argv: ReadonlyArray<string>,
-  names: ReadonlyArray<string> = ["url", "api-key"],
+  names: ReadonlyArray<string> = ["url", "api-key", "context"],
   owns: (commandWords: ReadonlyArray<string>, flag: string) => boolean = () => false
 ): GlobalFlags => {
   const found: Record<string, string> = {}
@@ -50,7 +53,7 @@ export const extractGlobalFlags = (
     else if (i + 1 < argv.length) found[name] = argv[++i]
     else found[name] = ""
   }
-  return { url: found["url"], apiKey: found["api-key"], rest }
+  return { url: found["url"], apiKey: found["api-key"], context: found["context"], rest }
 }
 
 const nonEmpty = (s: string | undefined): Option.Option<string> =>
@@ -90,6 +93,7 @@ export const resolveTarget = (
 export const targetLabel = (target: Target | undefined): string => {
   if (target === undefined) return "disconnected"
   if (target.kind === "sandbox") return "sandbox"
+  if (target.context !== undefined) return target.context
   try {
     return new URL(target.url).host
   } catch {

@@ -15,6 +15,7 @@ import type { IdentityApi } from "../src/IdentityApi.js"
 import { SeenIds, complete } from "./Completion.js"
 import { type Target, targetLabel } from "./Config.js"
 import * as Connection from "./Connection.js"
+import * as Contexts from "./Contexts.js"
 import { echoGate } from "./EchoGate.js"
 import * as History from "./History.js"
 import * as Output from "./Output.js"
@@ -82,7 +83,7 @@ export const makeSession = <Name extends string, R, E, A>(options: {
         Effect.gen(function*() {
           const target: Target = to._tag === "Sandbox"
             ? yield* sandbox
-            : { url: to.url.replace(/\/+$/, ""), apiKey: to.apiKey, kind: "remote" }
+            : { url: to.url.replace(/\/+$/, ""), apiKey: to.apiKey, kind: "remote", context: to.context }
           if (target.kind === "remote") {
             try {
               const u = new URL(target.url)
@@ -175,6 +176,10 @@ export const replIo = (input: ReplInput): IoService => {
   }
 }
 
+/** The names of the configured contexts (none when the file is missing or broken). */
+const contextNames = (): ReadonlyArray<string> =>
+  Effect.runSync(Effect.orElseSucceed(Effect.map(Contexts.load(Contexts.configPath()), (c) => Object.keys(c.contexts)), () => []))
+
 /** The banner of an interactive session. */
 const banner = (target: Target | undefined): ReadonlyArray<string> => [
   ...(target?.kind === "sandbox"
@@ -254,7 +259,7 @@ export const run = <Name extends string, R, E, A>(options: {
         // readline keeps no history of its own: only scrubbed, complete entries go in (History.remember)
         history,
         historySize: 0,
-        completer: (line: string) => complete(session.tree, line, session.seen)
+        completer: (line: string) => complete(session.tree, line, session.seen, { contexts: contextNames })
       })
       : readline.createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity })
     const theRl = rl

@@ -9,7 +9,13 @@ import type * as Redacted from "effect/Redacted"
 /** Where `connect` should point the session. */
 export type ConnectTo =
   | { readonly _tag: "Sandbox" }
-  | { readonly _tag: "Remote"; readonly url: string; readonly apiKey?: Redacted.Redacted<string> | undefined }
+  | {
+    readonly _tag: "Remote"
+    readonly url: string
+    readonly apiKey?: Redacted.Redacted<string> | undefined
+    /** The context it came from, named by the prompt. */
+    readonly context?: string | undefined
+  }
 
 /** @category models */
 export interface ReplControlService {

@@ -8,7 +8,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { replRoot, shellRoot } from "./Commands.js"
-import { extractGlobalFlags, historyPath, resolveTarget } from "./Config.js"
+import { extractGlobalFlags, historyPath } from "./Config.js"
+import * as Contexts from "./Contexts.js"
 import * as Connection from "./Connection.js"
 import { Io, node as nodeIo } from "./Io.js"
 import * as Output from "./Output.js"
@@ -23,23 +24,29 @@ const argv = process.argv.slice(2)
 const shellTree = Tree.fromCommand(shellRoot, "kratos-admin")
 const flags = extractGlobalFlags(argv, undefined, (words, flag) =>
   Tree.resolve(shellTree, words).node.flags.some((f) => f.names.includes(flag)))
-const target = resolveTarget(flags)
+// commands that talk to no server never fetch a key (nor fail because it cannot be fetched)
+const serverless = ["context", "completion", "sandbox"].includes(flags.rest[0] ?? "") || flags.rest.includes("--help") ||
+  flags.rest.includes("-h")
+const target = serverless ? Effect.succeed(Option.none()) : Contexts.resolveTarget(flags)
 const wantsRepl = (flags.rest[0] === "repl" && !flags.rest.includes("--help") && !flags.rest.includes("-h")) ||
   (flags.rest.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true)
 
 const main: Effect.Effect<number, unknown> = wantsRepl
-  ? Repl.run({
+  ? Effect.flatMap(target, (target) =>
+    Repl.run({
     initial: Option.getOrElse(target, () => "sandbox" as const),
     root: replRoot,
     historyFile: historyPath(),
     sandboxLatency: process.env.KRATOS_ADMIN_SANDBOX_LATENCY
-  }).pipe(
+  })).pipe(
     Effect.catchAll((e) => Effect.as(Output.write(process.stderr, `${Render.errorLine(e)}\n`), Run.ExitCode.usage))
   )
   : Effect.gen(function*() {
     const runner = Run.make(shellRoot, { name: "kratos-admin", version: "0.1.0" })
-    const client = Option.match(target, { onNone: () => Connection.unconfigured, onSome: Connection.clientLayer })
     const io = nodeIo()
+    const resolved = yield* Effect.either(target)
+    if (resolved._tag === "Left") return yield* Effect.as(io.err(`error: ${resolved.left.message}`), Run.ExitCode.usage)
+    const client = Option.match(resolved.right, { onNone: () => Connection.unconfigured, onSome: Connection.clientLayer })
     return yield* runner.run(flags.rest).pipe(
       Effect.provide(client),
       Effect.provideService(Io, io),

@@ -4,6 +4,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Contexts from "../Contexts.js"
 import { UsageError } from "../Errors.js"
 import { Io } from "../Io.js"
 import { ReplControl } from "../ReplControl.js"
@@ -14,13 +15,23 @@ export const connect = Command.make(
   {
     url: Options.text("url").pipe(Options.withDescription("Admin API base URL, e.g. https://<slug>.projects.oryapis.com"), Options.optional),
     apiKey: Options.redacted("api-key").pipe(Options.withDescription("API key (never echoed nor stored in history)"), Options.optional),
-    target: Args.text({ name: "sandbox|url" }).pipe(Args.withDescription("'sandbox' for the embedded sandbox, or a URL"), Args.optional)
+    target: Args.text({ name: "sandbox|url|context" }).pipe(Args.withDescription("'sandbox' for the embedded sandbox, a URL, or a context of the config file"), Args.optional)
   },
   ({ apiKey, target, url }) =>
     Effect.gen(function*() {
       const control = yield* ReplControl
       const io = yield* Io
       const positional = Option.getOrUndefined(target)
+      if (positional !== undefined && positional !== "sandbox" && Option.isNone(url) && !positional.includes("://")) {
+        // a context of the config file
+        const file = Contexts.configPath()
+        const config = yield* Contexts.load(file)
+        const ctx = yield* Contexts.targetOf(positional, yield* Contexts.find(config, positional, file), apiKey)
+        const label = yield* control.connect({ _tag: "Remote", url: ctx.url, apiKey: ctx.apiKey, context: positional }).pipe(
+          Effect.mapError((message) => new UsageError({ message }))
+        )
+        return yield* io.out(`connected to ${label}`)
+      }
       const to = positional === "sandbox"
         ? { _tag: "Sandbox" as const }
         : Option.isSome(url) || positional !== undefined

@@ -14,7 +14,7 @@ const words = (line: string) => complete(tree, line, seen)[0].map((w) => w.trim(
 describe("Completion and the command tree", () => {
   it("knows every operation group and command", () => {
     expect(Array.from(tree.children.keys()).sort()).toEqual(
-      ["connect", "exit", "help", "identities", "recovery", "sandbox", "schemas", "sessions", "status"]
+      ["connect", "context", "exit", "help", "identities", "recovery", "sandbox", "schemas", "sessions", "status"]
     )
     expect(Array.from(tree.children.get("identities")!.children.keys())).toEqual(expect.arrayContaining([
       "list", "get", "get-by-external-id", "create", "update", "patch", "delete", "delete-credentials", "sessions", "delete-sessions"
