@@ -416,38 +416,3 @@ export type OperationName = keyof Operations
 export type ListOperationName = {
   [K in OperationName]: Operations[K] extends { readonly pagination: Operation.Pagination<any> } ? K : never
 }[OperationName]
-
-const safeDecode = (s: string): string => {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
-}
-
-// Path patterns compiled once: `match` sits on the sandbox's per-request path.
-let patterns: ReadonlyArray<{ readonly op: Operation.Operation; readonly names: ReadonlyArray<string>; readonly pattern: RegExp }> | undefined
-const compiled = () =>
-  (patterns ??= (Object.values(operations) as ReadonlyArray<Operation.Operation>).map((op) => {
-    const names: Array<string> = []
-    const pattern = new RegExp(
-      "^" + op.path.replace(/\{([^}]+)\}/g, (_, n: string) => (names.push(n), "([^/]+)")) + "/?$"
-    )
-    return { op, names, pattern }
-  }))
-
-/** Finds the operation serving a method and concrete path. @since 0.1.0 */
-export const match = (
-  method: string,
-  path: string
-): Option.Option<{ readonly operation: Operation.Operation; readonly params: Readonly<Record<string, string>> }> => {
-  for (const { names, op, pattern } of compiled()) {
-    if (op.method !== method) continue
-    const m = pattern.exec(path)
-    if (!m) continue
-    const params: Record<string, string> = {}
-    names.forEach((n, i) => (params[n] = safeDecode(m[i + 1])))
-    return Option.some({ operation: op, params })
-  }
-  return Option.none()
-}

@@ -6,15 +6,16 @@
  */
 import { newId } from "./ids.js"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Deferred from "effect/Deferred"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Operation from "../../Operation.js"
-import { match, type OperationName } from "../../Operations.js"
-import type { HandlerInput, HandlerSettings } from "./handlers.js"
-import { handlers, sandboxCreateSession } from "./handlers.js"
+import type { OperationName } from "../../Operations.js"
+import type { SandboxOptions, ScriptedResponse } from "../../Sandbox.js"
+import type { HandlerInput, HandlerSettings } from "./request.js"
+import { allowedMethods, handlers, resolveRoute } from "./router.js"
+import { sandboxCreateSession } from "./routes/sandbox.js"
 import type { Ctx } from "./model.js"
 import { defaultBuckets, inflightOperations, prng, TokenBuckets } from "./pressure.js"
 import type { SandboxRequest, SandboxResponse } from "./response.js"
@@ -23,38 +24,11 @@ import type { SchemaEntry } from "./schemas.js"
 import { compileSchema, customerIdentitySchema, defaultIdentitySchema } from "./schemas.js"
 import { Store } from "./store.js"
 
-/** Options as the core reads them (the public `SandboxOptions`). @internal */
-export interface CoreOptions {
-  readonly apiKey?: Redacted.Redacted<string> | string | undefined
-  readonly hashCost?: number | undefined
-  readonly demo?: boolean | undefined
-  readonly identitySchemas?: ReadonlyArray<{ readonly id: string; readonly schema: object }> | undefined
-  readonly publicUrl?: string | undefined
-  readonly batchAllFailStatus?: boolean | undefined
-  readonly fasterSessionExtend?: boolean | undefined
-  readonly rateLimit?: {
-    readonly buckets?: Partial<Record<Operation.Bucket, { readonly burst: number; readonly perSecond: number }>> | undefined
-    readonly retryAfter?: boolean | undefined
-    readonly inflight?: boolean | undefined
-  } | undefined
-  readonly faults?: {
-    readonly seed?: number | undefined
-    readonly rate?: number | undefined
-    readonly statuses?: ReadonlyArray<number> | undefined
-  } | undefined
-  readonly gatewayTimeout?: Duration.DurationInput | undefined
-  readonly latency?: Duration.DurationInput | undefined
-  readonly maxBodyBytes?: number | undefined
-}
+/** Options as the core reads them: the public ones. @internal */
+export type CoreOptions = SandboxOptions
 
 /** @internal */
-export interface Scripted {
-  readonly status?: number | undefined
-  readonly afterCommit?: boolean | undefined
-  readonly delay?: Duration.DurationInput | undefined
-  readonly reset?: boolean | undefined
-  readonly retryAfter?: number | undefined
-}
+export type Scripted = ScriptedResponse
 
 /** @internal */
 export interface RequestLogEntry {
@@ -67,17 +41,6 @@ export interface RequestLogEntry {
 const maxLog = 10_000
 /** @internal */
 export const defaultMaxBodyBytes = 16 * 1024 * 1024
-
-const resolveRoute = (method: string, path: string) => {
-  const direct = match(method, path)
-  if (Option.isSome(direct)) return direct
-  if (!path.startsWith("/admin/")) return match(method, `/admin${path}`)
-  if (path.startsWith("/admin/schemas")) return match(method, path.slice("/admin".length))
-  return Option.none()
-}
-
-const allowedMethods = (path: string): Array<string> =>
-  ["GET", "POST", "PUT", "PATCH", "DELETE"].filter((m) => Option.isSome(resolveRoute(m, path)))
 
 /** @internal */
 export class SandboxCore {

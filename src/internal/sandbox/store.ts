@@ -4,6 +4,7 @@
  * in when the index is next read: a sorted insert per identity shifted half the array each time,
  * which made a 100,000-record import quadratic.
  */
+import { conflictMessage, conflictReason } from "./goTexts.js"
 import { fail } from "./response.js"
 
 /** @internal */
@@ -69,15 +70,32 @@ export interface StoredSession {
   devices: Array<{ id: string; ip_address: string; location: string; user_agent: string }>
 }
 
-const CONFLICT_REASON = "This identity conflicts with another identity that already exists."
 
-/** Binary search: index of the first element > key (or >= when `inclusive`). @internal */
-export const lowerBound = (xs: ReadonlyArray<string>, key: string, inclusive = false): number => {
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * Binary search over `xs` sorted by `compare`: the index of the first element after `key`
+ * (or not before it when `inclusive`).
+ * @internal
+ */
+export function lowerBound(xs: ReadonlyArray<string>, key: string, inclusive?: boolean): number
+export function lowerBound<A>(xs: ReadonlyArray<A>, key: A, compare: (a: A, b: A) => number, inclusive?: boolean): number
+export function lowerBound<A>(
+  xs: ReadonlyArray<A>,
+  key: A,
+  compareOrInclusive?: ((a: A, b: A) => number) | boolean,
+  inclusiveArg?: boolean
+): number {
+  const compare = typeof compareOrInclusive === "function"
+    ? compareOrInclusive
+    : (byCodeUnits as unknown as (a: A, b: A) => number)
+  const inclusive = typeof compareOrInclusive === "boolean" ? compareOrInclusive : inclusiveArg === true
   let lo = 0
   let hi = xs.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (inclusive ? xs[mid] < key : xs[mid] <= key) lo = mid + 1
+    const c = compare(xs[mid], key)
+    if (inclusive ? c < 0 : c <= 0) lo = mid + 1
     else hi = mid
   }
   return lo
@@ -215,7 +233,7 @@ export class Store {
   }
 
   /** Inserts, or throws Kratos' 409. */
-  insert(i: StoredIdentity, conflict: { readonly message?: string; readonly reason?: string } = { reason: CONFLICT_REASON }): void {
+  insert(i: StoredIdentity, conflict: { readonly message?: string; readonly reason?: string } = { reason: conflictReason }): void {
     if (this.conflictOf(i) !== undefined) fail(409, conflict)
     this.identities.set(i.id, i)
     this.index(i, true)
@@ -242,7 +260,7 @@ export class Store {
     this.index(prev, false)
     if (this.conflictOf(next) !== undefined) {
       this.index(prev, true)
-      fail(409, { message: "Unable to insert or update resource because a resource with that value exists already" })
+      fail(409, { message: conflictMessage })
     }
     this.identities.set(next.id, next)
     this.index(next, true)
@@ -303,5 +321,3 @@ const mergeSorted = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): Array<
 export const compareSessions = (a: { created_at: number; id: string }, b: { created_at: number; id: string }): number =>
   b.created_at - a.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
-/** @internal */
-export const conflictReason = CONFLICT_REASON
