@@ -28,6 +28,7 @@ import { makeClient } from "./internal/sandbox/inProcess.js"
 import { buildIdentity, newSession, renderIdentity, renderSession } from "./internal/sandbox/model.js"
 import type { ImportedCredentials } from "./internal/sandbox/model.js"
 import { close, serve } from "./internal/sandbox/node.js"
+import { optionProblems } from "./internal/sandbox/options.js"
 import { KratosHttpError } from "./internal/sandbox/response.js"
 
 /** @since 0.1.0 @category models */
@@ -104,8 +105,8 @@ export interface SandboxService {
   /** e.g. `http://127.0.0.1:43123` (no trailing slash). */
   readonly url: string
   readonly script: (operation: OperationName, responses: ReadonlyArray<ScriptedResponse>) => Effect.Effect<void>
-  /** e.g. turn faults or rate limits on and off. */
-  readonly setOptions: (patch: Partial<SandboxOptions>) => Effect.Effect<void>
+  /** e.g. turn faults or rate limits on and off. Invalid options are refused and change nothing. */
+  readonly setOptions: (patch: Partial<SandboxOptions>) => Effect.Effect<void, SandboxError>
   /** Empty store, default schemas, no scripts, cleared request log. */
   readonly reset: Effect.Effect<void>
   readonly seedDemo: Effect.Effect<void>
@@ -191,7 +192,7 @@ const toService = (core: SandboxCore, url: string): SandboxService => {
         queue.push(...responses)
         core.scripts.set(operation, queue)
       }),
-    setOptions: (patch) => Effect.sync(() => core.setOptions(patch)),
+    setOptions: (patch) => Effect.zipRight(checkOptions(patch), Effect.sync(() => core.setOptions(patch))),
     reset: Effect.sync(() => core.reset()),
     seedDemo,
     createSession: (identityId, options) =>
@@ -234,6 +235,14 @@ const toService = (core: SandboxCore, url: string): SandboxService => {
   }
 }
 
+/** Refuses options the sandbox cannot honour, naming each one. */
+const checkOptions = (options: Partial<MakeOptions>): Effect.Effect<void, SandboxError> => {
+  const problems = optionProblems(options)
+  return problems.length === 0
+    ? Effect.void
+    : Effect.fail(new SandboxError({ message: `Invalid sandbox options: ${problems.join("; ")}` }))
+}
+
 const makeCore = (options: MakeOptions): SandboxCore => {
   const { demo: _demo, host: _host, log, port: _port, ...rest } = options
   return new SandboxCore({ ...rest, demo: options.demo }, log)
@@ -246,6 +255,7 @@ const makeCore = (options: MakeOptions): SandboxCore => {
  */
 export const make = (options: MakeOptions = {}): Effect.Effect<SandboxService, SandboxError, Scope.Scope> =>
   Effect.gen(function*() {
+    yield* checkOptions(options)
     const core = makeCore(options)
     const { url } = yield* Effect.acquireRelease(
       serve(core, options.port ?? 0, options.host ?? "127.0.0.1").pipe(
@@ -268,9 +278,10 @@ export const layer = (options: MakeOptions = {}): Layer.Layer<Sandbox, SandboxEr
  *
  * @since 0.1.0 @category layers
  */
-export const layerInProcess = (options: SandboxOptions = {}): Layer.Layer<Sandbox | HttpClient.HttpClient> =>
+export const layerInProcess = (options: SandboxOptions = {}): Layer.Layer<Sandbox | HttpClient.HttpClient, SandboxError> =>
   Layer.effectContext(
     Effect.gen(function*() {
+      yield* checkOptions(options)
       const core = makeCore(options)
       const url = "http://sandbox.test"
       core.baseUrl = url

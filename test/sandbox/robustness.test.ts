@@ -77,6 +77,24 @@ layer(Sandbox.layer({ maxBodyBytes: 64 * 1024 }), { excludeTestServices: true })
     }))
 })
 
+layer(Sandbox.layer(), { excludeTestServices: true })("sandbox robustness: oversized heads", (it) => {
+  const enc = new TextEncoder()
+  const goAnswer = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+    "Connection: close\r\n\r\n431 Request Header Fields Too Large"
+  it.effect("headers or a URL beyond Go's 1 MiB (+4 KiB) get Go's plain 431, and the server keeps serving", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      const big = "x".repeat((1 << 20) + 8192)
+      const header = yield* rawExchange(sb.url, enc.encode(`GET /admin/identities HTTP/1.1\r\nHost: a\r\nX-Big: ${big}\r\n\r\n`))
+      expect(header).toBe(goAnswer)
+      const url = yield* rawExchange(sb.url, enc.encode(`GET /admin/identities?q=${big} HTTP/1.1\r\nHost: a\r\n\r\n`))
+      expect(url).toBe(goAnswer)
+      // below the limit a large header is served
+      const fits = yield* call(sb.url, "GET", "/admin/identities", { headers: { "x-big": "y".repeat(1 << 19) } })
+      expect(fits.status).toBe(200)
+    }))
+})
+
 layer(Sandbox.layer(), { excludeTestServices: true })("sandbox robustness: patches", (it) => {
   it.effect("patches cannot nest an identity beyond what can be served", () =>
     Effect.gen(function*() {

@@ -14,6 +14,13 @@ import { errorResponse } from "./response.js"
 
 const empty = new Uint8Array(0)
 
+/** Go's `http.DefaultMaxHeaderBytes` plus the 4096 bytes of slack its reader allows (request line included). */
+const maxHeaderBytes = (1 << 20) + 4096
+
+/** Go's net/http answers requests it cannot parse itself, in plain text, and hangs up. */
+const goPlainError = (status: string): string =>
+  `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`
+
 const lowerHeaders = (h: http.IncomingHttpHeaders): Record<string, string | undefined> => {
   const out: Record<string, string | undefined> = {}
   for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) ? v.join(", ") : v
@@ -66,7 +73,7 @@ export const serve = (
         write(req, res, Exit.isFailure(exit) ? errorResponse(500, {}, "") : exit.value)
       })
     }
-    const server = http.createServer({ keepAliveTimeout: 65_000, maxHeaderSize: 1024 * 1024 }, (req, res) => {
+    const server = http.createServer({ keepAliveTimeout: 65_000, maxHeaderSize: maxHeaderBytes }, (req, res) => {
       if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) {
         // No body: skip the stream machinery.
         req.resume()
@@ -95,9 +102,10 @@ export const serve = (
         run(req, res, chunks.length === 0 ? empty : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
       })
     })
-    server.on("clientError", (_err, socket) => {
-      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n")
-      else socket.destroy()
+    server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy()
+      const tooLarge = err.code === "HPE_HEADER_OVERFLOW" || err.code === "HPE_URI_TOO_LONG"
+      socket.end(goPlainError(tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"))
     })
     yield* Effect.async<void, Error>((resume) => {
       server.once("error", (e) => resume(Effect.fail(e)))
