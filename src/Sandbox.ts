@@ -156,7 +156,7 @@ const importCredentials = (body: CreateIdentityBodyEncoded): ImportedCredentials
   if (!c) return undefined
   const pc = c.password?.config
   let password: ImportedCredentials["password"]
-  if (pc?.use_password_migration_hook) password = { use_password_migration_hook: true }
+  if (pc?.use_password_migration_hook) password = { hashed_password: "", use_password_migration_hook: true }
   else if (pc?.password) password = { hashed_password: cheapHash(pc.password) }
   else if (pc?.hashed_password !== undefined) {
     checkImportedHash(pc.hashed_password)
@@ -207,7 +207,7 @@ const toService = (core: SandboxCore, url: string): SandboxService => {
           })
           core.store.addSession(s)
           return Effect.try({
-            try: () => decodeSession(renderSession(core.publicUrl, s, identity, now, { identity: true, devices: true })),
+            try: () => decodeSession(renderSession(core.publicUrl, s, identity, { identity: true, devices: true })),
             catch: (cause) => new SandboxError({ message: "Could not render the session", cause })
           })
         })),

@@ -37,16 +37,33 @@ layer(Sandbox.layer({ hashCost: 5 }))("sandbox batch + passwords", (it) => {
       const all = yield* sb.identities
       expect(all.map((i) => i.traits).sort((a: any, b: any) => a.email.localeCompare(b.email)))
         .toEqual([{ email: "one@b.co" }, { email: "two@b.co" }])
-      // every item failing is still a 200 (Kratos OSS)
+      // every item failing is still a 200 (Kratos OSS) when several reach the database ...
       const again = yield* call(sb.url, "PATCH", "/admin/identities", {
-        json: { identities: [{ create: { traits: { email: "three@b.co" }, external_id: "x" } }] }
+        json: {
+          identities: [
+            { create: { traits: { email: "three@b.co" }, external_id: "x" } },
+            { create: { traits: { email: "one@b.co" } } }
+          ]
+        }
       })
       expect(again.status).toBe(200)
       expect(again.body.identities[0].error.code).toBe(409)
+      // ... but a single one is inserted alone: its conflict is the whole request's 409
+      const single = yield* call(sb.url, "PATCH", "/admin/identities", {
+        json: { identities: [{ create: { traits: { email: "three@b.co" }, external_id: "x" } }] }
+      })
+      expect(single.status).toBe(409)
+      expect(single.body.identities).toBeUndefined()
+      expect(single.body.error.message).toBe("Unable to insert or update resource because a resource with that value exists already")
       // ... unless the Ory Network switch is on
       yield* sb.setOptions({ batchAllFailStatus: true })
       const strict = yield* call(sb.url, "PATCH", "/admin/identities", {
-        json: { identities: [{ create: { traits: { email: "three@b.co" }, external_id: "x" } }] }
+        json: {
+          identities: [
+            { create: { traits: { email: "three@b.co" }, external_id: "x" } },
+            { create: { traits: { email: "one@b.co" } } }
+          ]
+        }
       })
       yield* sb.setOptions({ batchAllFailStatus: false })
       expect(strict.status).toBe(409)
@@ -88,7 +105,9 @@ layer(Sandbox.layer({ hashCost: 5 }))("sandbox batch + passwords", (it) => {
         }
       })
       expect(badHash.status).toBe(400)
-      expect(badHash.body.error.reason).toBe("The imported password does not match any known hash format.")
+      expect(badHash.body.error.reason).toBe(
+        "The imported password does not match any known hash format. For more information see https://www.ory.sh/dr/2"
+      )
       const badState = yield* call(u, "PATCH", "/admin/identities", { json: { identities: [{ create: { traits: { email: "s@b.co" }, state: "nah" } }] } })
       expect(badState.status).toBe(400)
       expect((yield* Effect.flatMap(Sandbox.Sandbox, (s) => s.identities)).length).toBe(0)
@@ -123,6 +142,6 @@ layer(Sandbox.layer({ hashCost: 5 }))("sandbox batch + passwords", (it) => {
         json: { traits: { email: "hook@b.co" }, credentials: { password: { config: { use_password_migration_hook: true } } } }
       })
       const hooked = yield* call(u, "GET", `/admin/identities/${hook.body.id}?include_credential=password`)
-      expect(hooked.body.credentials.password.config).toEqual({ use_password_migration_hook: true })
+      expect(hooked.body.credentials.password.config).toEqual({ hashed_password: "", use_password_migration_hook: true })
     }))
 })

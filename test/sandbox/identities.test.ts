@@ -62,12 +62,15 @@ layer(Sandbox.layer())("sandbox identities", (it) => {
         json: person("d@b.co", { credentials: { password: { config: { hashed_password: "plain" } } } })
       })
       expect(badHash.status).toBe(400)
-      expect(badHash.body.error.reason).toBe("The imported password does not match any known hash format.")
+      expect(badHash.body.error.reason).toBe(
+        "The imported password does not match any known hash format. For more information see https://www.ory.sh/dr/2"
+      )
+      // v26.2.0 checks the prefix only: a cost beyond later Kratos' bounds is imported
       const costly = yield* call(u, "POST", "/admin/identities", {
         json: person("d@b.co", { credentials: { password: { config: { hashed_password: hash.replace("$04$", "$16$") } } } })
       })
-      expect(costly.status).toBe(400)
-      expect((yield* Effect.flatMap(Sandbox.Sandbox, (s) => s.identities)).length).toBe(1)
+      expect(costly.status).toBe(201)
+      expect((yield* Effect.flatMap(Sandbox.Sandbox, (s) => s.identities)).length).toBe(2)
     }))
 
   it.effect("one value under different unique constraints: no conflict across them, each owner found, freed on update and delete", () =>
@@ -116,7 +119,7 @@ layer(Sandbox.layer())("sandbox identities", (it) => {
       expect(withPw.body.credentials.password.config.hashed_password).toBe(hash)
       expect(withPw.body.credentials.oidc.config).toBeUndefined()
       expect((yield* call(u, "GET", `/admin/identities/${id}?include_credential=bogus`)).body.error.reason)
-        .toBe("Invalid value `bogus` for parameter `include_credential`.")
+        .toBe("Invalid value `[]` for parameter `include_credential`.")
       expect((yield* call(u, "GET", "/admin/identities/not-a-uuid")).status).toBe(404)
       expect((yield* call(u, "GET", `/admin/identities/${unknownUuid}`)).body.error.message).toBe("Unable to locate the resource")
       const ext = yield* call(u, "GET", "/admin/identities/by/external/crm-7")
@@ -144,7 +147,9 @@ layer(Sandbox.layer())("sandbox identities", (it) => {
       expect(full.body.credentials.password.config.hashed_password).toBe(hash)
       const text = yield* call(u, "PUT", `/admin/identities/${id}`, { raw: "{}", headers: { "content-type": "text/plain" } })
       expect(text.status).toBe(400)
-      expect(text.body.error.reason).toBe('HTTP PUT Request used unknown HTTP Header "Content-Type: text/plain"')
+      expect(text.body.error.reason).toBe(
+        'HTTP PUT Request used unknown HTTP Header "Content-Type: text/plain", only [application/json] are supported.'
+      )
       const empty = yield* call(u, "PUT", `/admin/identities/${id}`, { raw: "", headers: { "content-type": "application/json" } })
       expect(empty.status).toBe(400)
       expect((yield* call(u, "PUT", `/admin/identities/${unknownUuid}`, { json: { traits: { email: "x@b.co" } } })).status).toBe(404)
@@ -280,7 +285,9 @@ layer(Sandbox.layer({ identitySchemas: [{ id: "users", schema: usernameSchema }]
         json: { schema_id: Buffer.from("users").toString("base64url"), traits: { username: " Grace ", emails: ["G@x.io", "h@x.io"] } }
       })
       expect(created.status).toBe(201)
-      expect(created.body.schema_id).toBe("users")
+      // the id is kept as given; its URL names the schema it resolved to
+      expect(created.body.schema_id).toBe(Buffer.from("users").toString("base64url"))
+      expect(created.body.schema_url.endsWith(`/schemas/${Buffer.from("users").toString("base64url")}`)).toBe(true)
       expect(created.body.credentials.password.identifiers).toEqual(["grace"])
       expect(created.body.credentials.webauthn.identifiers).toEqual(["grace"])
       expect(created.body.recovery_addresses.map((a: any) => a.value)).toEqual(["g@x.io", "h@x.io"])

@@ -34,9 +34,9 @@ layer(Sandbox.layer())("sandbox lists", (it) => {
       }
       expect(pages).toBe(3)
       expect(seen).toEqual(inserted.map((i) => i.id).sort())
-      // relative path keeps the prefix the caller used and other params
+      // the path is the routed one (admin prefix added, as Kratos' router rewrites it), other params kept
       const bare = yield* call(u, "GET", "/identities?page_size=7&include_credential=password")
-      expect(bare.headers.get("link")).toBe(`</identities?include_credential=password&page_size=7&page_token=${uuid0}>; rel="first"`)
+      expect(bare.headers.get("link")).toBe(`</admin/identities?include_credential=password&page_size=7&page_token=${uuid0}>; rel="first"`)
       expect(bare.body[0].credentials.password.identifiers.length).toBe(1)
       expect((yield* call(u, "GET", "/admin/identities?page_size=nope")).status).toBe(400)
       expect((yield* call(u, "GET", "/admin/identities?page_token=forged")).body.error.reason)
@@ -126,7 +126,7 @@ layer(Sandbox.layer())("sandbox lists", (it) => {
       let path = "/admin/sessions?page_size=4"
       for (;;) {
         const r = yield* call(u, "GET", path)
-        expect(r.body.every((s: any) => s.identity === undefined)).toBe(true)
+        expect(r.body.every((s: any) => s.identity === null && s.devices === null)).toBe(true)
         seen.push(...r.body.map((s: any) => s.id))
         const next = parseLinkHeader(r.headers.get("link")!).get("next")
         if (!next) break
@@ -138,7 +138,7 @@ layer(Sandbox.layer())("sandbox lists", (it) => {
       expect(active.body.length).toBe(1)
       expect(active.body[0].identity.id).toBe(inserted[0].id)
       expect(active.body[0].devices.length).toBe(1)
-      expect((yield* call(u, "GET", "/admin/sessions?expand=nope")).body.error.message).toBe("Could not parse expand option: nope")
+      expect((yield* call(u, "GET", "/admin/sessions?expand=nope")).body.error.reason).toBe("Could not parse expand option: nope")
       expect((yield* call(u, "GET", "/admin/sessions?active=maybe")).status).toBe(400)
       expect((yield* call(u, "GET", "/admin/sessions?page_token=!!!")).status).toBe(400)
 

@@ -156,10 +156,11 @@ export class SandboxCore {
    */
   handleFast(req: SandboxRequest, now: number): SandboxResponse | Effect.Effect<SandboxResponse> {
     const started = performance.now()
-    const requestId = req.headers["x-request-id"] || newId()
+    // Error bodies carry `request` only when the caller sent an X-Request-ID (as Kratos does).
+    const requestId = req.headers["x-request-id"] || undefined
     let opName: string | undefined
     const finish = (res: SandboxResponse): SandboxResponse => {
-      res.headers["x-request-id"] = requestId
+      res.headers["x-request-id"] = requestId ?? newId()
       const q = req.url.indexOf("?")
       const operation = (res as { operation?: string }).operation ?? opName
       this.record({ method: req.method, path: q >= 0 ? req.url.slice(0, q) : req.url, status: res.status, ...(operation ? { operation } : {}) }, started)
@@ -191,7 +192,7 @@ export class SandboxCore {
   /** The synchronous checks every request goes through: size, route, method, auth. */
   private prelude(
     req: SandboxRequest,
-    requestId: string,
+    requestId: string | undefined,
     now: number
   ): SandboxResponse | { readonly op: Operation.Operation | undefined; readonly rawPath: string; readonly input: HandlerInput } {
     const q = req.url.indexOf("?")
@@ -204,10 +205,12 @@ export class SandboxCore {
     const sandboxRoute = req.method === "POST" && (rawPath === "/sandbox/sessions" || rawPath === "/sandbox/reset")
     if (Option.isNone(route) && !sandboxRoute) {
       const allowed = allowedMethods(rawPath)
+      // Go's ServeMux answers these itself, in plain text; its Allow lists HEAD beside GET, sorted.
       if (allowed.length > 0) {
-        return err(405, { message: "The requested HTTP method is not allowed for this resource", headers: { allow: allowed.join(", ") } })
+        const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : [])].sort().join(", ")
+        return plainText(405, "Method Not Allowed\n", { allow })
       }
-      return err(404, { message: "The requested resource could not be found" })
+      return plainText(404, "404 page not found\n")
     }
     const op = Option.isSome(route) ? route.value.operation : undefined
     if (!op || op.auth) {
@@ -222,7 +225,10 @@ export class SandboxCore {
       rawPath,
       input: {
         method: req.method,
-        path: rawPath,
+        // Links name the path as routed: the admin port's prefix included.
+        path: Option.isSome(route) && !rawPath.startsWith("/admin/") && route.value.operation.path.startsWith("/admin/")
+          ? `/admin${rawPath}`
+          : rawPath,
         query: new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : ""),
         params: Option.isSome(route) ? route.value.params : {},
         headers: req.headers,
@@ -237,7 +243,7 @@ export class SandboxCore {
   /** The slow path: latency, rate limits, inflight, scripts, random faults, gateway timeout. */
   private pressure(
     pre: { readonly op: Operation.Operation | undefined; readonly rawPath: string; readonly input: HandlerInput },
-    requestId: string
+    requestId: string | undefined
   ): Effect.Effect<SandboxResponse> {
     const self = this
     const { op, rawPath } = pre
@@ -324,6 +330,12 @@ export class SandboxCore {
   }
 }
 
+const plainText = (status: number, body: string, headers: Record<string, string> = {}): SandboxResponse => ({
+  status,
+  headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", ...headers },
+  body
+})
+
 const tagged = (res: SandboxResponse, operation: string): SandboxResponse => {
   ;(res as { operation?: string }).operation = operation
   return res
@@ -332,7 +344,7 @@ const tagged = (res: SandboxResponse, operation: string): SandboxResponse => {
 /** Runs a handler, turning a thrown `KratosHttpError` (sync or inside its Effect) into its response. */
 const lift = (
   run: () => SandboxResponse | Effect.Effect<SandboxResponse>,
-  requestId: string
+  requestId: string | undefined
 ): Effect.Effect<SandboxResponse> =>
   Effect.suspend(() => {
     const result = run()

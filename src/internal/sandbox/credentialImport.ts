@@ -5,14 +5,23 @@
  */
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import type { CreateIdentityBody, CreateIdentityBodyEncoded, UpdateIdentityBody } from "../../Identity.js"
 import { checkImportedHash, hashPassword } from "./hashing.js"
 import type { ImportedCredentials, PasswordConfig } from "./model.js"
 
-/** A create body (decoded, or its wire form: passwords as plain strings). @internal */
-export type CreateBody = CreateIdentityBody | CreateIdentityBodyEncoded
+type Providers = { readonly config?: { readonly providers?: ReadonlyArray<object> | null | undefined } | null | undefined }
 
-type BodyCredentials = CreateBody["credentials"] | UpdateIdentityBody["credentials"]
+/** The credentials of a create, batch or PUT body, in any of the shapes they are decoded to. @internal */
+export type BodyCredentials = {
+  readonly password?: {
+    readonly config?: {
+      readonly hashed_password?: unknown
+      readonly password?: unknown
+      readonly use_password_migration_hook?: boolean | null | undefined
+    } | null | undefined
+  } | null | undefined
+  readonly oidc?: Providers | null | undefined
+  readonly saml?: Providers | null | undefined
+} | null | undefined
 
 /** What a password needs before it is stored. @internal */
 export type PasswordPlan = { readonly plaintext: string } | { readonly config: PasswordConfig } | undefined
@@ -26,7 +35,7 @@ export const planPassword = (credentials: BodyCredentials): PasswordPlan => {
   if (!password) return undefined
   const config = password.config
   if (!config) return undefined
-  if (config.use_password_migration_hook) return { config: { use_password_migration_hook: true } }
+  if (config.use_password_migration_hook) return { config: { hashed_password: "", use_password_migration_hook: true } }
   const plaintext = reveal(config.password)
   if (plaintext !== undefined && plaintext.length > 0) return { plaintext }
   const hashed = reveal(config.hashed_password) ?? ""
@@ -34,9 +43,13 @@ export const planPassword = (credentials: BodyCredentials): PasswordPlan => {
   return { config: { hashed_password: hashed } }
 }
 
-const providersOf = (
-  c: { readonly config?: { readonly providers?: ReadonlyArray<Record<string, unknown>> | undefined } | undefined } | undefined
-) => c?.config?.providers?.map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)))
+/** Providers as Go stores them: `subject` and `provider` are strings even when absent, nulls are dropped. */
+const providersOf = (c: Providers | null | undefined) =>
+  c?.config?.providers?.map((p) => {
+    const out: Record<string, unknown> = { subject: "", provider: "" }
+    for (const [k, v] of Object.entries(p)) if (v !== undefined && v !== null) out[k] = v
+    return out
+  })
 
 /** @internal */
 export const finishCredentials = (

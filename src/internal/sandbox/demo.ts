@@ -31,7 +31,7 @@ export const demoIdentities = (): Array<DemoIdentity> => {
     const oidc = n % 6 === 1
       ? [{ provider: n % 12 === 1 ? "google" : "github", subject: `demo-subject-${n}` }]
       : undefined
-    const password = n % 7 === 3 ? undefined : n % 13 === 5 ? { use_password_migration_hook: true as const } : { hashed_password: hashed }
+    const password = n % 7 === 3 ? undefined : n % 13 === 5 ? { hashed_password: "", use_password_migration_hook: true as const } : { hashed_password: hashed }
     out.push({
       body: {
         schema_id: customer ? "customer" : "default",

@@ -12,10 +12,11 @@ export const goTypeName = (v: unknown): string =>
 /** encoding/json's syntax error for a body JSON.parse refused. @internal */
 export const goJsonError = (text: string): string => {
   const trimmed = text.trim()
-  if (trimmed.length === 0) return "unexpected end of JSON input"
+  // json.Decoder reads a stream: nothing at all is EOF, a cut-off value an unexpected EOF.
+  if (trimmed.length === 0) return "EOF"
   const c = trimmed[0]
   if (!"{[\"tfn-0123456789".includes(c)) return `invalid character '${c}' looking for beginning of value`
-  return "unexpected end of JSON input"
+  return "unexpected EOF"
 }
 
 /** @internal */
@@ -35,15 +36,18 @@ export const decodeMessage = (error: ParseResult.ParseError, input: unknown): st
 
 /** @internal */
 export const stateTypeMessage = (state: unknown): string =>
-  `json: cannot unmarshal ${goTypeName(state)} into Go struct field .state of type identity.State`
+  `json: cannot unmarshal ${goTypeName(state)} into Go struct field CreateIdentityBody.state of type identity.State`
 
-/** @internal */
-export const unmarshalStructMessage = (v: unknown): string => `json: cannot unmarshal ${goTypeName(v)} into Go value of type struct`
+/** encoding/json's text for a body of the wrong kind at its top. @internal */
+export const unmarshalValueMessage = (v: unknown, goType: string): string =>
+  `json: cannot unmarshal ${goTypeName(v)} into Go value of type ${goType}`
+
 
 /** decoderx's refusals of PUT and the recovery bodies. @internal */
 export const decoderx = {
-  contentType: (method: string, ct: string) => `HTTP ${method} Request used unknown HTTP Header "Content-Type: ${ct}"`,
-  emptyBody: (method: string) => `Unable to decode HTTP ${method} request body because its HTTP Header "Content-Length" is zero.`
+  contentType: (method: string, ct: string) =>
+    `HTTP ${method} Request used unknown HTTP Header "Content-Type: ${ct}", only [application/json] are supported.`,
+  emptyBody: (_method: string) => `Unable to decode HTTP Request Body because its HTTP Header "Content-Length" is zero.`
 } as const
 
 /** gofrs/uuid's parse errors. @internal */
@@ -54,6 +58,9 @@ export const uuidError = (s: string): string =>
 
 /** strconv.ParseInt's error, which Kratos puts in `reason`. @internal */
 export const parseIntError = (raw: string): string => `strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax`
+
+/** strconv.Atoi's error (the identity list's page_size). @internal */
+export const atoiError = (raw: string): string => `strconv.Atoi: parsing ${JSON.stringify(raw)}: invalid syntax`
 
 /** @internal */
 export const couldNotParseParameter = (name: string): string => `could not parse parameter ${name}`
@@ -69,7 +76,8 @@ export const texts = {
   invalidState: "identity state is not valid",
   patchedState: (state: string) => `The supplied state ('${state}') was not valid. Valid states are ('active', 'inactive').`,
   patchReason: "An error occured when applying the JSON patch",
-  includeCredential: (v: string) => `Invalid value \`${v}\` for parameter \`include_credential\`.`,
+  /** get and get-by-external-id format the (empty) parsed list, the list handler the value it refused. */
+  includeCredential: (v: string, echo: boolean) => `Invalid value \`${echo ? v : "[]"}\` for parameter \`include_credential\`.`,
   emptyExternalId: "The external ID must not be empty.",
   combinedFilters: "You cannot combine multiple filters in this API",
   tooManyIds: "The number of ids to filter must not exceed 500.",
@@ -90,11 +98,32 @@ export const texts = {
 
 /** The recovery handlers' texts. @internal */
 export const recoveryTexts = {
-  unparsableExpiresIn: (s: string) =>
-    `Unable to parse "expires_in" as a duration string (e.g. "1h", "1m30s", "500ms"): ${s}`,
-  pastExpiresIn: (s: string) => `Value from "expires_in" must result to a future time: ${s}`,
+  unparsableExpiresIn: (s: string) => `Unable to parse "expires_in" whose format should match "[0-9]+(ns|us|ms|s|m|h)" but did not: ${s}`,
+  /** The link handler quotes the value as sent. */
+  linkPastExpiresIn: (s: string) => `Value from "expires_in" must be result to a future time: ${s}`,
+  /** The code handler prints the parsed duration (`time.Duration.String`). */
+  codePastExpiresIn: (ms: number) => `Value from "expires_in" must result to a future time: ${goDuration(ms)}`,
   returnTo: (url: string) => `Requested return_to URL "${url}" is not allowed.`,
+  returnToId: "self_service_flow_return_to_forbidden",
   linkUnknownIdentity: "The requested identity id does not exist.",
   codeUnknownIdentity: "could not find identity",
-  flowType: (t: string) => `The flow type "${t}" is not supported, use "browser" or "api".`
+  flowType: (t: string) => `Value from "flow_type" is not valid: "${t}"`,
+  /** decoderx wraps JSON errors of these bodies. */
+  payload: (message: string) => `Unable to decode JSON payload: ${message}`,
+  bodyType: { link: "link.createRecoveryLinkForIdentityBody", code: "code.createRecoveryCodeForIdentityBody" }
 } as const
+
+/** Go's `time.Duration.String` of whole milliseconds: `1h0m0s`, `-5m0s`, `500ms`, `0s`. @internal */
+export const goDuration = (ms: number): string => {
+  if (ms === 0) return "0s"
+  const sign = ms < 0 ? "-" : ""
+  let rest = Math.abs(ms)
+  if (rest < 1000) return `${sign}${rest}ms`
+  const h = Math.floor(rest / 3_600_000)
+  rest -= h * 3_600_000
+  const m = Math.floor(rest / 60_000)
+  rest -= m * 60_000
+  const s = rest / 1000
+  const sec = `${Number.isInteger(s) ? s : String(s)}s`
+  return h > 0 ? `${sign}${h}h${m}m${sec}` : m > 0 ? `${sign}${m}m${sec}` : `${sign}${sec}`
+}

@@ -33,7 +33,7 @@ let lastIso = ""
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Finds a schema by id or by its base64url form; throws Kratos' 400 when unknown. @internal */
-export const lookupSchema = (ctx: Ctx, id: string | undefined): SchemaEntry => {
+export const lookupSchema = (ctx: Ctx, id: string | null | undefined): SchemaEntry => {
   const wanted = id && id.length > 0 ? id : "default"
   const direct = ctx.schemas.get(wanted)
   if (direct) return direct
@@ -44,7 +44,9 @@ export const lookupSchema = (ctx: Ctx, id: string | undefined): SchemaEntry => {
 }
 
 /** A password credential config after import (hashing already done). @internal */
-export type PasswordConfig = { readonly hashed_password: string } | { readonly use_password_migration_hook: true }
+export type PasswordConfig =
+  | { readonly hashed_password: string }
+  | { readonly hashed_password: string; readonly use_password_migration_hook: true }
 
 /** Credentials of a create/update body, already checked and hashed. @internal */
 export interface ImportedCredentials {
@@ -86,7 +88,7 @@ export const mergeCredentials = (
     const prevProviders = ((prev?.config.providers as Array<Record<string, unknown>> | undefined) ?? [])
     const all = [...prevProviders, ...providers.map((p) => ({ ...p }))]
     out[type] = prev
-      ? { ...prev, identifiers: [...new Set([...prev.identifiers, ...providerIds(providers)])], config: { ...prev.config, providers: all }, updated_at: now }
+      ? { ...prev, identifiers: [...new Set([...[...prev.identifiers].sort(), ...providerIds(providers)])], config: { ...prev.config, providers: all }, updated_at: now }
       : credential(type, providerIds(providers), { providers: all }, now)
   }
   return out
@@ -122,6 +124,8 @@ export const applySchema = (
   if (d.code.length > 0) {
     setIds("code", d.code.map((c) => c.value), { addresses: d.code.map((c) => ({ channel: c.via, address: c.value })) })
   }
+  // Only trait-backed addresses survive (the extensions' Finish); an imported or existing one with
+  // the same channel and value keeps its id and verification state.
   const prevVerifiable = [...(imported?.verifiable ?? []), ...i.verifiable_addresses]
   const verifiable: Array<StoredVerifiableAddress> = d.verification.map((a) =>
     prevVerifiable.find((p) => p.via === a.via && p.value === a.value) ?? {
@@ -144,33 +148,47 @@ export const applySchema = (
       updated_at: nowIso
     }
   )
-  if (imported) {
-    for (const a of imported.verifiable) if (!verifiable.some((v) => v.via === a.via && v.value === a.value)) verifiable.push(a)
-    for (const a of imported.recovery) if (!recovery.some((v) => v.via === a.via && v.value === a.value)) recovery.push(a)
-  }
   i.credentials = credentials
   i.verifiable_addresses = verifiable
   i.recovery_addresses = recovery
   return i
 }
 
+/**
+ * An address as the persister stores it (`normalizeVerifiableAddresses`): value lowercased and
+ * trimmed, channel `email` when none, status from `verified` when none, `verified_at` set when
+ * verified (now, unless given) and dropped when not.
+ * @internal
+ */
+export const normalizeVerifiable = (a: StoredVerifiableAddress, nowIso: string): StoredVerifiableAddress => {
+  const out: StoredVerifiableAddress = {
+    ...a,
+    value: a.value.trim().toLowerCase(),
+    via: a.via === "" ? "email" : a.via,
+    status: a.status === "" ? (a.verified ? "completed" : "pending") : a.status
+  }
+  if (a.verified) out.verified_at = a.verified_at ? a.verified_at : nowIso
+  else delete out.verified_at
+  return out
+}
+
 /** The body fields `createIdentity` and batch items carry (already strictly decoded). @internal */
 export interface CreateInput {
-  readonly schema_id?: string | undefined
+  readonly schema_id?: string | null | undefined
   readonly traits?: unknown
-  readonly external_id?: string | undefined
+  readonly external_id?: string | null | undefined
   readonly metadata_public?: unknown
   readonly metadata_admin?: unknown
   readonly organization_id?: string | null | undefined
-  readonly state?: string | undefined
+  readonly state?: unknown
   readonly verifiable_addresses?: ReadonlyArray<{
-    readonly value: string
-    readonly verified: boolean
-    readonly via: string
-    readonly status: string
+    readonly value?: string | null | undefined
+    readonly verified?: boolean | null | undefined
+    readonly via?: string | null | undefined
+    readonly status?: string | null | undefined
     readonly verified_at?: string | null | undefined
-  }> | undefined
-  readonly recovery_addresses?: ReadonlyArray<{ readonly value: string; readonly via: string }> | undefined
+  }> | null | undefined
+  readonly recovery_addresses?: ReadonlyArray<{ readonly value?: string | null | undefined; readonly via?: string | null | undefined }> | null | undefined
 }
 
 /** Builds (does not store) a new identity, validating schema and traits. @internal */
@@ -178,14 +196,15 @@ export const buildIdentity = (
   ctx: Ctx,
   body: CreateInput,
   creds: ImportedCredentials | undefined,
-  state: string | undefined = body.state
+  state: string | undefined = typeof body.state === "string" ? body.state : undefined
 ): StoredIdentity => {
   const entry = lookupSchema(ctx, body.schema_id)
   const now = iso(ctx.now)
   const base: StoredIdentity = {
     id: newId(),
     credentials: mergeCredentials({}, creds, now),
-    schema_id: entry.id,
+    // Kept as given (a base64url id stays base64url), the default's id when none.
+    schema_id: body.schema_id ? body.schema_id : entry.id,
     state: state && state.length > 0 ? state : "active",
     state_changed_at: now,
     traits: body.traits ?? {},
@@ -198,25 +217,28 @@ export const buildIdentity = (
     organization_id: body.organization_id ?? null
   }
   if (body.external_id) base.external_id = body.external_id
-  return applySchema(entry, base, now, {
+  if (base.schema_id !== entry.id) base.schema_ref = entry.id
+  const built = applySchema(entry, base, now, {
     verifiable: (body.verifiable_addresses ?? []).map((a) => ({
       id: newId(),
-      value: a.value.toLowerCase(),
-      verified: a.verified,
-      via: a.via,
-      status: a.status,
-      ...(a.verified_at ? { verified_at: a.verified_at } : a.verified ? { verified_at: now } : {}),
+      value: (a.value ?? "").toLowerCase(),
+      verified: a.verified ?? false,
+      via: a.via ?? "",
+      status: a.status ?? "",
+      ...(a.verified_at ? { verified_at: a.verified_at } : {}),
       created_at: now,
       updated_at: now
     })),
     recovery: (body.recovery_addresses ?? []).map((a) => ({
       id: newId(),
-      value: a.value.toLowerCase(),
-      via: a.via,
+      value: (a.value ?? "").toLowerCase(),
+      via: a.via ?? "",
       created_at: now,
       updated_at: now
     }))
   })
+  built.verifiable_addresses = built.verifiable_addresses.map((a) => normalizeVerifiable(a, now))
+  return built
 }
 
 /** How much of the credentials an endpoint shows (§0 of the semantics notes). @internal */
@@ -225,6 +247,20 @@ export type CredentialView =
   | { readonly _tag: "noConfig" }
   /** Configs shown only for these types (get / include_credential); "all" for the admin patch form. */
   | { readonly _tag: "include"; readonly types: ReadonlySet<string> | "all" }
+  /** The create answer: the object before it was stored (identifiers as given, zero credential times). */
+  | { readonly _tag: "created" }
+
+const zeroTime = "0001-01-01T00:00:00Z"
+
+/** OIDC providers as `include_credential=oidc` shows them: the (decrypted, here empty) initial tokens. */
+const withTokens = (config: Record<string, unknown>): Record<string, unknown> => {
+  const providers = config.providers
+  if (!Array.isArray(providers)) return config
+  return {
+    ...config,
+    providers: providers.map((p) => ({ initial_id_token: "", initial_access_token: "", initial_refresh_token: "", ...p }))
+  }
+}
 
 const renderCredentials = (i: StoredIdentity, view: CredentialView): Record<string, unknown> | undefined => {
   if (view._tag === "omit") return undefined
@@ -234,9 +270,16 @@ const renderCredentials = (i: StoredIdentity, view: CredentialView): Record<stri
   for (const k of keys) {
     const c = i.credentials[k]
     const showConfig = view._tag === "include" && (view.types === "all" || view.types.has(k))
+    if (view._tag === "created") {
+      out[k] = { type: c.type, identifiers: c.identifiers, version: c.version, created_at: zeroTime, updated_at: zeroTime }
+      continue
+    }
+    // Stored identifiers come back from the database in order.
+    const identifiers = c.identifiers.length > 1 && view._tag !== "noConfig" ? [...c.identifiers].sort() : c.identifiers
+    const config = showConfig && view._tag === "include" && view.types !== "all" && k === "oidc" ? withTokens(c.config) : c.config
     out[k] = showConfig
-      ? { type: c.type, identifiers: c.identifiers, config: c.config, version: c.version, created_at: c.created_at, updated_at: c.updated_at }
-      : { type: c.type, identifiers: c.identifiers, version: c.version, created_at: c.created_at, updated_at: c.updated_at }
+      ? { type: c.type, identifiers, config, version: c.version, created_at: c.created_at, updated_at: c.updated_at }
+      : { type: c.type, identifiers, version: c.version, created_at: c.created_at, updated_at: c.updated_at }
   }
   return out
 }
@@ -256,21 +299,26 @@ export const renderIdentity = (
   publicUrl: string,
   i: StoredIdentity,
   view: CredentialView,
-  metadataAdmin = true
+  /** get and list show it always (null when unset), writes only when set, sessions never. */
+  metadataAdmin: "always" | "omitempty" | "never" = "omitempty",
+  addresses = true,
+  /** An identity session list embeds identities without their schema URL. */
+  schemaUrl = true
 ): Record<string, unknown> => {
   const out: Record<string, unknown> = { id: i.id }
   if (i.external_id) out.external_id = i.external_id
   const creds = renderCredentials(i, view)
   if (creds) out.credentials = creds
   out.schema_id = i.schema_id
-  out.schema_url = `${publicUrl}/schemas/${schemaPathId(i.schema_id)}`
+  out.schema_url = schemaUrl ? `${publicUrl}/schemas/${schemaPathId(i.schema_ref ?? i.schema_id)}` : ""
   out.state = i.state
   out.state_changed_at = i.state_changed_at
   out.traits = i.traits
-  if (i.verifiable_addresses.length > 0) out.verifiable_addresses = i.verifiable_addresses
-  if (i.recovery_addresses.length > 0) out.recovery_addresses = i.recovery_addresses
+  if (addresses && i.verifiable_addresses.length > 0) out.verifiable_addresses = i.verifiable_addresses
+  if (addresses && i.recovery_addresses.length > 0) out.recovery_addresses = i.recovery_addresses
   out.metadata_public = i.metadata_public
-  if (metadataAdmin && i.metadata_admin !== null && i.metadata_admin !== undefined) out.metadata_admin = i.metadata_admin
+  if (metadataAdmin === "always") out.metadata_admin = i.metadata_admin ?? null
+  else if (metadataAdmin === "omitempty" && i.metadata_admin !== null && i.metadata_admin !== undefined) out.metadata_admin = i.metadata_admin
   out.created_at = i.created_at
   out.updated_at = i.updated_at
   out.organization_id = i.organization_id
@@ -292,21 +340,31 @@ export const renderSession = (
   publicUrl: string,
   s: StoredSession,
   identity: StoredIdentity | undefined,
-  now: number,
-  expand: { readonly identity: boolean; readonly devices: boolean }
+  expand: {
+    readonly identity: boolean
+    readonly devices: boolean
+    /** The list loads identities without their addresses. */
+    readonly bareIdentity?: boolean | undefined
+    /** The list shows `null`, a single session `[]`. */
+    readonly unexpandedDevices?: null | undefined
+    readonly noSchemaUrl?: boolean | undefined
+  }
 ): Record<string, unknown> => {
-  const out: Record<string, unknown> = {
+  // `active` is the stored flag (not recomputed from expiry or the identity's state); identity and
+  // devices are always present, null and empty unless expanded.
+  return {
     id: s.id,
-    active: s.active && s.expires_at > now && (identity?.state ?? "active") === "active",
+    active: s.active,
     expires_at: iso(s.expires_at),
     authenticated_at: iso(s.authenticated_at),
     authenticator_assurance_level: s.aal,
     authentication_methods: s.methods,
-    issued_at: iso(s.issued_at)
+    issued_at: iso(s.issued_at),
+    identity: expand.identity && identity
+      ? renderIdentity(publicUrl, identity, { _tag: "omit" }, "never", !expand.bareIdentity, !expand.noSchemaUrl)
+      : null,
+    devices: expand.devices ? s.devices : "unexpandedDevices" in expand ? expand.unexpandedDevices : []
   }
-  if (expand.identity && identity) out.identity = renderIdentity(publicUrl, identity, { _tag: "omit" }, false)
-  if (expand.devices) out.devices = s.devices
-  return out
 }
 
 /** A new session for an identity. @internal */

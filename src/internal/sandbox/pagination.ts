@@ -7,9 +7,14 @@ import { formatLinkHeader } from "../../Pagination.js"
 import { fail } from "./response.js"
 
 /** Go's strconv.ParseInt error text, which Kratos puts in `reason`. @internal */
-export const parseIntParam = (name: string, raw: string | null): number | undefined => {
+export const parseIntParam = (name: string, raw: string | null, withReason = true): number | undefined => {
   if (raw === null || raw === "") return undefined
-  if (!/^[+-]?\d+$/.test(raw)) fail(400, { reason: `strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax`, message: `could not parse parameter ${name}` })
+  if (!/^[+-]?\d+$/.test(raw)) {
+    fail(400, {
+      ...(withReason ? { reason: `strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax` } : {}),
+      message: `could not parse parameter ${name}`
+    })
+  }
   return Number(raw)
 }
 
@@ -25,6 +30,31 @@ export const queryRecord = (q: URLSearchParams, without: ReadonlyArray<string>):
     ;(out[k] ??= []).push(v)
   }
   return out
+}
+
+/**
+ * The links of page pagination (`HeaderWithFormatter`), as offsets: on the last page or beyond,
+ * `first` and `prev` (or `first` alone with the total as its size when everything fits one
+ * page; first, next and prev when there is nothing); on the first page `next` and `last`;
+ * elsewhere all four.
+ * @internal
+ */
+export const pageLinks = (
+  total: number,
+  page: number,
+  perPage: number
+): Array<{ readonly rel: string; readonly perPage: number; readonly offset: number }> => {
+  const n = Math.max(1, perPage)
+  const offset = page * n
+  const lastOffset = total % n === 0 ? total - n : Math.trunc(total / n) * n
+  const at = (rel: string, o: number, size = n) => ({ rel, perPage: size, offset: o })
+  if (offset >= lastOffset) {
+    if (total === 0) return [at("first", 0), at("next", (Math.trunc(offset / n) + 1) * n), at("prev", (Math.trunc(offset / n) - 1) * n)]
+    if (total <= n) return [at("first", 0, total)]
+    return [at("first", 0), at("prev", lastOffset - n)]
+  }
+  if (offset < n) return [at("next", n), at("last", lastOffset)]
+  return [at("first", 0), at("next", (Math.trunc(offset / n) + 1) * n), at("prev", (Math.trunc(offset / n) - 1) * n), at("last", lastOffset)]
 }
 
 /** @internal */

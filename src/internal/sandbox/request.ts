@@ -136,10 +136,10 @@ const includeValues = new Set([
 ])
 
 /** @internal */
-export const parseInclude = (q: URLSearchParams): Set<string> => {
+export const parseInclude = (q: URLSearchParams, echo = false): Set<string> => {
   const out = new Set<string>()
   for (const v of q.getAll("include_credential")) {
-    if (!includeValues.has(v)) fail(400, { reason: texts.includeCredential(v) })
+    if (!includeValues.has(v)) fail(400, { reason: texts.includeCredential(v, echo) })
     out.add(v)
   }
   return out
@@ -176,7 +176,7 @@ export const parseExpand = (q: URLSearchParams): Expand => {
     const l = v.toLowerCase()
     if (l === "identity") out.identity = true
     else if (l === "devices") out.devices = true
-    else fail(400, { message: texts.expand(v) })
+    else fail(400, { reason: texts.expand(v) })
   }
   return out
 }

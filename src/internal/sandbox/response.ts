@@ -32,6 +32,8 @@ export interface ErrorFields {
   readonly reason?: string | undefined
   readonly id?: string | undefined
   readonly headers?: Record<string, string> | undefined
+  /** The body's `code` (and `status` text) when it is not the HTTP status. */
+  readonly bodyCode?: number | undefined
 }
 
 /** @internal */
@@ -47,18 +49,23 @@ export const fail = (status: number, fields: ErrorFields = {}): never => {
 
 /** herodot's inner error object (flat DefaultError). @internal */
 export const errorObject = (status: number, fields: ErrorFields, requestId?: string): Record<string, unknown> => {
-  const out: Record<string, unknown> = { code: status, status: statusText[status] ?? "Error" }
+  const code = fields.bodyCode ?? status
+  const out: Record<string, unknown> = { code, status: statusText[code] ?? "Error" }
   if (fields.id) out.id = fields.id
   if (requestId) out.request = requestId
   if (fields.reason) out.reason = fields.reason
-  out.message = fields.message ?? defaultMessage[status] ?? statusText[status] ?? "Error"
+  out.message = fields.message ?? defaultMessage[code] ?? statusText[code] ?? "Error"
   return out
 }
 
-/** @internal */
-export const errorResponse = (status: number, fields: ErrorFields, requestId: string): SandboxResponse => ({
+/**
+ * An error answer: herodot writes errors as `application/json` (no charset) and fills `request`
+ * only from a caller's `X-Request-ID` (`requestId` undefined otherwise).
+ * @internal
+ */
+export const errorResponse = (status: number, fields: ErrorFields, requestId: string | undefined): SandboxResponse => ({
   status,
-  headers: { "content-type": "application/json; charset=utf-8", ...fields.headers },
+  headers: { "content-type": "application/json", ...fields.headers },
   body: JSON.stringify({ error: errorObject(status, fields, requestId) })
 })
 

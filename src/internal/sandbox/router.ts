@@ -71,7 +71,7 @@ const compiled = () =>
   (patterns ??= (Object.values(operations) as ReadonlyArray<Operation.Operation>).map((op) => {
     const names: Array<string> = []
     const pattern = new RegExp(
-      "^" + op.path.replace(/\{([^}]+)\}/g, (_, n: string) => (names.push(n), "([^/]+)")) + "/?$"
+      "^" + op.path.replace(/\{([^}]+)\}/g, (_, n: string) => (names.push(n), "([^/]+)")) + "$"
     )
     return { op, names, pattern }
   }))

@@ -44,6 +44,8 @@ export interface StoredIdentity {
   external_id?: string | undefined
   credentials: Record<string, StoredCredential>
   schema_id: string
+  /** The schema's own id when `schema_id` names it another way (base64url): the URL uses it. */
+  schema_ref?: string | undefined
   state: string
   state_changed_at: string
   traits: unknown

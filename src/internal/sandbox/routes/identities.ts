@@ -9,36 +9,55 @@ import * as Schema from "effect/Schema"
 import { CreateIdentityBody, UpdateIdentityBody } from "../../../Identity.js"
 import { formatLinkHeader, nilUuid } from "../../../Pagination.js"
 import { wireCheck } from "../../wireCheck.js"
-import type { CreateBody } from "../credentialImport.js"
 import { finishCredentials, planPassword, resolvePassword } from "../credentialImport.js"
-import { decodeMessage, texts } from "../goTexts.js"
+import { GoCreateIdentityBody } from "../goBodies.js"
+import { atoiError, decodeMessage, texts, uuidError } from "../goTexts.js"
 import { applySchema, buildIdentity, iso, lookupSchema, mergeCredentials, renderIdentity, uuidPattern } from "../model.js"
-import { pageSize, parseIntParam, queryRecord } from "../pagination.js"
+import { pageLinks, pageSize, queryRecord } from "../pagination.js"
 import type { Handler, HandlerInput } from "../request.js"
 import { checkState, decoderxJson, identityOr404, parseInclude, parseJson, withDefaultTraits, withoutState } from "../request.js"
 import { fail, json, noContent, notFoundRow } from "../response.js"
 import { lowerBound } from "../store.js"
 
-const strictCreateDecode = Schema.decodeUnknownEither(CreateIdentityBody, { onExcessProperty: "error" })
+const goCreateDecode = Schema.decodeUnknownEither(GoCreateIdentityBody, { onExcessProperty: "error" })
 const createWire = wireCheck(CreateIdentityBody)
 const lenientUpdate = Schema.decodeUnknownEither(UpdateIdentityBody)
 
-/** Strict decoding; a body the wire check accepts is used as it is (the common case, and cheap). */
-const strictCreate = (u: unknown): Either.Either<CreateBody, ParseResult.ParseError> =>
-  createWire(u) ? Either.right(u) : strictCreateDecode(u)
+/**
+ * Go's strict decoding of a create body; one the client's (stricter) wire check accepts is used as
+ * it is (the common case, and cheap).
+ * @internal
+ */
+export const decodeCreate = (u: unknown): Either.Either<GoCreateIdentityBody, ParseResult.ParseError> =>
+  createWire(u) ? Either.right(u as GoCreateIdentityBody) : goCreateDecode(u)
+
+/** The UUIDs of a create body, which Go parses while decoding; the first bad one's parse error. @internal */
+export const badUuidIn = (b: GoCreateIdentityBody): string | undefined => {
+  const ids = [
+    b.organization_id,
+    ...(b.credentials?.oidc?.config?.providers ?? []).map((p) => p.organization),
+    ...(b.credentials?.saml?.config?.providers ?? []).map((p) => p.organization),
+    ...(b.verifiable_addresses ?? []).map((a) => a.id),
+    ...(b.recovery_addresses ?? []).map((a) => a.id)
+  ]
+  for (const id of ids) if (typeof id === "string" && id !== "" && !uuidPattern.test(id)) return uuidError(id)
+  return undefined
+}
 
 /** @internal */
 export const createIdentity: Handler = (r) => {
   const raw = withDefaultTraits(parseJson(r.body))
   const { body, state } = withoutState(raw)
-  const decoded = strictCreate(body)
+  const decoded = decodeCreate(body)
   if (Either.isLeft(decoded)) return fail(400, { message: decodeMessage(decoded.left, body) })
+  const badUuid = badUuidIn(decoded.right)
+  if (badUuid !== undefined) return fail(400, { message: badUuid })
   const validState = checkState(state)
   const plan = planPassword(decoded.right.credentials)
   return Effect.map(resolvePassword(plan, r.settings.hashCost), (password) => {
     const identity = buildIdentity(r.ctx, decoded.right, finishCredentials(decoded.right.credentials, password), validState)
     r.store.insert(identity)
-    return json(201, renderIdentity(r.ctx.publicUrl, identity, { _tag: "noConfig" }), {
+    return json(201, renderIdentity(r.ctx.publicUrl, identity, { _tag: "created" }), {
       location: `${r.settings.adminUrl}/identities/${identity.id}`
     })
   })
@@ -48,7 +67,7 @@ export const createIdentity: Handler = (r) => {
 export const getIdentity: Handler = (r) => {
   const identity = identityOr404(r, r.params.id)
   const include = parseInclude(r.query)
-  return json(200, renderIdentity(r.ctx.publicUrl, identity, { _tag: "include", types: include }))
+  return json(200, renderIdentity(r.ctx.publicUrl, identity, { _tag: "include", types: include }, "always"))
 }
 
 /** @internal */
@@ -59,7 +78,7 @@ export const getIdentityByExternalID: Handler = (r) => {
   const id = r.store.ownerOfExternalId(external)
   const identity = id ? r.store.identities.get(id) : undefined
   if (!identity) return notFoundRow()
-  return json(200, renderIdentity(r.ctx.publicUrl, identity, { _tag: "include", types: include }))
+  return json(200, renderIdentity(r.ctx.publicUrl, identity, { _tag: "include", types: include }, "always"))
 }
 
 /** @internal */
@@ -81,7 +100,8 @@ export const updateIdentity: Handler = (r) => {
     const stateChanged = validState !== undefined && validState !== prev.state
     const next = applySchema(entry, {
       ...prev,
-      schema_id: entry.id,
+      schema_id: b.schema_id && b.schema_id.length > 0 ? b.schema_id : prev.schema_id,
+      schema_ref: entry.id !== (b.schema_id || prev.schema_id) ? entry.id : undefined,
       state: stateChanged ? validState! : prev.state,
       state_changed_at: stateChanged ? now : prev.state_changed_at,
       traits: b.traits ?? {},
@@ -140,33 +160,34 @@ const filteredIds = (r: HandlerInput): ReadonlyArray<string> | undefined => {
 /** @internal */
 export const listIdentities: Handler = (r) => {
   const q = r.query
-  const include = parseInclude(q)
+  const include = parseInclude(q, true)
   const ids = filteredIds(r)
   const all = ids ?? r.store.ids
   const view = q.has("credentials_identifier") || q.has("preview_credentials_identifier_similar") || include.size > 0
     ? { _tag: "include" as const, types: include }
     : { _tag: "omit" as const }
-  const render = (id: string) => renderIdentity(r.ctx.publicUrl, r.store.identities.get(id)!, view)
+  const render = (id: string) => renderIdentity(r.ctx.publicUrl, r.store.identities.get(id)!, view, "always")
   const hasKeyset = q.has("page_token") || q.has("page_size")
   if (!hasKeyset && q.has("page")) {
-    const page = parseIntParam("page", q.get("page")) ?? 0
-    const perPage = pageSize(parseIntParam("per_page", q.get("per_page")), 250, 500)
+    // pagepagination: unparsable values fall back to the defaults, per_page is at least 1.
+    const lenient = (raw: string | null, def: number) => (raw !== null && /^[+-]?\d+$/.test(raw) ? Number(raw) : def)
+    const page = Math.max(0, lenient(q.get("page"), 0))
+    const perPage = Math.max(1, Math.min(1000, lenient(q.get("per_page"), 250)))
     if (page * perPage > 1000) fail(400, { reason: texts.legacyPaginationLimit })
-    const start = Math.max(0, page) * perPage
+    const start = page * perPage
     const items = all.slice(start, start + perPage).map(render)
     const total = q.has("credentials_identifier") ? items.length : r.store.identities.size
     const base = queryRecord(q, ["page", "per_page"])
-    const link = (rel: string, p: number) => ({ rel, params: { ...base, page: String(p), per_page: String(perPage) } })
-    const lastPage = Math.max(0, Math.ceil(total / perPage) - 1)
-    const links = [link("first", 0)]
-    if ((page + 1) * perPage < total) links.push(link("next", page + 1))
-    if (page > 0) links.push(link("prev", page - 1))
-    links.push(link("last", lastPage))
+    const links = pageLinks(total, page, perPage).map(({ offset, perPage: n, rel }) => ({
+      rel,
+      params: { ...base, page: String(Math.trunc(offset / n)), per_page: String(n) }
+    }))
     return json(200, items, { "x-total-count": String(total), link: formatLinkHeader(r.path, links) })
   }
-  // per_page alone is renamed to page_size. The ids filter (≤ 500) is answered in one page.
-  const requested = pageSize(parseIntParam("page_size", q.get("page_size") ?? q.get("per_page")), 250, 500)
-  const size = q.getAll("ids").some((v) => v !== "") ? 500 : requested
+  // per_page alone is renamed to page_size; the ids filter pages like any keyset list.
+  const sizeRaw = q.get("page_size") ?? q.get("per_page")
+  if (sizeRaw !== null && sizeRaw !== "" && !/^[+-]?\d+$/.test(sizeRaw)) fail(400, { reason: atoiError(sizeRaw) })
+  const size = pageSize(sizeRaw === null || sizeRaw === "" ? undefined : Number(sizeRaw), 250, 500)
   const token = q.get("page_token")
   if (token !== null && !uuidPattern.test(token)) fail(400, { reason: texts.invalidPageToken })
   const start = token ? lowerBound(all, token.toLowerCase()) : 0
@@ -174,7 +195,7 @@ export const listIdentities: Handler = (r) => {
   const more = pageIds.length > size
   const items = (more ? pageIds.slice(0, size) : pageIds).map(render)
   const base = queryRecord(q, ["page_token", "page_size", "per_page", "page"])
-  const links = [{ rel: "first", params: { ...base, page_size: String(requested), page_token: nilUuid } }]
+  const links = [{ rel: "first", params: { ...base, page_size: String(size), page_token: nilUuid } }]
   if (more) links.push({ rel: "next", params: { ...base, page_size: String(size), page_token: pageIds[size - 1] } })
   return json(200, items, { link: formatLinkHeader(r.path, links) })
 }

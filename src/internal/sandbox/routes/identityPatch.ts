@@ -7,11 +7,11 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import fastJsonPatch from "fast-json-patch"
 import { JsonPatchDocument, kratosRefusal } from "../../../JsonPatch.js"
-import { decodeMessage, maxDepthExceeded, texts } from "../goTexts.js"
-import { adminForm, applySchema, iso, lookupSchema } from "../model.js"
+import { decodeMessage, maxDepthExceeded, texts, unmarshalValueMessage } from "../goTexts.js"
+import { adminForm, applySchema, iso, lookupSchema, normalizeVerifiable } from "../model.js"
 import type { Handler } from "../request.js"
 import { depthOf, identityOr404, maxDepth, parseJson, validStates } from "../request.js"
-import { fail, json } from "../response.js"
+import { fail, json, KratosHttpError } from "../response.js"
 import type { StoredCredential } from "../store.js"
 import { renderIdentity } from "../model.js"
 
@@ -64,7 +64,15 @@ const asCredentials = (value: unknown, fallback: Record<string, StoredCredential
 /** @internal */
 export const patchIdentity: Handler = (r) => {
   const prev = identityOr404(r, r.params.id)
-  const raw = parseJson(r.body)
+  let raw: unknown
+  try {
+    raw = parseJson(r.body)
+  } catch (e) {
+    // jsonpatch decodes the document itself; a syntax error surfaces as its own text.
+    if (e instanceof KratosHttpError) return fail(400, { reason: patchReason, message: "invalid state detected" })
+    throw e
+  }
+  if (!Array.isArray(raw)) return fail(400, { reason: patchReason, message: unmarshalValueMessage(raw, "jsonpatch.Patch") })
   const decoded = patchDoc(raw)
   if (Either.isLeft(decoded)) return fail(400, { reason: patchReason, message: decodeMessage(decoded.left, raw) })
   Option.map(kratosRefusal(decoded.right), (message) => fail(400, { reason: patchReason, message }))
@@ -83,6 +91,10 @@ export const patchIdentity: Handler = (r) => {
       applyPatch(doc, [op as fastJsonPatch.Operation], true, true)
     }
   } catch (e) {
+    const missing = ops.find((op) => op.op === "remove" && !pointerExists(doc, op.path))
+    if (missing) {
+      return fail(400, { reason: patchReason, message: `remove operation does not apply: doc is missing path: ${JSON.stringify(missing.path)}: missing value` })
+    }
     return fail(400, { reason: patchReason, message: e instanceof Error ? e.message.split("\n")[0] : String(e) })
   }
   // Patches can nest documents across requests; keep every stored identity serializable.
@@ -90,7 +102,7 @@ export const patchIdentity: Handler = (r) => {
   const now = iso(r.ctx.now)
   const state = doc.state
   if (state !== prev.state) {
-    if (typeof state !== "string" || !validStates.has(state)) fail(400, { reason: texts.patchedState(String(state)) })
+    if (typeof state !== "string" || !validStates.has(state)) fail(400, { reason: texts.patchedState(String(state)), message: texts.invalidState })
   }
   const entry = lookupSchema(r.ctx, typeof doc.schema_id === "string" ? doc.schema_id : undefined)
   const addresses = <A>(v: unknown, fallback: Array<A>): Array<A> => (Array.isArray(v) ? (v as Array<A>) : v === undefined ? [] : fallback)
@@ -110,6 +122,8 @@ export const patchIdentity: Handler = (r) => {
     updated_at: now
   }, now)
   if (!next.external_id) delete next.external_id
+  // The persister normalises addresses on update too: verifying one stamps verified_at.
+  next.verifiable_addresses = next.verifiable_addresses.map((a) => normalizeVerifiable(a, now))
   r.store.replace(next)
-  return json(200, renderIdentity(r.ctx.publicUrl, next, { _tag: "noConfig" }))
+  return json(200, renderIdentity(r.ctx.publicUrl, next, { _tag: "noConfig" }, "always"))
 }

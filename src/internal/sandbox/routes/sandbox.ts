@@ -25,5 +25,5 @@ export const sandboxCreateSession: Handler = (r) => {
     aal: typeof body.aal === "string" ? body.aal : undefined
   })
   r.store.addSession(s)
-  return json(201, renderSession(r.ctx.publicUrl, s, identity, r.ctx.now, { identity: true, devices: true }))
+  return json(201, renderSession(r.ctx.publicUrl, s, identity, { identity: true, devices: true }))
 }

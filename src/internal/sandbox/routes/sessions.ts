@@ -19,8 +19,12 @@ import { compareSessions, lowerBound } from "../store.js"
 
 const isActive = (s: StoredSession, now: number) => s.active && s.expires_at >= now
 
-const sessionJson = (r: HandlerInput, s: StoredSession, expand: Expand) =>
-  renderSession(r.ctx.publicUrl, s, r.store.identities.get(s.identity_id), r.ctx.now, expand)
+const sessionJson = (
+  r: HandlerInput,
+  s: StoredSession,
+  expand: Expand & { readonly bareIdentity?: boolean; readonly unexpandedDevices?: null; readonly noSchemaUrl?: boolean }
+) =>
+  renderSession(r.ctx.publicUrl, s, r.store.identities.get(s.identity_id), expand)
 
 /** @internal */
 export const listIdentitySessions: Handler = (r) => {
@@ -31,7 +35,9 @@ export const listIdentitySessions: Handler = (r) => {
     .map((sid) => r.store.sessions.get(sid)!)
     .filter((s) => active === undefined || isActive(s, r.ctx.now) === active)
     .sort(compareSessions)
-  const items = all.slice(offset, offset + limit).map((s) => sessionJson(r, s, { identity: true, devices: true }))
+  const items = all.slice(offset, offset + limit).map((s) =>
+    sessionJson(r, s, { identity: true, devices: true, bareIdentity: true, noSchemaUrl: true })
+  )
   return json(200, items, {
     "x-total-count": String(all.length),
     link: offsetLinkHeader(r.path, r.query, offset, limit, all.length)
@@ -47,7 +53,7 @@ export const deleteIdentitySessions: Handler = (r) => {
 /** @internal */
 export const listSessions: Handler = (r) => {
   const q = r.query
-  const size = pageSize(parseIntParam("page_size", q.get("page_size")), 250, 1000)
+  const size = pageSize(parseIntParam("page_size", q.get("page_size"), false), 250, 1000)
   const token = q.get("page_token")
   const after = token ? parseSessionToken(token) : undefined
   const active = parseBoolParam("active", q.get("active"))
@@ -60,7 +66,9 @@ export const listSessions: Handler = (r) => {
     if (active === undefined || isActive(s, r.ctx.now) === active) page.push(s)
   }
   const more = page.length > size
-  const items = (more ? page.slice(0, size) : page).map((s) => sessionJson(r, s, expand))
+  const items = (more ? page.slice(0, size) : page).map((s) =>
+    sessionJson(r, s, { ...expand, bareIdentity: true, unexpandedDevices: null })
+  )
   const base = queryRecord(q, ["page_token", "page_size"])
   const links = [{ rel: "first", params: { ...base, page_size: String(size), page_token: firstSessionToken } }]
   if (more) {
@@ -84,7 +92,7 @@ export const disableSession: Handler = (r) => {
   const id = parseUuid400(r.params.id)
   const s = r.store.sessions.get(id) ?? notFoundRow()
   s.active = false
-  return noContent()
+  return noContent({ "content-type": "application/json; charset=utf-8" })
 }
 
 /** @internal */
