@@ -40,7 +40,8 @@ export type SessionDevice = typeof SessionDevice.Type
 
 /**
  * A session. `identity` is absent (or `null`) unless `expand=identity` was asked for;
- * `tokenized` is a secret.
+ * `devices` is `null` in Kratos v26.2.0's session list unless `expand=devices`; `tokenized` is a
+ * secret.
  *
  * @since 0.1.0 @category models
  */
@@ -53,7 +54,7 @@ export const Session = Schema.Struct({
   authentication_methods: wireOptional(Schema.Array(SessionAuthenticationMethod)),
   issued_at: wireOptional(Schema.String),
   identity: wireOptional(Schema.NullOr(Identity)),
-  devices: wireOptional(Schema.Array(SessionDevice)),
+  devices: wireOptional(Schema.NullOr(Schema.Array(SessionDevice))),
   tokenized: wireOptional(Schema.Redacted(Schema.String))
 }).annotations({ identifier: "Session" })
 /** @since 0.1.0 @category models */
