@@ -102,7 +102,7 @@ describe("bulk changes (child process)", () => {
     await seed(300)
     const dir = tmpDir()
     const before = (await run(sb.requests)).length
-    await run(sb.setOptions({ latency: "15 millis" }))
+    await run(Effect.orDie(sb.setOptions({ latency: "15 millis" })))
     const child = spawn("node", [binPath, "identities", "delete", "--all", "--yes", "--concurrency", "4"], {
       cwd: dir,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: sb.url },
@@ -113,7 +113,7 @@ describe("bulk changes (child process)", () => {
     while (Date.now() < deadline && (await run(sb.identities)).length > 180) await new Promise((r) => setTimeout(r, 10))
     child.kill("SIGKILL")
     await exited
-    await run(sb.setOptions({ latency: 0 }))
+    await run(Effect.orDie(sb.setOptions({ latency: 0 })))
     const left = (await run(sb.identities)).length
     expect(left).toBeGreaterThan(0)
     expect(left).toBeLessThan(300)
