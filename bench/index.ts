@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 
-const all = ["sandbox", "client", "import", "export"]
+const all = ["startup", "sandbox", "client", "import", "export"]
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"))
 const names = wanted.length > 0 ? wanted : all
 let failed = 0

@@ -83,6 +83,10 @@ const buildBin = async () => {
 }
 
 const buildLib = () => {
+  // a module deleted from src/ leaves no stale output behind
+  if (existsSync(join(root, "dist"))) {
+    for (const name of readdirSync(join(root, "dist"))) if (name !== "bin") rmSync(join(root, "dist", name), { recursive: true, force: true })
+  }
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc")
   const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" })
   if (r.status !== 0) process.exit(r.status ?? 1)
