@@ -53,10 +53,13 @@ const seedLockfile = () => {
 
 beforeAll(async () => {
   // what `prepack` runs, skipped when the build is newer than every source
-  execFileSync(process.execPath, [path.join(root, "scripts/build.mjs"), "--if-stale"], { cwd: root, stdio: "inherit" })
+  // (asynchronously: a worker blocked for minutes misses vitest's RPC deadlines)
+  const built = await run(process.execPath, [path.join(root, "scripts/build.mjs"), "--if-stale"], root)
+  if (built.code !== 0) throw new Error(`build failed:\n${built.stdout}${built.stderr}`)
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-kratos-package-"))
-  const packed = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: root, encoding: "utf8" })
-  tarball = path.join(dir, (JSON.parse(packed) as Array<{ filename: string }>)[0]!.filename)
+  const packed = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], root)
+  if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`)
+  tarball = path.join(dir, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename)
   project = path.join(dir, "project")
   fs.mkdirSync(project)
   seedLockfile()
