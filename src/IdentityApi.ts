@@ -26,7 +26,6 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { compile } from "./internal/client/interpreter.js"
 import * as KratosHttpClient from "./KratosHttpClient.js"
-import { TransportError } from "./KratosError.js"
 import type * as Operation from "./Operation.js"
 import { operations, type Operations } from "./Operations.js"
 import type { Page } from "./Pagination.js"
@@ -121,36 +120,6 @@ export const fromHttpClient = (http: KratosHttpClient.Service): Service => {
 }
 
 /**
- * A client that refuses every call because its options are unusable (a bad base URL, a key over
- * plain http): each call fails with a `TransportError` (`sent: false`) carrying the reason.
- *
- * @since 0.1.0 @category constructors
- */
-export const refusing = (error: KratosHttpClient.ClientConfigError, baseUrl: string): Service => {
-  const encoded: Record<string, unknown> = {}
-  const service: Record<string, unknown> = {
-    encoded,
-    status: Effect.succeed({
-      baseUrl,
-      authConfigured: true,
-      rateLimit: undefined,
-      retryBudget: undefined,
-      inFlight: 0,
-      maxConcurrency: 0
-    } satisfies ClientStatus)
-  }
-  for (const name of Object.keys(operations)) {
-    const fail = Effect.fail(
-      new TransportError({ operation: name, reason: "Other", message: error.message, sent: false, attempts: 0 })
-    )
-    service[name] = () => fail
-    encoded[name] = () => fail
-    if (name in streamNames) service[streamNames[name as ListOperationName]] = () => Stream.fromEffect(fail)
-  }
-  return service as unknown as Service
-}
-
-/**
  * Builds the client, failing with `ClientConfigError` on unusable options.
  *
  * @since 0.1.0 @category constructors
@@ -181,19 +150,16 @@ export const config: Config.Config<{
 export class IdentityApi extends Context.Tag("effect-kratos/IdentityApi")<IdentityApi, Service>() {
   /**
    * A client over the `HttpClient` you provide (`UndiciHttpClient.layer`, `NodeHttpClient.layerUndici`,
-   * `FetchHttpClient.layer`).
-   * With unusable options (a bad base URL, a key over plain http to a non-loopback host) every
-   * call fails with a `TransportError` (`sent: false`) saying why; `layerStrict` fails the build
-   * instead.
+   * `FetchHttpClient.layer`). Unusable options (a bad base URL, user info in it, a key over plain
+   * http to a non-loopback host) fail the build with `ClientConfigError`: no request is sent.
    */
-  static layer(options: ClientOptions): Layer.Layer<IdentityApi, never, HttpClient.HttpClient> {
-    return Layer.effect(
-      IdentityApi,
-      Effect.catchTag(make(options), "ClientConfigError", (e) => Effect.succeed(refusing(e, options.baseUrl)))
-    )
+  static layer(
+    options: ClientOptions
+  ): Layer.Layer<IdentityApi, KratosHttpClient.ClientConfigError, HttpClient.HttpClient> {
+    return Layer.effect(IdentityApi, make(options))
   }
 
-  /** Like `layer`, but unusable options fail the build with `ClientConfigError`. */
+  /** The same as `layer` (kept for callers written when `layer` did not fail). */
   static layerStrict(
     options: ClientOptions
   ): Layer.Layer<IdentityApi, KratosHttpClient.ClientConfigError, HttpClient.HttpClient> {
@@ -210,7 +176,7 @@ export class IdentityApi extends Context.Tag("effect-kratos/IdentityApi")<Identi
    */
   static layerConfig(
     options?: Omit<ClientOptions, "baseUrl" | "apiKey">
-  ): Layer.Layer<IdentityApi, ConfigError.ConfigError, HttpClient.HttpClient> {
+  ): Layer.Layer<IdentityApi, ConfigError.ConfigError | KratosHttpClient.ClientConfigError, HttpClient.HttpClient> {
     return Layer.unwrapEffect(
       Effect.map(config, ({ apiKey, baseUrl }) =>
         IdentityApi.layer({ ...options, baseUrl, apiKey: Option.getOrUndefined(apiKey) }))

@@ -23,6 +23,7 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as dns from "node:dns/promises"
 import * as AdaptiveRateLimiter from "./AdaptiveRateLimiter.js"
 import {
   activeCall,
@@ -93,10 +94,18 @@ export interface Service {
 /** @since 0.1.0 @category tags */
 export class KratosHttpClient extends Context.Tag("effect-kratos/KratosHttpClient")<KratosHttpClient, Service>() {}
 
+const bare = (hostname: string): string => hostname.replace(/^\[|\]$/g, "").toLowerCase()
+
+const isLoopbackAddress = (address: string): boolean => address === "::1" || /^127\.\d+\.\d+\.\d+$/.test(address)
+
+// `*.localhost` is not taken on its name: only when it resolves to loopback (see `make`)
 const isLoopback = (hostname: string): boolean => {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase()
-  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h)
+  const h = bare(hostname)
+  return h === "localhost" || isLoopbackAddress(h)
 }
+
+/** A URL as it may be printed: user info (`user:password@`) removed, even from text that does not parse. */
+export const printableUrl = (text: string): string => text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1")
 
 /**
  * Checks the base URL and refuses a key over plain http to a non-loopback host.
@@ -108,11 +117,25 @@ export const validateOptions = (options: ClientOptions): Either.Either<URL, Clie
   try {
     url = new URL(options.baseUrl)
   } catch {
-    return Either.left(new ClientConfigError({ reason: "InvalidBaseUrl", message: `Invalid base URL: ${options.baseUrl}` }))
+    return Either.left(
+      new ClientConfigError({
+        reason: "InvalidBaseUrl",
+        message: `Invalid base URL: ${printableUrl(options.baseUrl)} (expected http(s)://host[:port])`
+      })
+    )
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return Either.left(
-      new ClientConfigError({ reason: "InvalidBaseUrl", message: `Base URL must be http(s): ${options.baseUrl}` })
+      new ClientConfigError({ reason: "InvalidBaseUrl", message: `Base URL must be http(s): ${printableUrl(options.baseUrl)}` })
+    )
+  }
+  if (url.username !== "" || url.password !== "") {
+    return Either.left(
+      new ClientConfigError({
+        reason: "InvalidBaseUrl",
+        message: `The base URL must not carry user info (user:password@): ${printableUrl(options.baseUrl)}; ` +
+          `pass the API key as apiKey`
+      })
     )
   }
   if (options.apiKey !== undefined && url.protocol === "http:" && !isLoopback(url.hostname) && !options.allowInsecureApiKey) {
@@ -381,6 +404,13 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
       return loop(1, Option.none())
     }))
 
+/** Whether every address a name resolves to is a loopback address (false when it does not resolve). */
+const resolvesToLoopback = (hostname: string): Effect.Effect<boolean> =>
+  Effect.tryPromise(() => dns.lookup(bare(hostname), { all: true })).pipe(
+    Effect.map((all) => all.length > 0 && all.every((a) => isLoopbackAddress(a.address))),
+    Effect.orElseSucceed(() => false)
+  )
+
 /**
  * Builds the layered client from options, once: the limiter, semaphore and retry budget it holds
  * are shared by every operation and fiber using it.
@@ -391,7 +421,12 @@ export const make = (
   options: ClientOptions
 ): Effect.Effect<Service, ClientConfigError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    yield* validateOptions(options)
+    yield* Effect.suspend(() => validateOptions(options)).pipe(
+      Effect.catchIf(
+        (e) => e.reason === "InsecureApiKey" && bare(new URL(options.baseUrl).hostname).endsWith(".localhost"),
+        (e) => resolvesToLoopback(new URL(options.baseUrl).hostname).pipe(Effect.flatMap((ok) => ok ? Effect.void : Effect.fail(e)))
+      )
+    )
     const transport = yield* HttpClient.HttpClient
     const maxConcurrency = Math.max(1, options.maxConcurrency ?? 16)
     const rateLimit = options.rateLimit === undefined ? { adaptive: true } : options.rateLimit

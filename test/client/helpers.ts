@@ -4,7 +4,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type { IdentityId } from "../../src/Identity.js"
 import { IdentityApi, type Service } from "../../src/IdentityApi.js"
-import type { ClientOptions } from "../../src/KratosHttpClient.js"
+import type { ClientConfigError, ClientOptions } from "../../src/KratosHttpClient.js"
 import type { KratosError } from "../../src/KratosError.js"
 import type { OperationName } from "../../src/Operations.js"
 import * as Sandbox from "../../src/Sandbox.js"
@@ -13,7 +13,7 @@ import type { SessionId } from "../../src/Session.js"
 /** A client for the sandbox in context (its url), over the HttpClient in context. */
 export const clientFor = (
   options: Omit<ClientOptions, "baseUrl"> = {}
-): Layer.Layer<IdentityApi, never, Sandbox.Sandbox | HttpClient.HttpClient> =>
+): Layer.Layer<IdentityApi, ClientConfigError, Sandbox.Sandbox | HttpClient.HttpClient> =>
   Layer.unwrapEffect(Effect.map(Sandbox.Sandbox, (sb) => IdentityApi.layer({ ...options, baseUrl: sb.url })))
 
 export const id = (s: string) => s as IdentityId
