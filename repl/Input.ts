@@ -34,16 +34,24 @@ export const setPath = (target: Record<string, unknown>, dotted: string, value: 
   })
 }
 
-/** `name.first=Ann` pairs → an object; a value that parses as JSON is taken as JSON. */
-export const parseAssignments = (pairs: ReadonlyArray<string>, flag = "--trait"): Effect.Effect<Record<string, unknown>, UsageError> =>
-  Effect.suspend(() => {
-    const out: Record<string, unknown> = {}
+/**
+ * `name.first=Ann` pairs → an object. Values are strings (`username=12345` stays "12345"), unless
+ * `json`: then each value must be JSON (`--trait-json age=42`, `--trait-json tags='["a"]'`).
+ */
+export const parseAssignments = (
+  pairs: ReadonlyArray<string>,
+  flag = "--trait",
+  json = false,
+  out: Record<string, unknown> = {}
+): Effect.Effect<Record<string, unknown>, UsageError> =>
+  Effect.gen(function*() {
     for (const pair of pairs) {
       const eq = pair.indexOf("=")
-      if (eq <= 0) return Effect.fail(new UsageError({ message: `${flag} expects key=value, got '${pair}'` }))
-      setPath(out, pair.slice(0, eq), jsonOrString(pair.slice(eq + 1)))
+      if (eq <= 0) return yield* new UsageError({ message: `${flag}: expects key=value, got '${pair}'` })
+      const raw = pair.slice(eq + 1)
+      setPath(out, pair.slice(0, eq), json ? yield* parseJson(raw, `${flag} ${pair.slice(0, eq)}`) : raw)
     }
-    return Effect.succeed(out)
+    return out
   })
 
 /** Parses JSON text, failing with a usage error naming where it came from. */

@@ -54,7 +54,7 @@ const create = fromOperation("create", Ops.createIdentity, {
   flags: { file, ...bodyFlags },
   run: (flags, { api, decode, format }) =>
     Effect.gen(function*() {
-      if (Option.isNone(flags.file) && flags.traits.length === 0) {
+      if (Option.isNone(flags.file) && flags.traits.length === 0 && flags.traitsJson.length === 0) {
         return yield* new UsageError({
           message: "give the identity with --trait key=value (repeatable) and other flags, or --file body.json ('-' for stdin)"
         })

@@ -13,7 +13,11 @@ import type { Io } from "../Io.js"
 export const bodyFlags = {
   schemaId: Options.text("schema-id").pipe(Options.withDescription("Identity schema id (default: the project's default)"), Options.optional),
   traits: Options.text("trait").pipe(
-    Options.withDescription("A trait as path=value, e.g. email=a@b.c or name.first=Ann (value parsed as JSON when it parses); repeatable"),
+    Options.withDescription("A trait as path=value, the value a string: email=a@b.c, name.first=Ann, username=12345"),
+    Options.repeated
+  ),
+  traitsJson: Options.text("trait-json").pipe(
+    Options.withDescription("A trait as path=JSON: age=42, newsletter=true, tags='[\"a\"]'"),
     Options.repeated
   ),
   externalId: Options.text("external-id").pipe(Options.withDescription("Your system's id for this identity"), Options.optional),
@@ -31,6 +35,7 @@ export const bodyFlags = {
 export interface BodyFlags {
   readonly schemaId: Option.Option<string>
   readonly traits: ReadonlyArray<string>
+  readonly traitsJson: ReadonlyArray<string>
   readonly externalId: Option.Option<string>
   readonly state: Option.Option<string>
   readonly password: Option.Option<Redacted.Redacted<string>>
@@ -44,9 +49,10 @@ export const bodyFromFlags = (base: Record<string, unknown>, flags: BodyFlags): 
   Effect.gen(function*() {
     const body: Record<string, unknown> = { ...base }
     if (Option.isSome(flags.schemaId)) body.schema_id = flags.schemaId.value
-    if (flags.traits.length > 0) {
+    if (flags.traits.length > 0 || flags.traitsJson.length > 0) {
       const traits = { ...(typeof body.traits === "object" && body.traits !== null ? body.traits as Record<string, unknown> : {}) }
       const assigned = yield* Input.parseAssignments(flags.traits)
+      yield* Input.parseAssignments(flags.traitsJson, "--trait-json", true, assigned)
       for (const [k, v] of Object.entries(assigned)) {
         traits[k] = v !== null && typeof v === "object" && !Array.isArray(v) && typeof traits[k] === "object" && traits[k] !== null
           ? { ...(traits[k] as Record<string, unknown>), ...(v as Record<string, unknown>) }
@@ -86,6 +92,6 @@ export const readBase = (f: Option.Option<string>): Effect.Effect<Record<string,
 
 /** Whether any body flag was given. */
 export const hasBodyFlags = (f: BodyFlags): boolean =>
-  Option.isSome(f.schemaId) || f.traits.length > 0 || Option.isSome(f.externalId) || Option.isSome(f.state) ||
+  Option.isSome(f.schemaId) || f.traits.length > 0 || f.traitsJson.length > 0 || Option.isSome(f.externalId) || Option.isSome(f.state) ||
   Option.isSome(f.password) || Option.isSome(f.passwordHash) || Option.isSome(f.metadataPublic) ||
   Option.isSome(f.metadataAdmin)
