@@ -16,7 +16,7 @@ export class Reported extends Schema.TaggedError<Reported>()("Reported", {
   message: Schema.String
 }) {}
 
-/** The user declined a confirmation. Exit code 1. */
+/** The user declined a confirmation. Exit code 3 (nothing was done; 1 is for API failures). */
 export class Declined extends Schema.TaggedError<Declined>()("Declined", {
   message: Schema.String
 }) {}

@@ -1,7 +1,7 @@
 /**
  * Runs one command line through the tree and turns every outcome into printed lines and an exit
- * code: 0 success, 1 an API or network failure, 2 a usage error (130 interrupted). It never fails
- * and never lets a defect escape, so the REPL survives anything typed at it.
+ * code (see `ExitCode`). It never fails and never lets a defect escape, so the REPL survives
+ * anything typed at it.
  */
 import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
@@ -19,8 +19,12 @@ import * as Render from "./Render.js"
 import * as Tree from "./Tree.js"
 import { normalizeOptionalValueFlags } from "./commands/workflowOptions.js"
 
-/** Exit codes. */
-export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
+/**
+ * Exit codes, as the README's table documents them: 0 success; 1 the API or the network failed
+ * (some of several ids included); 2 a usage error (bad flag or input, configuration, no command
+ * without a terminal); 3 a confirmation was declined (nothing done); 130 interrupted (Ctrl-C).
+ */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, cancelled: 3, interrupted: 130 } as const
 
 /** A console whose log/error go through `Io` (ANSI stripped without colour), for @effect/cli's own output. */
 const ioConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Io> =>
@@ -96,8 +100,8 @@ export const report = (error: unknown, tree: Tree.Node, tokens: ReadonlyArray<st
         return ExitCode.usage
       }
       case "Declined":
-        yield* io.err("cancelled")
-        return ExitCode.failure
+        yield* io.err("cancelled: nothing was done")
+        return ExitCode.cancelled
       case "Reported":
         yield* io.err(`error: ${(error as { message: string }).message}`)
         return ExitCode.failure
@@ -121,9 +125,18 @@ export const make = <Name extends string, R, E, A>(
   const cli = Command.run(root, { name: options.name, version: options.version })
   const tree = Tree.withExtraCommands(Tree.fromCommand(root, options.name), options.extraCommands ?? [])
   const config = CliConfig.make({ showBuiltIns: false })
-  const run = (tokens: ReadonlyArray<string>): Effect.Effect<number, never, R | Io> =>
+  const run = (line: ReadonlyArray<string>): Effect.Effect<number, never, R | Io> =>
     Effect.gen(function*() {
-      if (tokens.length === 0 || (tokens.length === 1 && (tokens[0] === "--help" || tokens[0] === "-h"))) {
+      // `help [command...]` is `[command...] --help` (where `help` is not a command of the tree)
+      const tokens = line[0] === "help" && !tree.children.has("help")
+        ? (line.length === 1 ? ["--help"] : [...line.slice(1), "--help"])
+        : line
+      // no command (and, from the shell, no terminal for the REPL): a usage error, with the overview
+      if (tokens.length === 0) {
+        yield* Effect.flatMap(Io, (io) => io.err(overview(tree, false)))
+        return ExitCode.usage
+      }
+      if (tokens.length === 1 && (tokens[0] === "--help" || tokens[0] === "-h")) {
         yield* Effect.flatMap(Io, (io) => io.out(overview(tree, false)))
         return ExitCode.ok
       }
