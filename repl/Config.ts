@@ -2,6 +2,7 @@
  * Where to connect: `--url` / `--api-key` over `ORY_SDK_URL` / `ORY_API_KEY` (fallbacks
  * `KRATOS_ADMIN_URL`, `ORY_PROJECT_API_KEY`). The key stays `Redacted` from here on.
  */
+import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as os from "node:os"
@@ -22,8 +23,18 @@ export interface GlobalFlags {
   readonly url?: string | undefined
   readonly apiKey?: string | undefined
   readonly context?: string | undefined
+  /** `--timeout`: per attempt, until the response headers arrive. */
+  readonly timeout?: string | undefined
+  /** `--deadline`: the whole call, retries included. */
+  readonly deadline?: string | undefined
+  /** `--debug`: every HTTP exchange on stderr. */
+  readonly debug?: boolean | undefined
   readonly rest: ReadonlyArray<string>
 }
+
+/** The global flags that take a value, and those that do not. */
+export const globalValueFlags: ReadonlyArray<string> = ["url", "api-key", "context", "timeout", "deadline"]
+export const globalBooleanFlags: ReadonlyArray<string> = ["debug"]
 
 /**
  * Pulls `--url U`, `--url=U`, `--api-key K`, `--api-key=K` out of argv (they are global: valid
@@ -33,10 +44,11 @@ export interface GlobalFlags {
  */
 export const extractGlobalFlags = (
   argv: ReadonlyArray<string>,
-  names: ReadonlyArray<string> = ["url", "api-key", "context"],
+  names: ReadonlyArray<string> = [...globalValueFlags, ...globalBooleanFlags],
   owns: (commandWords: ReadonlyArray<string>, flag: string) => boolean = () => false
 ): GlobalFlags => {
   const found: Record<string, string> = {}
+  const switches = new Set<string>()
   const rest: Array<string> = []
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -49,11 +61,33 @@ export const extractGlobalFlags = (
       rest.push(a)
       continue
     }
-    if (a.includes("=")) found[name] = a.slice(a.indexOf("=") + 1)
+    if (globalBooleanFlags.includes(name)) switches.add(name)
+    else if (a.includes("=")) found[name] = a.slice(a.indexOf("=") + 1)
     else if (i + 1 < argv.length) found[name] = argv[++i]
     else found[name] = ""
   }
-  return { url: found["url"], apiKey: found["api-key"], context: found["context"], rest }
+  return {
+    url: found["url"],
+    apiKey: found["api-key"],
+    context: found["context"],
+    timeout: found["timeout"],
+    deadline: found["deadline"],
+    debug: switches.has("debug"),
+    rest
+  }
+}
+
+/**
+ * A duration flag: `30s`, `500ms`, `2m`, `1h`, or a number of seconds. `undefined` when it is not
+ * one (the caller names the flag in its usage error).
+ */
+export const parseDuration = (text: string): Duration.Duration | undefined => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text)
+  if (m === null) return undefined
+  const n = Number(m[1])
+  const unit = m[2] ?? "s"
+  const millis = unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000
+  return millis > 0 ? Duration.millis(millis) : undefined
 }
 
 const nonEmpty = (s: string | undefined): Option.Option<string> =>

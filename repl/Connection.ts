@@ -3,7 +3,9 @@
  * the whole REPL session (so the rate limiter, retry budget and connections persist), and the
  * embedded sandbox that `npm start` talks to when no server is configured.
  */
+import * as HttpClient from "@effect/platform/HttpClient"
 import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -14,6 +16,7 @@ import type { ClientConfigError } from "../src/KratosHttpClient.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import type { Target } from "./Config.js"
 import { UsageError } from "./Errors.js"
+import { watch, type Watchers } from "./HttpWatch.js"
 
 /** Ory Network projects (`<slug>.projects.oryapis.com`, custom domains aside) refuse concurrent writes to one path. */
 export const isOryNetwork = (url: string): boolean => {
@@ -24,16 +27,30 @@ export const isOryNetwork = (url: string): boolean => {
   }
 }
 
+/** How the CLI runs a client besides its target: time limits, and what it shows of the exchanges. */
+export interface ClientSettings extends Watchers {
+  readonly timeout?: Duration.Duration | undefined
+  readonly deadline?: Duration.Duration | undefined
+}
+
 /** The client layer of a target (the HTTP client included). */
-export const clientLayer = (target: Target): Layer.Layer<IdentityApi, ClientConfigError> =>
+export const clientLayer = (target: Target, settings: ClientSettings = {}): Layer.Layer<IdentityApi, ClientConfigError> =>
   IdentityApi.layer({
     baseUrl: target.url,
     ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
     userAgent: "kratos-admin/0.1.0",
     // there, writes wait for each other in the client instead of meeting a 429 (and an import
     // encodes its next batch while one is on the wire)
-    serializeWritesPerPath: isOryNetwork(target.url)
-  }).pipe(Layer.provide(UndiciHttpClient.layer))
+    serializeWritesPerPath: isOryNetwork(target.url),
+    ...(settings.timeout !== undefined ? { timeout: settings.timeout } : {}),
+    ...(settings.deadline !== undefined ? { deadline: settings.deadline } : {})
+  }).pipe(
+    Layer.provide(
+      Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, (transport) => watch(transport, settings))).pipe(
+        Layer.provide(UndiciHttpClient.layer)
+      )
+    )
+  )
 
 /** A built client and the scope that owns it. */
 export interface Built {

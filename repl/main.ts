@@ -4,11 +4,12 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { replRoot, shellRoot } from "./Commands.js"
-import { extractGlobalFlags, historyPath } from "./Config.js"
+import { extractGlobalFlags, historyPath, parseDuration } from "./Config.js"
 import * as Contexts from "./Contexts.js"
 import * as Connection from "./Connection.js"
 import { Io, node as nodeIo } from "./Io.js"
@@ -46,7 +47,25 @@ const main: Effect.Effect<number, unknown> = wantsRepl
     const io = nodeIo()
     const resolved = yield* Effect.either(target)
     if (resolved._tag === "Left") return yield* Effect.as(io.err(`error: ${resolved.left.message}`), Run.ExitCode.usage)
-    const client = Option.match(resolved.right, { onNone: () => Connection.unconfigured, onSome: Connection.clientLayer })
+    const durations: Record<"timeout" | "deadline", Duration.Duration | undefined> = { timeout: undefined, deadline: undefined }
+    for (const name of ["timeout", "deadline"] as const) {
+      const text = flags[name]
+      if (text === undefined) continue
+      durations[name] = parseDuration(text)
+      if (durations[name] === undefined) {
+        yield* io.err(`error: --${name}: must be a duration such as 30s, 500ms or 2m, got '${text}'`)
+        return Run.ExitCode.usage
+      }
+    }
+    const settings: Connection.ClientSettings = {
+      ...durations,
+      waiting: io.progress,
+      ...(flags.debug === true ? { debug: io.err } : {})
+    }
+    const client = Option.match(resolved.right, {
+      onNone: () => Connection.unconfigured,
+      onSome: (t) => Connection.clientLayer(t, settings)
+    })
     return yield* runner.run(flags.rest).pipe(
       Effect.provide(client),
       Effect.provideService(Io, io),
@@ -56,13 +75,13 @@ const main: Effect.Effect<number, unknown> = wantsRepl
 
 NodeRuntime.runMain(main, {
   disableErrorReporting: false,
-  teardown: (exit, onExit) => {
+  // not `onExit`: it exits at once on a non-zero code or a signal, before the output has drained
+  teardown: (exit) => {
     const code = Exit.isSuccess(exit)
       ? (exit.value as number)
       : Cause.isInterruptedOnly(exit.cause)
       ? Run.ExitCode.interrupted
       : Run.ExitCode.failure
-    onExit(code)
     Output.exitAfterDrain(code)
   }
 })
