@@ -12,7 +12,8 @@ let limited: Awaited<ReturnType<typeof server>>
 beforeAll(async () => {
   forbidden = await server((_, res) => kratosError(res, 403, "Forbidden", { "x-request-id": "req-403" }))
   unauthorized = await server((_, res) => kratosError(res, 401, "Unauthorized"))
-  limited = await server((_, res) => kratosError(res, 429, "Too Many Requests", { "retry-after": "0" }))
+  limited = await server((_, res) =>
+    kratosError(res, 429, "Too Many Requests", { "retry-after": "0", "x-ratelimit-remaining": "0", "x-request-id": "req-429" }))
 })
 afterAll(() => Promise.all([forbidden.close(), unauthorized.close(), limited.close()]))
 
@@ -35,4 +36,33 @@ describe("hostile servers", () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/^error: 429 TooManyRequests in listIdentitySchemas/)
   }, 130_000)
+
+  it("--debug: every attempt on stderr (method, path and query, status, attempt, rate-limit headers, request id), never the key", async () => {
+    const r = await run(["identities", "list", "--page-size", "3", "--debug", "--url", limited.url, "--api-key", "k-debug-secret"], {
+      timeout: 120_000
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe("")
+    const lines = r.stderr.split("\n").filter((l) => l.startsWith("debug: "))
+    expect(lines.length).toBeGreaterThan(1)
+    expect(lines[0]).toMatch(/^debug: GET \/admin\/identities\?page_size=3 -> 429 \d+ms attempt 1 .*x-ratelimit-remaining=0.*retry-after=0|^debug: GET \/admin\/identities\?page_size=3 -> 429 \d+ms attempt 1 .*retry-after=0.*x-ratelimit-remaining=0/)
+    expect(lines[0]).toContain("request-id=req-429")
+    expect(lines[0]).toContain("authorization=<redacted>")
+    expect(lines[1]).toContain("attempt 2")
+    expect(r.stderr).not.toContain("k-debug-secret")
+  }, 130_000)
+
+  it("--timeout and --deadline bound a server that never answers", async () => {
+    const stall = await server(() => {/* never answers */})
+    try {
+      const r = await run(["schemas", "list", "--url", stall.url, "--timeout", "300ms", "--deadline", "2s"], { timeout: 60_000 })
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/TransportError \((Timeout|Deadline)\)/)
+      const bad = await run(["schemas", "list", "--url", stall.url, "--timeout", "soon"])
+      expect(bad.code).toBe(2)
+      expect(bad.stderr).toContain("--timeout")
+    } finally {
+      await stall.close()
+    }
+  }, 60_000)
 })
