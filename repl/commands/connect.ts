@@ -4,10 +4,25 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+import { IdentityApi } from "../../src/IdentityApi.js"
+import * as Connection from "../Connection.js"
 import * as Contexts from "../Contexts.js"
 import { UsageError } from "../Errors.js"
+import * as Probe from "../Probe.js"
 import { Io } from "../Io.js"
 import { ReplControl } from "../ReplControl.js"
+
+/** Probes a target with a short-lived client (the session's client is swapped after the command). */
+const probeTarget = (url: string, apiKey: Redacted.Redacted<string> | undefined): Effect.Effect<Probe.Probe> =>
+  Effect.scoped(
+    Effect.flatMap(
+      Layer.build(Connection.clientLayer({ url, apiKey, kind: "remote" })),
+      (ctx) => Probe.probe(Context.get(ctx, IdentityApi))
+    )
+  ).pipe(Effect.catchAll((e) => Effect.succeed({ reachable: false, auth: "unknown", problem: e.message } satisfies Probe.Probe)))
 
 /** `connect` */
 export const connect = Command.make(
@@ -30,7 +45,7 @@ export const connect = Command.make(
         const label = yield* control.connect({ _tag: "Remote", url: ctx.url, apiKey: ctx.apiKey, context: positional }).pipe(
           Effect.mapError((message) => new UsageError({ message }))
         )
-        return yield* io.out(`connected to ${label}`)
+        return yield* io.out(`connected to ${label}: ${Probe.summary(yield* probeTarget(ctx.url, ctx.apiKey))}`)
       }
       const to = positional === "sandbox"
         ? { _tag: "Sandbox" as const }
@@ -39,6 +54,7 @@ export const connect = Command.make(
         : undefined
       if (to === undefined) return yield* new UsageError({ message: "connect needs --url URL [--api-key KEY] or 'sandbox'" })
       const label = yield* control.connect(to).pipe(Effect.mapError((message) => new UsageError({ message })))
-      yield* io.out(`connected to ${label}`)
+      if (to._tag === "Sandbox") return yield* io.out(`connected to ${label}`)
+      yield* io.out(`connected to ${label}: ${Probe.summary(yield* probeTarget(to.url, to.apiKey))}`)
     })
 ).pipe(Command.withDescription("Point this session at another server: connect --url U [--api-key K] | connect sandbox"))
