@@ -32,6 +32,16 @@ export interface GlobalFlags {
   readonly rest: ReadonlyArray<string>
 }
 
+/** The global flags as help pages list them. */
+export const globalFlagHelp: ReadonlyArray<readonly [string, string]> = [
+  ["    --url URL", "Admin API base URL (else ORY_SDK_URL, KRATOS_ADMIN_URL)"],
+  ["    --api-key KEY", "API key (else ORY_API_KEY, ORY_PROJECT_API_KEY); never printed"],
+  ["    --timeout DURATION", "Per attempt, until the response headers arrive (default 30s)"],
+  ["    --deadline DURATION", "The whole call, retries included (default 2m)"],
+  ["    --debug", "Every HTTP exchange on stderr (the Authorization value redacted)"],
+  ["-h, --help", "This page; also: kratos-admin help <command>"]
+]
+
 /** The global flags that take a value, and those that do not. */
 export const globalValueFlags: ReadonlyArray<string> = ["url", "api-key", "context", "timeout", "deadline"]
 export const globalBooleanFlags: ReadonlyArray<string> = ["debug"]

@@ -15,6 +15,7 @@ import * as Option from "effect/Option"
 import * as KratosError from "../src/KratosError.js"
 import { UsageError } from "./Errors.js"
 import { Io } from "./Io.js"
+import * as Help from "./Help.js"
 import * as Render from "./Render.js"
 import * as Tree from "./Tree.js"
 import { normalizeOptionalValueFlags } from "./commands/workflowOptions.js"
@@ -147,6 +148,11 @@ export const make = <Name extends string, R, E, A>(
         (group.consumed === tokens.length || (group.consumed === tokens.length - 1 && ["--help", "-h"].includes(tokens[tokens.length - 1])))
       ) {
         yield* Effect.flatMap(Io, (io) => io.out(Tree.groupHelp(tree, group.node)))
+        return ExitCode.ok
+      }
+      // a command's own help page (full usage, flags, global flags, examples)
+      if (group.node !== tree && group.node.children.size === 0 && tokens.some((t) => t === "--help" || t === "-h")) {
+        yield* Effect.flatMap(Io, (io) => io.out(Help.page(tree, group.node)))
         return ExitCode.ok
       }
       const typo = Tree.check(tree, tokens)

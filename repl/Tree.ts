@@ -8,6 +8,8 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Usage from "@effect/cli/Usage"
 import * as Option from "effect/Option"
 import { UsageError } from "./Errors.js"
+import { usageLine } from "./Help.js"
+import { type ArgInfo, argsOf, checkValue, type FlagInfo, flagsOf } from "./FlagInfo.js"
 import { stripAnsi } from "./Render.js"
 
 /** A flag of a command. */
@@ -37,6 +39,9 @@ export interface Node {
   readonly usage: string
   /** One-line description (empty when none). */
   readonly description: string
+  /** Flags and arguments in detail (kinds, limits, descriptions); empty for groups. */
+  readonly flagInfo?: ReadonlyArray<FlagInfo> | undefined
+  readonly argInfo?: ReadonlyArray<ArgInfo> | undefined
 }
 
 /** Flags every command accepts (@effect/cli built-ins). */
@@ -160,6 +165,7 @@ const fromDescriptor = (d: Instruction, path: ReadonlyArray<string>): Node => {
   valueKinds(d.options, byName, [])
   valueKinds(d.args, new Map(), positional)
   collect(usage, flags, args, byName)
+  const standard = d as unknown as { readonly options?: unknown; readonly args?: unknown }
   return {
     name,
     path,
@@ -169,7 +175,9 @@ const fromDescriptor = (d: Instruction, path: ReadonlyArray<string>): Node => {
     pathArgs: positional.map((k) => k.path),
     argChoices: positional.map((k) => k.choices),
     usage: usageText(usage),
-    description: descriptionOf(d)
+    description: descriptionOf(d),
+    flagInfo: standard.options !== undefined ? flagsOf(standard.options) : [],
+    argInfo: standard.args !== undefined ? argsOf(standard.args) : []
   }
 }
 
@@ -240,7 +248,7 @@ export const groupHelp = (root: Node, node: Node): string => {
 export const usageOf = (root: Node, node: Node): string =>
   node.children.size > 0
     ? `${[root.name, ...node.path].join(" ")} <${Array.from(node.children.keys()).join("|")}>`
-    : `${[root.name, ...node.path.slice(0, -1)].join(" ")} ${node.usage}`.trim()
+    : usageLine(root, node)
 
 /**
  * Checks the command words and flag names before @effect/cli parses them, so typos get a
@@ -277,7 +285,14 @@ export const check = (root: Node, tokens: ReadonlyArray<string>): Option.Option<
         })
       )
     }
-    if (flag.takesValue && !t.includes("=")) i++
+    if (flag.takesValue) {
+      const value = t.includes("=") ? t.slice(t.indexOf("=") + 1) : tokens[++i]
+      const info = node.flagInfo?.find((f) => f.names.includes(name))
+      const broken = value === undefined || info === undefined ? undefined : checkValue(info, value)
+      if (broken !== undefined) {
+        return Option.some(new UsageError({ message: `${info!.names[0]}: ${broken}`, usage: usageOf(root, node) }))
+      }
+    }
   }
   return Option.none()
 }

@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import { CredentialsType } from "../../src/Identity.js"
 import type * as Operation from "../../src/Operation.js"
 import { SessionExpand } from "../../src/Session.js"
+import { withLimits } from "../FlagInfo.js"
 
 /** `-o/--output`: absent means table on a terminal, JSON otherwise. */
 export const output = Options.choice("output", ["table", "json", "jsonl"]).pipe(
@@ -41,12 +42,12 @@ export const idArg = (name: string, description: string) => Args.text({ name }).
 /** Flags of the query parameters, by wire name (the deprecated page/per_page pair is left out). */
 const queryFlags: Readonly<Record<string, (op: Operation.Operation) => Options.Options<unknown>>> = {
   page_size: (op) =>
-    Options.integer("page-size").pipe(
-      Options.withDescription(
-        `Items per page (1-${op.pagination?.maxPageSize ?? 1000}, server default ${op.pagination?.defaultPageSize ?? 250})`
+    withLimits(
+      Options.integer("page-size").pipe(
+        Options.withDescription(`Items per page (server default ${op.pagination?.defaultPageSize ?? 250})`)
       ),
-      Options.optional
-    ),
+      { min: 1, max: op.pagination?.maxPageSize }
+    ).pipe(Options.optional),
   page_token: () =>
     Options.text("page-token").pipe(Options.withDescription("Continue from this page token"), Options.optional),
   consistency: () =>

@@ -145,7 +145,7 @@ const deleteCredentials = fromOperation("delete-credentials", Ops.deleteIdentity
   flags: {
     yes,
     id: idArg("id", "Identity id"),
-    type: Args.choice(CredentialsType.literals.map((l) => [l, l] as const)).pipe(
+    type: Args.choice(CredentialsType.literals.map((l) => [l, l] as const), { name: "type" }).pipe(
       Args.withDescription("Credential type: password, oidc, totp, lookup_secret, webauthn, passkey, saml, ...")
     )
   },

@@ -112,8 +112,8 @@ describe("command handlers (through the REPL evaluator)", () => {
       yield* run("sessions list --page-size 1 -o json")
       const id = (JSON.parse(t.out()) as Array<{ id: string }>)[0].id
       t.clear()
-      expect(yield* run(`sessions disable ${id}`)).toBe(1)
-      expect(t.err()).toBe("cancelled")
+      expect(yield* run(`sessions disable ${id}`)).toBe(3)
+      expect(t.err()).toBe("cancelled: nothing was done")
       answer = true
       expect(yield* run(`sessions disable ${id}`)).toBe(0)
       expect(questions[0]).toBe(`disable session ${id}? [y/N] `)
