@@ -45,8 +45,8 @@ export interface AdaptiveRateLimiter {
   readonly status: Effect.Effect<RateLimiterStatus>
   /** Synchronous `acquire` for hot paths: takes a token (0) or says how many seconds to wait before trying again. */
   readonly unsafeTake: (nowMillis: number) => number
-  /** Synchronous `record` (milliseconds). */
-  readonly unsafeRecord: (nowMillis: number, throttled: boolean, sentAtMillis: number) => void
+  /** Synchronous `record` (milliseconds); the rate (requests/s) while the limiter is on. */
+  readonly unsafeRecord: (nowMillis: number, throttled: boolean, sentAtMillis: number) => number | undefined
 }
 
 const beta = 0.7
@@ -165,7 +165,10 @@ export const make = (options: RateLimitOptions): Effect.Effect<AdaptiveRateLimit
     return {
       acquire,
       unsafeTake: (nowMillis) => state.take(nowMillis / 1000),
-      unsafeRecord: (nowMillis, throttled, sentAtMillis) => state.record(nowMillis / 1000, throttled, sentAtMillis / 1000),
+      unsafeRecord: (nowMillis, throttled, sentAtMillis) => {
+        state.record(nowMillis / 1000, throttled, sentAtMillis / 1000)
+        return state.enabled ? state.fillRate : undefined
+      },
       record: (throttled, sentAt) => Effect.map(nowSeconds, (now) => state.record(now, throttled, sentAt)),
       status: Effect.sync(() => ({
         enabled: state.enabled,

@@ -25,13 +25,9 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as dns from "node:dns/promises"
 import * as AdaptiveRateLimiter from "./AdaptiveRateLimiter.js"
-import {
-  activeCall,
-  AttemptTimeout,
-  classifyTransport,
-  hasNativeAttemptTimer,
-  safetyOfMethod
-} from "./internal/client/context.js"
+import { activeCall } from "./internal/client/context.js"
+import { recordRate } from "./internal/client/metrics.js"
+import { AttemptTimeout, classifyTransport, hasNativeAttemptTimer, safetyOfMethod } from "./internal/client/transport.js"
 import { Gate } from "./internal/client/gate.js"
 import { handOff } from "./internal/eventLoop.js"
 import { isLiveClock, timeoutFail } from "./internal/client/timeout.js"
@@ -175,14 +171,21 @@ export const withBase = (options: {
         : { "user-agent": userAgent, accept: "application/json", authorization: `Bearer ${Redacted.value(apiKey)}` }
     ))
   // without the attempt span there is nothing to propagate: one fiber-ref change per attempt, not two
-  if (options.attemptSpans) return HttpClient.withTracerPropagation(withHeaders, false)
+  if (options.attemptSpans) {
+    // the attempt spans are children of the operation's span, which the interpreter does not make current
+    return HttpClient.transform(HttpClient.withTracerPropagation(withHeaders, false), (effect) =>
+      Effect.withFiberRuntime((fiber) => {
+        const span = activeCall(fiber)?.span
+        return span === undefined ? effect : Effect.withParentSpan(effect, span)
+      }))
+  }
   if (!hasNativeAttemptTimer(client)) return HttpClient.withTracerDisabledWhen(withHeaders, () => true)
   // a native transport takes the choice from the call instead: no fiber-ref change at all
   return HttpClient.transform(withHeaders, (effect) =>
     Effect.withFiberRuntime((fiber) => {
       const call = activeCall(fiber)
       if (call === undefined) return Effect.locally(effect, HttpClient.currentTracerDisabledWhen, () => true)
-      call.attemptSpan = false
+      call.skipAttemptSpan()
       return effect
     }))
 }
@@ -275,7 +278,10 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
           gate.release()
           if (sentAt === undefined) return
           inFlight.value--
-          if (limiter !== undefined) limiter.unsafeRecord(clock.unsafeCurrentTimeMillis(), throttled, sentAt)
+          if (limiter !== undefined) {
+            const rate = limiter.unsafeRecord(clock.unsafeCurrentTimeMillis(), throttled, sentAt)
+            if (rate !== undefined) recordRate(rate)
+          }
         }
         const attempt = (): Effect.Effect<
           HttpClientResponse.HttpClientResponse,
@@ -287,20 +293,21 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
             const wait = limiter.unsafeTake(now)
             // re-check after a short sleep: the rate may have risen meanwhile
             if (wait > 0) {
-              return Effect.flatMap(restore(Effect.sleep(Duration.millis(Math.ceil(Math.min(wait, 0.25) * 1000)))), attempt)
+              const millis = Math.ceil(Math.min(wait, 0.25) * 1000)
+              if (call !== undefined) call.rateLimitWait(millis)
+              return Effect.flatMap(restore(Effect.sleep(Duration.millis(millis))), attempt)
             }
           }
-          if (call !== undefined) call.attempts++
           inFlight.value++
           sentAt = now
           const remaining = call === undefined ? Infinity : Math.max(0, call.deadlineAt - now)
           const byDeadline = remaining < timeoutMillis
           const millis = byDeadline ? remaining : timeoutMillis
-          if (Number.isFinite(millis)) {
-            if (native) call!.attemptTimer = new AttemptTimeout(millis, byDeadline)
-            else return restore(race(effect, request, millis, byDeadline))
+          const timed = Number.isFinite(millis)
+          if (call !== undefined) {
+            call.beginAttempt(native && timed ? new AttemptTimeout(millis, byDeadline) : undefined, bodySize(request))
           }
-          return restore(effect)
+          return timed && !native ? restore(race(effect, request, millis, byDeadline)) : restore(effect)
         }
         const held = Effect.matchCauseEffect(Effect.suspend(attempt), {
           onFailure: (cause) => {
@@ -328,6 +335,11 @@ const race = <E, R>(
     const cause = new AttemptTimeout(millis, byDeadline)
     return new HttpClientError.RequestError({ request, reason: "Transport", description: cause.toString(), cause })
   })
+
+const bodySize = (request: HttpClientRequest.HttpClientRequest): number => {
+  const body = request.body
+  return body._tag === "Uint8Array" ? body.body.byteLength : body._tag === "Empty" ? 0 : -1
+}
 
 const drain = (response: HttpClientResponse.HttpClientResponse) => Effect.ignore(response.text)
 
@@ -379,8 +391,8 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
       ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R> => {
         // anything but a refused connection or a 429 may have reached the handler: the call's
         // final transport error must not claim otherwise
-        if (call !== undefined && (outcome._tag === "Status" ? outcome.status !== 429 : outcome.reason !== "ConnectionRefused")) {
-          call.mayHaveActed = true
+        if (call !== undefined) {
+          call.retryableOutcome(outcome._tag === "Status" ? outcome.status !== 429 : outcome.reason !== "ConnectionRefused")
         }
         if (attempt >= options.maxAttempts) return giveUp
         const kind = RetryPolicy.classify(safety, outcome, options)
@@ -397,6 +409,14 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
           if (call !== undefined && now + Duration.toMillis(wait.value) >= call.deadlineAt) return yield* giveUp
           if (!(yield* budget.tryAcquire(kind.value))) return yield* giveUp
           if (Option.isSome(response)) yield* drain(response.value)
+          if (call !== undefined) {
+            call.retryScheduled(
+              attempt,
+              outcome._tag === "Status" ? String(outcome.status) : outcome.reason,
+              Duration.toMillis(wait.value),
+              yield* Clock.currentTimeNanos
+            )
+          }
           yield* Effect.sleep(wait.value)
           return yield* loop(attempt + 1, kind)
         })

@@ -30,7 +30,8 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as TraceContext from "@effect/platform/HttpTraceContext"
 import { Agent, type Dispatcher } from "undici"
-import { activeCall, type AttemptTimeout, NativeAttemptTimer } from "./internal/client/context.js"
+import { activeCall } from "./internal/client/context.js"
+import { type AttemptTimeout, NativeAttemptTimer } from "./internal/client/transport.js"
 
 /** The dispatcher the client sends through. @since 0.1.0 @category tags */
 export class UndiciDispatcher extends Context.Tag("effect-kratos/UndiciHttpClient/UndiciDispatcher")<
@@ -223,8 +224,7 @@ export const make = (dispatcher: Dispatcher): HttpClient.HttpClient =>
           }
           // the attempt timer the client's attempt layer handed over, taken once
           const call = activeCall(fiber)
-          const timer = call?.attemptTimer
-          if (call !== undefined) call.attemptTimer = undefined
+          const timer = call?.takeAttemptTimer()
           const untraced = (call !== undefined && !call.attemptSpan) ||
             !fiber.getFiberRef(FiberRef.currentTracerEnabled) ||
             fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)(request)

@@ -1,98 +1,222 @@
 /**
- * What the HTTP layers know about the call they serve: the operation (for its retry safety) and
- * how many attempts were made. The interpreter sets it per call; requests sent outside the
- * interpreter get a safety derived from their method.
+ * The one mutable record of a call in flight, and its whole lifecycle. Every write to it is a
+ * method here, named for the moment it happens; the layers only call these and read fields.
+ *
+ * | moment                         | method              | caller                       | fields written                        |
+ * | ------------------------------ | ------------------- | ---------------------------- | ------------------------------------- |
+ * | the interpreter starts a call  | `enterCall`         | interpreter (`callWire`)     | all (reset), `span`                   |
+ * | the base layer sees the request| `skipAttemptSpan`   | `KratosHttpClient.withBase`  | `attemptSpan`                         |
+ * | the limiter makes it wait      | `rateLimitWait`     | `KratosHttpClient.withAttempt` | `rateLimitWaits`, `rateLimitWaitMillis` |
+ * | an attempt goes on the wire    | `beginAttempt`      | `KratosHttpClient.withAttempt` | `attempts`, `attemptTimer`, `requestBytes` |
+ * | a native transport dispatches  | `takeAttemptTimer`  | `UndiciHttpClient`           | `attemptTimer` (taken)                |
+ * | a retryable outcome arrives    | `retryableOutcome`  | `KratosHttpClient.withRetry` | `mayHaveActed`                        |
+ * | a retry is scheduled           | `retryScheduled`    | `KratosHttpClient.withRetry` | `retries` (+ a span event)            |
+ * | the final response arrives     | `responded`         | interpreter (`dispatch`)     | `status`, `responseBytes`, `attempts` ≥ 1 |
+ * | the call is over               | `finish`            | interpreter (its exit handler) | `done` (+ span attributes, metrics)  |
+ *
+ * Readers: `withAttempt` reads `deadlineAt`; `withRetry` reads
+ * `safety` and `deadlineAt`; the transport reads `attemptSpan`; the interpreter reads `attempts`,
+ * `status` and `mayHaveActed` to build its errors. A layer sees the call only through `activeCall`,
+ * which treats a finished call as absent: requests sent outside the interpreter (a user's own
+ * `client.execute`) get no context, and each layer falls back to the request's method.
+ *
+ * Why mutable and reused: setting a fiber ref copies the fiber's whole map of them, so the context
+ * is set on a fiber once (`fresh`), and the fiber's later calls reset that same object
+ * (`enterCall`) instead of setting a new one. A fiber forked inside a call inherits the reference
+ * but is not its `owner`, so its own first call makes a fresh context.
  */
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
+import type * as Tracer from "effect/Tracer"
 import type { Safety } from "../../Operation.js"
+import * as Metrics from "./metrics.js"
+import type { AttemptTimeout } from "./transport.js"
 
-export interface CallContext {
-  operation: string
+export class CallContext {
+  /** The operation's metric labels (and name). */
+  labels: Metrics.OperationLabels
   safety: Safety
-  attempts: number
+  /** Attempts put on the wire (at least 1 once the call has an outcome). */
+  attempts = 0
   /** When the whole call must be over (Clock millis; `Infinity` for none). */
   deadlineAt: number
-  /** The status of the last response, for the span. */
-  status: number | undefined
-  /**
-   * The timer of the next attempt, for a transport that arms it itself (`NativeAttemptTimer`):
-   * set by the attempt layer, taken by the transport when it dispatches.
-   */
-  attemptTimer: AttemptTimeout | undefined
+  /** When the call started (Clock millis), for its duration. */
+  startedAt: number
+  /** The status of the final response. */
+  status: number | undefined = undefined
+  /** The timer of the next attempt, for a transport that arms it itself (`NativeAttemptTimer`). */
+  attemptTimer: AttemptTimeout | undefined = undefined
   /** An earlier attempt got an answer other than 429, or failed after connecting. */
-  mayHaveActed: boolean
+  mayHaveActed = false
   /** Whether a native transport opens the platform's `http.client` span for the next attempt. */
-  attemptSpan: boolean
+  attemptSpan = true
+  /** Retries scheduled. */
+  retries = 0
+  /** Times the rate limiter made an attempt wait, and for how long in all. */
+  rateLimitWaits = 0
+  rateLimitWaitMillis = 0
+  /** Bytes of the last request body sent and of the final response body (`-1`: unknown). */
+  requestBytes = -1
+  responseBytes = -1
+  /** The operation's span, for the retry and wait events (`undefined` when tracing is off). */
+  span: Tracer.Span | undefined
+  /** The call is over; the object stays on the fiber for its next call. */
+  done = false
+
+  constructor(
+    labels: Metrics.OperationLabels,
+    safety: Safety,
+    startedAt: number,
+    deadlineAt: number,
+    span: Tracer.Span | undefined,
+    /** The fiber that set it; a fiber forked meanwhile inherits the context but sets its own. */
+    readonly owner: unknown
+  ) {
+    this.labels = labels
+    this.safety = safety
+    this.startedAt = startedAt
+    this.deadlineAt = deadlineAt
+    this.span = span
+  }
+
+  /** `enterCall` only: the fiber's finished context serves its next call. */
+  reuse(labels: Metrics.OperationLabels, safety: Safety, startedAt: number, deadlineAt: number, span: Tracer.Span | undefined) {
+    this.labels = labels
+    this.safety = safety
+    this.attempts = 0
+    this.deadlineAt = deadlineAt
+    this.startedAt = startedAt
+    this.status = undefined
+    this.attemptTimer = undefined
+    this.mayHaveActed = false
+    this.attemptSpan = true
+    this.retries = 0
+    this.rateLimitWaits = 0
+    this.rateLimitWaitMillis = 0
+    this.requestBytes = -1
+    this.responseBytes = -1
+    this.span = span
+    this.done = false
+  }
+
+  /** `withBase`: the platform's per-attempt span is not wanted (the operation's span suffices). */
+  skipAttemptSpan(): void {
+    this.attemptSpan = false
+  }
+
+  /** `withAttempt`: the limiter holds the next attempt back for `millis`. */
+  rateLimitWait(millis: number): void {
+    this.rateLimitWaits++
+    this.rateLimitWaitMillis += millis
+    Metrics.rateLimitWaits.unsafeUpdate(1, this.labels.base)
+    Metrics.rateLimitWaitTime.unsafeUpdate(millis, this.labels.base)
+  }
+
   /**
-   * The call is over. The context stays on the fiber, and the fiber's next call reuses it: setting
-   * a fiber ref copies the fiber's whole map of them, so it is set once per fiber, not per call,
-   * and never restored. Layers treat a finished context as absent.
+   * `withAttempt`: an attempt goes on the wire now, with `timer` for a native transport to arm
+   * (`undefined` when the layer races the attempt itself, or there is no limit).
    */
-  done: boolean
-  /** The fiber that set it; a fiber forked meanwhile inherits the context but sets its own. */
-  readonly owner: unknown
-}
-
-/**
- * The context of a new call on `fiber`: the fiber's finished one, reset, or a new one to set.
- */
-export const enterCall = (
-  fiber: { getFiberRef<A>(ref: FiberRef.FiberRef<A>): A; id(): unknown },
-  operation: string,
-  safety: Safety,
-  deadlineAt: number
-): { readonly ctx: CallContext; readonly fresh: boolean } => {
-  const owner = fiber.id()
-  const previous = fiber.getFiberRef(currentCall)
-  if (previous !== undefined && previous.done && previous.owner === owner) {
-    previous.operation = operation
-    previous.safety = safety
-    previous.attempts = 0
-    previous.deadlineAt = deadlineAt
-    previous.status = undefined
-    previous.attemptTimer = undefined
-    previous.mayHaveActed = false
-    previous.attemptSpan = true
-    previous.done = false
-    return { ctx: previous, fresh: false }
+  beginAttempt(timer: AttemptTimeout | undefined, requestBytes: number): void {
+    this.attempts++
+    this.attemptTimer = timer
+    this.requestBytes = requestBytes
   }
-  const ctx: CallContext = {
-    operation,
-    safety,
-    attempts: 0,
-    deadlineAt,
-    status: undefined,
-    attemptTimer: undefined,
-    mayHaveActed: false,
-    attemptSpan: true,
-    done: false,
-    owner
+
+  /** The transport: the timer of the attempt it dispatches, taken once. */
+  takeAttemptTimer(): AttemptTimeout | undefined {
+    const timer = this.attemptTimer
+    this.attemptTimer = undefined
+    return timer
   }
-  return { ctx, fresh: true }
+
+  /**
+   * `withRetry`: an attempt ended in a retryable outcome; `reached` when it may have reached the
+   * handler (anything but a refused connection or a 429), so the final error must not claim otherwise.
+   */
+  retryableOutcome(reached: boolean): void {
+    if (reached) this.mayHaveActed = true
+  }
+
+  /** `withRetry`: attempt `attempt` is followed by another after `waitMillis`, for `reason`. */
+  retryScheduled(attempt: number, reason: string, waitMillis: number, nowNanos: bigint): void {
+    this.retries++
+    Metrics.retries.unsafeUpdate(1, this.labels.reason(reason))
+    this.span?.event("kratos.retry", nowNanos, {
+      "kratos.attempt": attempt,
+      "kratos.retry.reason": reason,
+      "kratos.retry.wait_ms": waitMillis
+    })
+  }
+
+  /** The interpreter: the final response arrived. */
+  responded(status: number, bytes: number): void {
+    this.status = status
+    this.responseBytes = bytes
+    // a client stack without the admission layer does not count attempts
+    if (this.attempts === 0) this.attempts = 1
+  }
+
+  /** The interpreter: the call failed before any response (its final error is being built). */
+  failedWithoutResponse(): void {
+    if (this.attempts === 0) this.attempts = 1
+  }
+
+  /**
+   * The interpreter's exit handler: the call is over, with `outcome` (the final status, or what
+   * failed it); its metrics are counted and its span gets the call's totals.
+   */
+  finish(outcome: string | number, nowMillis: number): void {
+    this.done = true
+    Metrics.requests.unsafeUpdate(1, this.labels.outcome(outcome))
+    Metrics.duration.unsafeUpdate(nowMillis - this.startedAt, this.labels.base)
+    const span = this.span
+    if (span === undefined) return
+    span.attribute("kratos.attempts", this.attempts)
+    if (this.retries > 0) span.attribute("kratos.retries", this.retries)
+    if (this.status !== undefined) span.attribute("http.response.status_code", this.status)
+    if (this.rateLimitWaits > 0) {
+      span.attribute("kratos.rate_limit.waits", this.rateLimitWaits)
+      span.attribute("kratos.rate_limit.wait_ms", this.rateLimitWaitMillis)
+    }
+    if (this.requestBytes >= 0) span.attribute("http.request.body.size", this.requestBytes)
+    if (this.responseBytes >= 0) span.attribute("http.response.body.size", this.responseBytes)
+  }
 }
-
-/** The call the fiber is in, if any. */
-export const activeCall = (fiber: { getFiberRef<A>(ref: FiberRef.FiberRef<A>): A }): CallContext | undefined => {
-  const call = fiber.getFiberRef(currentCall)
-  return call === undefined || call.done ? undefined : call
-}
-
-/**
- * Marks a transport that honours `CallContext.attemptTimer` in its own callback, so the attempt
- * layer need not race the request against a timer in a second fiber (about 40 µs a request).
- */
-export const NativeAttemptTimer: unique symbol = Symbol.for("effect-kratos/NativeAttemptTimer")
-
-export const hasNativeAttemptTimer = (client: object): boolean =>
-  (client as { readonly [NativeAttemptTimer]?: unknown })[NativeAttemptTimer] === true
 
 export const currentCall: FiberRef.FiberRef<CallContext | undefined> = globalValue(
   "effect-kratos/internal/client/currentCall",
   () => FiberRef.unsafeMake<CallContext | undefined>(undefined)
 )
+
+type FiberLike = { getFiberRef<A>(ref: FiberRef.FiberRef<A>): A; id(): unknown }
+
+/**
+ * The interpreter: the context of a new call on `fiber`, the fiber's finished one reset, or a new
+ * one (`fresh`) that the caller must set on `currentCall` before sending.
+ */
+export const enterCall = (
+  fiber: FiberLike,
+  labels: Metrics.OperationLabels,
+  safety: Safety,
+  startedAt: number,
+  deadlineAt: number,
+  span: Tracer.Span | undefined
+): { readonly ctx: CallContext; readonly fresh: boolean } => {
+  const owner = fiber.id()
+  const previous = fiber.getFiberRef(currentCall)
+  if (previous !== undefined && previous.done && previous.owner === owner) {
+    previous.reuse(labels, safety, startedAt, deadlineAt, span)
+    return { ctx: previous, fresh: false }
+  }
+  return { ctx: new CallContext(labels, safety, startedAt, deadlineAt, span, owner), fresh: true }
+}
+
+/** The layers: the call the fiber is in, if any (a finished one is absent). */
+export const activeCall = (fiber: { getFiberRef<A>(ref: FiberRef.FiberRef<A>): A }): CallContext | undefined => {
+  const call = fiber.getFiberRef(currentCall)
+  return call === undefined || call.done ? undefined : call
+}
 
 /**
  * Run when a call's final response has arrived, before its body is read: the import engine frees
@@ -103,72 +227,3 @@ export const currentResponseListener: FiberRef.FiberRef<((status: number) => Eff
     "effect-kratos/internal/client/currentResponseListener",
     () => FiberRef.unsafeMake<((status: number) => Effect.Effect<void>) | undefined>(undefined)
   )
-
-export const safetyOfMethod = (method: HttpClientRequest.HttpClientRequest["method"]): Safety =>
-  method === "GET" || method === "HEAD" || method === "OPTIONS"
-    ? "safe"
-    : method === "PUT" || method === "DELETE"
-    ? "idempotent"
-    : "unsafe"
-
-/** Marks a per-attempt timeout inside a `RequestError`'s cause. */
-export class AttemptTimeout {
-  readonly _tag = "AttemptTimeout"
-  /** `byDeadline`: the attempt was cut short by the call's deadline rather than its own timeout. */
-  constructor(readonly millis: number, readonly byDeadline: boolean) {}
-  toString(): string {
-    return this.byDeadline ? `the call's deadline passed` : `attempt timed out after ${this.millis} ms`
-  }
-}
-
-/** True when a failure is an attempt cut short by the call's deadline. */
-export const isDeadline = (error: { readonly cause?: unknown }): boolean =>
-  error.cause instanceof AttemptTimeout && error.cause.byDeadline
-
-export type TransportReason = "ConnectionRefused" | "ConnectionReset" | "Timeout" | "Other"
-
-const resetCodes = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "ECONNABORTED", "UND_ERR_CLOSED"])
-const timeoutCodes = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"])
-
-/**
- * Sorts a transport failure by walking its cause chain (undici and fetch nest the system error,
- * and happy-eyeballs connects wrap several in an AggregateError).
- */
-export const classifyTransport = (cause: unknown): TransportReason => {
-  const seen = new Set<unknown>()
-  let refused = false
-  const visit = (u: unknown): TransportReason | undefined => {
-    if (u === null || typeof u !== "object" || seen.has(u)) return undefined
-    seen.add(u)
-    if (u instanceof AttemptTimeout) return "Timeout"
-    const record = u as {
-      code?: unknown
-      cause?: unknown
-      errors?: unknown
-      name?: unknown
-      message?: unknown
-      description?: unknown
-    }
-    const code = typeof record.code === "string" ? record.code : undefined
-    if (code !== undefined) {
-      if (code === "ECONNREFUSED") refused = true
-      else if (resetCodes.has(code)) return "ConnectionReset"
-      else if (timeoutCodes.has(code)) return "Timeout"
-    }
-    if (record.name === "TimeoutError") return "Timeout"
-    for (const text of [record.description, record.message]) {
-      if (typeof text === "string" && /other side closed|socket hang up|connection reset/i.test(text)) {
-        return "ConnectionReset"
-      }
-    }
-    if (Array.isArray(record.errors)) {
-      for (const e of record.errors) {
-        const r = visit(e)
-        if (r !== undefined) return r
-      }
-    }
-    return visit(record.cause)
-  }
-  const found = visit(cause)
-  return found ?? (refused ? "ConnectionRefused" : "Other")
-}

@@ -33,10 +33,12 @@ import { nextPageToken, type Page } from "../../Pagination.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import { lazyWireCheck } from "../lazyWireCheck.js"
 import { isPlainValidation } from "../plainValidation.js"
+import { type CallContext, currentCall, currentResponseListener, enterCall } from "./context.js"
+import { OperationLabels } from "./metrics.js"
 import * as Span from "./span.js"
 import type * as ParseResult from "effect/ParseResult"
 import { formatParseError } from "../parseIssues.js"
-import { type CallContext, classifyTransport, currentCall, currentResponseListener, enterCall, isDeadline } from "./context.js"
+import { classifyTransport, isDeadline } from "./transport.js"
 
 type AnyEffect = Effect.Effect<unknown, KratosError>
 
@@ -45,6 +47,19 @@ type AnyEffect = Effect.Effect<unknown, KratosError>
 const decodeErrorBody = Schema.decodeUnknownOption(Schema.parseJson(ErrorGeneric))
 
 const statusText = (status: number): string => `HTTP ${status}`
+
+/** A failed call's outcome for the metrics: a transport failure's reason, else the error's tag. */
+const failureOutcome = (cause: Cause.Cause<KratosError>): string => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isNone(failure)) return Cause.isInterruptedOnly(cause) ? "Interrupted" : "Defect"
+  return failure.value._tag === "TransportError" ? failure.value.reason : failure.value._tag
+}
+
+const contentLength = (response: HttpClientResponse.HttpClientResponse): number => {
+  const header = response.headers["content-length"]
+  const n = header === undefined ? NaN : Number(header)
+  return Number.isInteger(n) && n >= 0 ? n : -1
+}
 
 /** What one call of an operation returns before shaping (`undefined` for NoContent). */
 export interface Compiled {
@@ -192,9 +207,6 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
   }
 
   const dispatch = (response: HttpClientResponse.HttpClientResponse, call: CallContext): AnyEffect => {
-    call.status = response.status
-    // a client stack without the admission layer does not count attempts
-    if (call.attempts === 0) call.attempts = 1
     // matchStatus over the declared success statuses; everything else becomes the typed error
     const handler = cases[response.status]
     return handler !== undefined ? handler(response, call) : failure(response, call)
@@ -237,8 +249,9 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       Effect.withFiberRuntime((fiber) => {
         const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
         const traced = Span.open(fiber, spanName, "client", spanAttributes)
-        const { ctx, fresh } = enterCall(fiber, name, op.safety, clock.unsafeCurrentTimeMillis() + deadlineMillis)
-        return send(request, ctx, fresh, traced, restore, fiber.getFiberRef(currentResponseListener))
+        const now = clock.unsafeCurrentTimeMillis()
+        const { ctx, fresh } = enterCall(fiber, labels, op.safety, now, now + deadlineMillis, traced?.span)
+        return send(request, ctx, fresh, traced, clock, restore, fiber.getFiberRef(currentResponseListener))
       })
     )
   }
@@ -265,6 +278,7 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       return callWire(wire)
     })
 
+  const labels = new OperationLabels(name)
   const spanAttributes = [
     ["kratos.operation", name],
     ["http.request.method", op.method],
@@ -278,42 +292,39 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
     ctx: CallContext,
     fresh: boolean,
     traced: Span.OpenSpan | undefined,
+    clock: Clock.Clock,
     restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
     listener: ((status: number) => Effect.Effect<void>) | undefined
   ): AnyEffect => {
-    const finish = (exit: Exit.Exit<unknown, unknown>) => {
-      ctx.done = true
-      if (traced === undefined) return
-      traced.span.attribute("kratos.attempts", ctx.attempts)
-      if (ctx.status !== undefined) traced.span.attribute("http.response.status_code", ctx.status)
-      Span.end(traced, exit)
-    }
-    const settled = (effect: AnyEffect): AnyEffect =>
+    // the span ends when the body is decoded (or failed to), so it covers what the caller waits for
+    const settled = (effect: AnyEffect, span: Span.OpenSpan): AnyEffect =>
       Effect.matchCauseEffect(effect, {
         onFailure: (cause) => {
-          finish(Exit.failCause(cause))
+          Span.end(span, Exit.failCause(cause))
           return Effect.failCause(cause)
         },
         onSuccess: (value) => {
-          finish(Exit.succeed(value))
+          Span.end(span, Exit.succeed(value))
           return Effect.succeed(value)
         }
       })
     const http = fresh ? Effect.zipRight(FiberRef.set(currentCall, ctx), client.execute(request)) : client.execute(request)
     return Effect.matchCauseEffect(restore(http), {
       onFailure: (cause) => {
-        if (ctx.attempts === 0) ctx.attempts = 1
+        ctx.failedWithoutResponse()
         const failure = Cause.failureOrCause(cause)
         const mapped = Either.isLeft(failure) ? Cause.fail(transportError(name, ctx, failure.left)) : failure.right
-        finish(Exit.failCause(mapped))
+        ctx.finish(failureOutcome(mapped), clock.unsafeCurrentTimeMillis())
+        if (traced !== undefined) Span.end(traced, Exit.failCause(mapped))
         return Effect.failCause(mapped)
       },
       onSuccess: (response) => {
-        ctx.done = true
+        ctx.responded(response.status, contentLength(response))
+        ctx.finish(response.status, clock.unsafeCurrentTimeMillis())
         const handled = listener === undefined
           ? dispatch(response, ctx)
           : Effect.zipRight(listener(response.status), Effect.suspend(() => dispatch(response, ctx)))
-        return traced === undefined ? restore(handled) : settled(restore(handled))
+        return traced === undefined ? restore(handled) : settled(restore(handled), traced)
       }
     })
   }
