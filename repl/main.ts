@@ -17,6 +17,7 @@ import * as Output from "./Output.js"
 import * as Render from "./Render.js"
 import * as Repl from "./Repl.js"
 import * as Run from "./Run.js"
+import * as Telemetry from "./TelemetryConfig.js"
 import * as Tree from "./Tree.js"
 
 Output.install()
@@ -73,7 +74,16 @@ const main: Effect.Effect<number, unknown> = wantsRepl
     )
   })
 
-NodeRuntime.runMain(main, {
+// the command's words only (never its values): `kratos-admin identities list`
+const command = ["kratos-admin", ...flags.rest.slice(0, 2).filter((word) => /^[a-z][a-z-]*$/.test(word))].join(" ")
+const traced = Telemetry.provide(
+  main,
+  wantsRepl ? "kratos-admin repl" : command,
+  process.env,
+  (line) => Output.write(process.stderr, `${line}\n`)
+)
+
+NodeRuntime.runMain(traced, {
   disableErrorReporting: false,
   // not `onExit`: it exits at once on a non-zero code or a signal, before the output has drained
   teardown: (exit) => {
