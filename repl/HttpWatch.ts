@@ -11,7 +11,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
-import { activeCall, NativeAttemptTimer } from "../src/internal/client/context.js"
+import { activeCall } from "../src/internal/client/context.js"
+import { NativeAttemptTimer } from "../src/internal/client/transport.js"
 
 /** Where the lines go. */
 export interface Watchers {
