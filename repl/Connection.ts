@@ -11,6 +11,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as dns from "node:dns/promises"
 import { IdentityApi } from "../src/IdentityApi.js"
 import type { ClientConfigError } from "../src/KratosHttpClient.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
@@ -39,6 +40,8 @@ export const clientLayer = (target: Target, settings: ClientSettings = {}): Laye
     baseUrl: target.url,
     ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
     userAgent: "kratos-admin/0.1.0",
+    // a `*.localhost` name is loopback only where it resolves there
+    resolveHost: (hostname) => dns.lookup(hostname, { all: true }).then((all) => all.map((a) => a.address)),
     // there, writes wait for each other in the client instead of meeting a 429 (and an import
     // encodes its next batch while one is on the wire)
     serializeWritesPerPath: isOryNetwork(target.url),

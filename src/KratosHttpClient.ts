@@ -23,7 +23,6 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as dns from "node:dns/promises"
 import * as AdaptiveRateLimiter from "./AdaptiveRateLimiter.js"
 import { activeCall } from "./internal/client/context.js"
 import { recordRate } from "./internal/client/metrics.js"
@@ -57,6 +56,12 @@ export interface ClientOptions {
   readonly serializeWritesPerPath?: boolean | undefined
   /** Keep the platform's `http.client` span per attempt (default off; each operation has its own span). */
   readonly attemptSpans?: boolean | undefined
+  /**
+   * Resolves a host name to its addresses. Only consulted for a `*.localhost` name given a key over
+   * plain http: such a name counts as loopback when every address it resolves to is one. Without a
+   * resolver it does not (the client modules use no Node built-in, so they cannot resolve by themselves).
+   */
+  readonly resolveHost?: ((hostname: string) => Promise<ReadonlyArray<string>>) | undefined
 }
 
 /** What a client reports about itself (never the key). @since 0.1.0 @category models */
@@ -425,11 +430,16 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
     }))
 
 /** Whether every address a name resolves to is a loopback address (false when it does not resolve). */
-const resolvesToLoopback = (hostname: string): Effect.Effect<boolean> =>
-  Effect.tryPromise(() => dns.lookup(bare(hostname), { all: true })).pipe(
-    Effect.map((all) => all.length > 0 && all.every((a) => isLoopbackAddress(a.address))),
-    Effect.orElseSucceed(() => false)
-  )
+const resolvesToLoopback = (
+  hostname: string,
+  resolveHost: ClientOptions["resolveHost"]
+): Effect.Effect<boolean> =>
+  resolveHost === undefined
+    ? Effect.succeed(false)
+    : Effect.tryPromise(() => resolveHost(bare(hostname))).pipe(
+      Effect.map((all) => all.length > 0 && all.every(isLoopbackAddress)),
+      Effect.orElseSucceed(() => false)
+    )
 
 /**
  * Builds the layered client from options, once: the limiter, semaphore and retry budget it holds
@@ -444,7 +454,7 @@ export const make = (
     yield* Effect.suspend(() => validateOptions(options)).pipe(
       Effect.catchIf(
         (e) => e.reason === "InsecureApiKey" && bare(new URL(options.baseUrl).hostname).endsWith(".localhost"),
-        (e) => resolvesToLoopback(new URL(options.baseUrl).hostname).pipe(Effect.flatMap((ok) => ok ? Effect.void : Effect.fail(e)))
+        (e) => resolvesToLoopback(new URL(options.baseUrl).hostname, options.resolveHost).pipe(Effect.flatMap((ok) => ok ? Effect.void : Effect.fail(e)))
       )
     )
     const transport = yield* HttpClient.HttpClient

@@ -5,6 +5,7 @@ import * as Layer from "effect/Layer"
 import { IdentityApi as Root, KratosError as RootErrors } from "effect-kratos"
 import { IdentityApi } from "effect-kratos/IdentityApi"
 import type * as KratosError from "effect-kratos/KratosError"
+import type { ClientConfigError } from "effect-kratos/KratosHttpClient"
 import * as UndiciHttpClient from "effect-kratos/UndiciHttpClient"
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
@@ -24,6 +25,7 @@ export const unknownTag = getOne.pipe(Effect.catchTag("NoSuchTag", () => Effect.
 export const sameService: Equals<Root.IdentityApi, IdentityApi> = true
 export const guard: (u: unknown) => u is KratosError.KratosError = RootErrors.isKratosError
 
-export const live: Layer.Layer<IdentityApi> = IdentityApi.layer({ baseUrl: "http://127.0.0.1:4434" }).pipe(
+// a bad base URL or an insecure key is a typed failure of the layer, not of every call
+export const live: Layer.Layer<IdentityApi, ClientConfigError> = IdentityApi.layer({ baseUrl: "http://127.0.0.1:4434" }).pipe(
   Layer.provide(UndiciHttpClient.layer)
 )
