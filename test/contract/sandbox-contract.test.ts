@@ -70,6 +70,12 @@ const loadSpec = () => {
 const hash = "$2a$04$abcdefghijklmnopqrstuu5Ygs8ZP3s1oBKA6.PaJ5xBHuI3.RzO2"
 const unknownUuid = "8f2b8a3e-2f5a-4c7e-9d1a-1b2c3d4e5f60"
 
+// Where Kratos v26.2.0 itself answers outside its OpenAPI document, the sandbox answers as Kratos
+// does (recorded from a real v26.2.0 in test/differential): a session read without `expand` carries
+// `"identity": null`, and a listed session `"devices": null`. Only those two nulls are let through.
+const kratosBeyondItsDocument = (instancePath: string, keyword: string): boolean =>
+  keyword === "type" && /^(\/\d+)?\/(identity|devices)$/.test(instancePath)
+
 describe.skipIf(!specPath)("sandbox vs the official OpenAPI document", () => {
   it.live("a tour of all 19 operations validates against the spec", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -94,7 +100,10 @@ describe.skipIf(!specPath)("sandbox vs the official OpenAPI document", () => {
           if (res.status !== expected) problems.push(`${label}: expected ${expected}: ${text.slice(0, 300)}`)
           // The sandbox-only session route answers a session: check it as getSession's 200.
           const v = operationId.includes("(sandbox)") ? spec.validator("getSession", 200) : spec.validator(operationId, res.status)
-          if (v && !v(json)) problems.push(`${label}: ${JSON.stringify(v.errors?.slice(0, 3))}`)
+          if (v && !v(json)) {
+            const errors = (v.errors ?? []).filter((e) => !kratosBeyondItsDocument(e.instancePath, e.keyword))
+            if (errors.length > 0) problems.push(`${label}: ${JSON.stringify(errors.slice(0, 3))}`)
+          }
           if (!v && text.length > 0) problems.push(`${label}: unexpected body ${text.slice(0, 100)}`)
           const s = seen.get(operationId) ?? new Set<number>()
           s.add(res.status)
