@@ -23,7 +23,13 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
  */
 export type Safety = "safe" | "idempotent" | "unsafe"
 
-/** Ory Network rate-limit buckets (`x-ory-ratelimit-bucket`). @since 0.1.0 @category models */
+/**
+ * Ory Network rate-limit buckets (`x-ory-ratelimit-bucket`), named by cost: `kratos-admin-high` holds the
+ * expensive operations (every write), `kratos-admin-low` the cheap single reads, and so the smallest
+ * allowance belongs to `high`. Each operation's bucket is the Kratos v26.2.0 document's.
+ *
+ * @since 0.1.0 @category models
+ */
 export type Bucket = "kratos-admin-high" | "kratos-admin-medium" | "kratos-admin-low"
 
 /** A 204 (or any bodiless) success. @since 0.1.0 @category models */

@@ -118,7 +118,7 @@ export const batchPatchIdentities = Operation.make({
   success: { 200: BatchPatchIdentitiesResponse },
   errors: [BadRequest, Conflict],
   safety: "unsafe",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 
@@ -133,7 +133,7 @@ export const createIdentity = Operation.make({
   success: { 201: Identity },
   errors: [BadRequest, Conflict],
   safety: "unsafe",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 
@@ -163,7 +163,7 @@ export const deleteIdentity = Operation.make({
   success: { 204: Operation.NoContent },
   errors: [NotFound],
   safety: "idempotent",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 
@@ -178,7 +178,7 @@ export const getIdentity = Operation.make({
   success: { 200: Identity },
   errors: [NotFound],
   safety: "safe",
-  bucket: "kratos-admin-high",
+  bucket: "kratos-admin-low",
   auth: true
 })
 
@@ -193,7 +193,7 @@ export const patchIdentity = Operation.make({
   success: { 200: Identity },
   errors: [BadRequest, NotFound, Conflict],
   safety: "unsafe",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 
@@ -208,7 +208,7 @@ export const updateIdentity = Operation.make({
   success: { 200: Identity },
   errors: [BadRequest, NotFound, Conflict],
   safety: "idempotent",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 
@@ -223,7 +223,7 @@ export const deleteIdentityCredentials = Operation.make({
   success: { 204: Operation.NoContent },
   errors: [BadRequest, NotFound],
   safety: "idempotent",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 
@@ -238,7 +238,7 @@ export const deleteIdentitySessions = Operation.make({
   success: { 204: Operation.NoContent },
   errors: [BadRequest, NotFound],
   safety: "idempotent",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 
@@ -269,7 +269,7 @@ export const createRecoveryCodeForIdentity = Operation.make({
   success: { 201: RecoveryCodeForIdentity },
   errors: [BadRequest, NotFound],
   safety: "unsafe",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 
@@ -284,7 +284,7 @@ export const createRecoveryLinkForIdentity = Operation.make({
   success: { 200: RecoveryLinkForIdentity },
   errors: [BadRequest, NotFound],
   safety: "unsafe",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 
@@ -315,7 +315,7 @@ export const disableSession = Operation.make({
   success: { 204: Operation.NoContent },
   errors: [BadRequest, NotFound],
   safety: "idempotent",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 
@@ -330,7 +330,7 @@ export const getSession = Operation.make({
   success: { 200: Session },
   errors: [BadRequest, NotFound],
   safety: "safe",
-  bucket: "kratos-admin-high",
+  bucket: "kratos-admin-low",
   auth: true
 })
 
@@ -345,7 +345,7 @@ export const extendSession = Operation.make({
   success: { 200: Session, 204: Operation.NoContent },
   errors: [BadRequest, NotFound],
   safety: "idempotent",
-  bucket: "kratos-admin-low",
+  bucket: "kratos-admin-high",
   auth: true
 })
 

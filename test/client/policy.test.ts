@@ -129,7 +129,7 @@ describe("AdaptiveRateLimiter (CUBIC)", () => {
       const sb = yield* Sandbox.Sandbox
       const f = yield* fixture
       yield* sb.setOptions({
-        rateLimit: { buckets: { "kratos-admin-high": { burst: 20, perSecond: 20 } } }
+        rateLimit: { buckets: { "kratos-admin-low": { burst: 20, perSecond: 20 } } }
       })
       const started = Date.now()
       const successes: Array<number> = []

@@ -296,7 +296,7 @@ describe("Ory Network write rules", () => {
       Layer.provideMerge(Layer.merge(Sandbox.layer({
         latency: "30 millis",
         // generous buckets: only the in-flight rule is under test
-        rateLimit: { inflight: true, buckets: { "kratos-admin-low": { burst: 1000, perSecond: 1000 } } }
+        rateLimit: { inflight: true, buckets: { "kratos-admin-high": { burst: 1000, perSecond: 1000 } } }
       }), NodeHttpClient.layerUndici))
     )
   const patches = Effect.gen(function*() {

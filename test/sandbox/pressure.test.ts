@@ -17,7 +17,7 @@ layer(Sandbox.layer(), { excludeTestServices: true })("sandbox pressure", (it) =
   it.effect("rate limiting: per-bucket token buckets, x-ratelimit-* headers, 429 with Retry-After", () =>
     Effect.gen(function*() {
       const { id, sb, u } = yield* fresh
-      yield* sb.setOptions({ rateLimit: { buckets: { "kratos-admin-high": { burst: 2, perSecond: 0.01 } }, retryAfter: true } })
+      yield* sb.setOptions({ rateLimit: { buckets: { "kratos-admin-low": { burst: 2, perSecond: 0.01 } }, retryAfter: true } })
       const first = yield* call(u, "GET", `/admin/identities/${id}`)
       expect(first.status).toBe(200)
       expect(first.headers.get("x-ratelimit-limit")).toBe("2, 2;w=1, 1;w=60")

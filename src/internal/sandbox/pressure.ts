@@ -10,11 +10,15 @@ export interface BucketConfig {
   readonly perSecond: number
 }
 
-/** Defaults when rate limiting is on but a bucket is not configured (rough Ory dev-tier shape). @internal */
+/**
+ * Defaults when rate limiting is on but a bucket is not configured (a rough Ory developer-tier shape).
+ * Buckets are named by cost, so the expensive `high` bucket (the writes) gets the smallest allowance.
+ * @internal
+ */
 export const defaultBuckets: Record<Bucket, BucketConfig> = {
-  "kratos-admin-high": { burst: 20, perSecond: 10 },
+  "kratos-admin-high": { burst: 5, perSecond: 2 },
   "kratos-admin-medium": { burst: 10, perSecond: 5 },
-  "kratos-admin-low": { burst: 5, perSecond: 2 }
+  "kratos-admin-low": { burst: 20, perSecond: 10 }
 }
 
 /** @internal */
