@@ -47,6 +47,11 @@ export interface SandboxOptions {
   readonly batchAllFailStatus?: boolean
   /** extendSession → 204 (Ory Network) instead of 200 + session. */
   readonly fasterSessionExtend?: boolean
+  /**
+   * Every answer carries a request id, and error bodies its `request` field, even when the caller sent
+   * no `X-Request-ID` (Ory Network's edge sets one on every request; Kratos alone echoes only what it got).
+   */
+  readonly alwaysRequestId?: boolean
   /** Ory Network rate-limit emulation; off when absent. */
   readonly rateLimit?: {
     readonly buckets?: Partial<
@@ -71,6 +76,23 @@ export interface SandboxOptions {
   readonly latency?: Duration.DurationInput
   /** Default 16 MiB → 413 Kratos-shaped. */
   readonly maxBodyBytes?: number
+}
+
+/**
+ * The behaviours of an Ory Network project where they differ from a self-hosted Kratos v26.2.0 in ways
+ * a client must handle: a batch whose every item fails answers 400/409, `extendSession` answers 204,
+ * every error body names its request, and the project's rate limits apply — per-bucket token buckets with
+ * `x-ratelimit-*` headers and no `Retry-After` (Ory does not document one), and a second concurrent write
+ * to the same path answers 429. Spread it and override what a test needs:
+ * `Sandbox.layer({ ...Sandbox.oryNetwork, latency: "50 millis" })`.
+ *
+ * @since 0.1.0 @category options
+ */
+export const oryNetwork: SandboxOptions = {
+  batchAllFailStatus: true,
+  fasterSessionExtend: true,
+  alwaysRequestId: true,
+  rateLimit: { retryAfter: false, inflight: true }
 }
 
 /** One scripted answer for the next matching request. @since 0.1.0 @category models */

@@ -27,6 +27,12 @@ const faultSeed = Options.integer("fault-seed").pipe(Options.withDescription("Se
 const rateLimit = Options.boolean("rate-limit").pipe(
   Options.withDescription("Emulate Ory Network rate-limit buckets, Retry-After and inflight limits")
 )
+const oryNetwork = Options.boolean("ory-network").pipe(
+  Options.withDescription(
+    "Answer as an Ory Network project does: rate-limit buckets without Retry-After, in-flight write limits, " +
+      "400/409 when every batch item fails, 204 from session extend, a request id in every error"
+  )
+)
 const gatewayTimeout = Options.integer("gateway-timeout").pipe(
   Options.withDescription("Answer 504 when a request's work takes longer than this many ms (the work still commits)"),
   Options.optional
@@ -36,13 +42,14 @@ const latency = Options.integer("latency").pipe(Options.withDescription("Millise
 /** @since 0.1.0 */
 export const sandboxCommand = Command.make(
   "sandbox",
-  { port, host, apiKey, demo, hashCost, faults, faultSeed, rateLimit, gatewayTimeout, latency },
+  { port, host, apiKey, demo, hashCost, faults, faultSeed, rateLimit, oryNetwork, gatewayTimeout, latency },
   (o) =>
     Effect.scoped(
       Effect.gen(function*() {
         // the sandbox (bcrypt, ajv and its store) loads with the command that serves it
         const Sandbox = yield* Effect.promise(() => import("../../src/Sandbox.js"))
         const sandbox = yield* Sandbox.make({
+          ...(o.oryNetwork ? Sandbox.oryNetwork : {}),
           port: o.port,
           host: o.host,
           demo: o.demo,
@@ -52,12 +59,13 @@ export const sandboxCommand = Command.make(
             onNone: () => ({}),
             onSome: (rate) => ({ faults: { rate, seed: Option.getOrElse(o.faultSeed, () => Date.now() % 2 ** 31) } })
           }),
-          ...(o.rateLimit ? { rateLimit: { retryAfter: true, inflight: true } } : {}),
+          ...(o.rateLimit && !o.oryNetwork ? { rateLimit: { retryAfter: true, inflight: true } } : {}),
           ...Option.match(o.gatewayTimeout, { onNone: () => ({}), onSome: (ms) => ({ gatewayTimeout: `${ms} millis` as const }) }),
           ...Option.match(o.latency, { onNone: () => ({}), onSome: (ms) => ({ latency: `${ms} millis` as const }) }),
           log: (line) => process.stderr.write(`${line}\n`)
         })
-        yield* Console.log(`Kratos sandbox listening on ${sandbox.url}${Option.isSome(o.apiKey) ? " (API key required)" : ""}`)
+        const notes = [...(Option.isSome(o.apiKey) ? ["API key required"] : []), ...(o.oryNetwork ? ["answers as Ory Network"] : [])]
+        yield* Console.log(`Kratos sandbox listening on ${sandbox.url}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}`)
         yield* Console.log(`  admin: ${sandbox.url}/admin/identities   schemas: ${sandbox.url}/schemas   (Ctrl-C to stop)`)
         return yield* Effect.never
       })

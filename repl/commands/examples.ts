@@ -44,6 +44,10 @@ export const examples: Readonly<Record<string, ReadonlyArray<string>>> = {
   "recovery link": ["kratos-admin recovery link <identity-id> --expires-in 1h"],
   "recovery code": ["kratos-admin recovery code <identity-id> --expires-in 30m"],
   status: ["kratos-admin status", "kratos-admin status --check --url https://<slug>.projects.oryapis.com"],
-  sandbox: ["kratos-admin sandbox --demo", "kratos-admin sandbox --port 4434 --api-key dev-key --rate-limit"],
+  sandbox: [
+    "kratos-admin sandbox --demo",
+    "kratos-admin sandbox --port 4434 --api-key dev-key --rate-limit",
+    "kratos-admin sandbox --ory-network --latency 50"
+  ],
   repl: ["kratos-admin repl", "kratos-admin --url http://127.0.0.1:4434 repl"]
 }

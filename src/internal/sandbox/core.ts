@@ -157,7 +157,7 @@ export class SandboxCore {
   handleFast(req: SandboxRequest, now: number): SandboxResponse | Effect.Effect<SandboxResponse> {
     const started = performance.now()
     // Error bodies carry `request` only when the caller sent an X-Request-ID (as Kratos does).
-    const requestId = req.headers["x-request-id"] || undefined
+    const requestId = req.headers["x-request-id"] || (this.options.alwaysRequestId ? newId() : undefined)
     let opName: string | undefined
     const finish = (res: SandboxResponse): SandboxResponse => {
       res.headers["x-request-id"] = requestId ?? newId()
