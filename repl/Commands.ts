@@ -17,6 +17,7 @@ import { sandboxCommand } from "./commands/SandboxCommand.js"
 import { schemas } from "./commands/schemas.js"
 import { sessions } from "./commands/sessions.js"
 import { status } from "./commands/status.js"
+import { rootDescription } from "./ShellRoot.js"
 import * as Tree from "./Tree.js"
 
 const importCommands = [importCommand, exportCommand, deactivateCommand, activateCommand, applyCommand, diffCommand] as const
@@ -27,9 +28,7 @@ const replCommand = Command.make("repl", {}, () => Effect.void).pipe(
 
 /** The one-shot tree. */
 export const shellRoot = Command.make("kratos-admin").pipe(
-  Command.withDescription(
-    "Ory Kratos admin Identity API from the command line. Global: --url URL --api-key KEY (or ORY_SDK_URL / ORY_API_KEY, KRATOS_ADMIN_URL)"
-  ),
+  Command.withDescription(rootDescription),
   Command.withSubcommands([
     identities(importCommands),
     sessions,

@@ -146,45 +146,101 @@ const descriptionOf = (d: Instruction): string => {
 const nameOf = (d: Instruction): string =>
   d._tag === "Map" ? nameOf(d.command) : d._tag === "Subcommands" ? nameOf(d.parent) : d.name
 
+/** A value computed on first read, then kept. */
+const once = <A>(f: () => A): () => A => {
+  let value: { readonly a: A } | undefined
+  return () => (value ??= { a: f() }).a
+}
+
+// Built lazily, field by field: a one-shot command reads the flags of the few nodes on its path,
+// while usage lines, descriptions and flag details of every command take as long to render as the
+// rest of its start-up.
 const fromDescriptor = (d: Instruction, path: ReadonlyArray<string>): Node => {
   if (d._tag === "Map") return fromDescriptor(d.command, path)
   const name = path[path.length - 1] ?? nameOf(d)
+  const description = once(() => descriptionOf(d))
   if (d._tag === "Subcommands") {
-    const children = new Map<string, Node>()
-    for (const c of d.children) {
-      const n = nameOf(c)
-      children.set(n, fromDescriptor(c, [...path, n]))
+    const children = once(() => {
+      const map = new Map<string, Node>()
+      for (const c of d.children) {
+        const n = nameOf(c)
+        map.set(n, fromDescriptor(c, [...path, n]))
+      }
+      return map
+    })
+    return {
+      name,
+      path,
+      get children() {
+        return children()
+      },
+      flags: [],
+      args: [],
+      pathArgs: [],
+      argChoices: [],
+      usage: name,
+      get description() {
+        return description()
+      }
     }
-    return { name, path, children, flags: [], args: [], pathArgs: [], argChoices: [], usage: name, description: descriptionOf(d) }
   }
-  const usage = Descriptor.getUsage(d as unknown as Descriptor.Command<unknown>)
-  const flags: Array<Flag> = []
-  const args: Array<string> = []
-  const byName = new Map<string, ValueKind>()
-  const positional: Array<ValueKind> = []
-  valueKinds(d.options, byName, [])
-  valueKinds(d.args, new Map(), positional)
-  collect(usage, flags, args, byName)
   const standard = d as unknown as { readonly options?: unknown; readonly args?: unknown }
+  const parsed = once(() => {
+    const usage = Descriptor.getUsage(d as unknown as Descriptor.Command<unknown>)
+    const flags: Array<Flag> = []
+    const args: Array<string> = []
+    const byName = new Map<string, ValueKind>()
+    const positional: Array<ValueKind> = []
+    valueKinds(d.options, byName, [])
+    valueKinds(d.args, new Map(), positional)
+    collect(usage, flags, args, byName)
+    return { usage, flags, args, positional }
+  })
+  const usage = once(() => usageText(parsed().usage))
+  const flagInfo = once(() => (standard.options !== undefined ? flagsOf(standard.options) : []))
+  const argInfo = once(() => (standard.args !== undefined ? argsOf(standard.args) : []))
   return {
     name,
     path,
     children: new Map(),
-    flags,
-    args,
-    pathArgs: positional.map((k) => k.path),
-    argChoices: positional.map((k) => k.choices),
-    usage: usageText(usage),
-    description: descriptionOf(d),
-    flagInfo: standard.options !== undefined ? flagsOf(standard.options) : [],
-    argInfo: standard.args !== undefined ? argsOf(standard.args) : []
+    get flags() {
+      return parsed().flags
+    },
+    get args() {
+      return parsed().args
+    },
+    get pathArgs() {
+      return parsed().positional.map((k) => k.path)
+    },
+    get argChoices() {
+      return parsed().positional.map((k) => k.choices)
+    },
+    get usage() {
+      return usage()
+    },
+    get description() {
+      return description()
+    },
+    get flagInfo() {
+      return flagInfo()
+    },
+    get argInfo() {
+      return argInfo()
+    }
   }
+}
+
+/** A node with some fields replaced, the others still read lazily from `node`. */
+const withFields = (node: Node, fields: Partial<Node>): Node => {
+  const out = Object.create(node) as Node
+  for (const [key, value] of Object.entries(fields)) Object.defineProperty(out, key, { value, enumerable: true })
+  return out
 }
 
 /** Reads the tree of a command. */
 export const fromCommand = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>, rootName: string): Node => {
   const root = fromDescriptor(command.descriptor as unknown as Instruction, [])
-  return { ...root, name: rootName, path: [], usage: rootName }
+  return withFields(root, { name: rootName, path: [], usage: rootName })
 }
 
 /** Adds names handled outside the tree (REPL built-ins such as `exit`, `help`). */
@@ -195,7 +251,7 @@ export const withExtraCommands = (root: Node, names: ReadonlyArray<string>): Nod
       children.set(n, { name: n, path: [n], children: new Map(), flags: [], args: [], pathArgs: [], argChoices: [], usage: n, description: "" })
     }
   }
-  return { ...root, children }
+  return withFields(root, { children })
 }
 
 /** Levenshtein distance (small strings only). */

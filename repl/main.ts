@@ -8,39 +8,45 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import { replRoot, shellRoot } from "./Commands.js"
 import { extractGlobalFlags, historyPath, parseDuration } from "./Config.js"
 import * as Contexts from "./Contexts.js"
 import * as Connection from "./Connection.js"
 import { Io, node as nodeIo } from "./Io.js"
 import * as Output from "./Output.js"
 import * as Render from "./Render.js"
-import * as Repl from "./Repl.js"
 import * as Run from "./Run.js"
+import * as ShellRoot from "./ShellRoot.js"
 import * as Telemetry from "./TelemetryConfig.js"
 import * as Tree from "./Tree.js"
 
 Output.install()
 
 const argv = process.argv.slice(2)
-const shellTree = Tree.fromCommand(shellRoot, "kratos-admin")
+// the command's words decide which commands load; a command's own flag named like a global one
+// (`--url`) is known only once they have
+const words = extractGlobalFlags(argv).rest
+const wantsRepl = (words[0] === "repl" && !words.includes("--help") && !words.includes("-h")) ||
+  (words.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true)
+const shellRoot = wantsRepl ? undefined : await ShellRoot.load(words)
+const shellTree = shellRoot === undefined ? undefined : Tree.fromCommand(shellRoot, "kratos-admin")
 const flags = extractGlobalFlags(argv, undefined, (words, flag) =>
-  Tree.resolve(shellTree, words).node.flags.some((f) => f.names.includes(flag)))
+  shellTree !== undefined && Tree.resolve(shellTree, words).node.flags.some((f) => f.names.includes(flag)))
 // commands that talk to no server never fetch a key (nor fail because it cannot be fetched)
 const serverless = ["context", "completion", "sandbox"].includes(flags.rest[0] ?? "") || flags.rest.includes("--help") ||
   flags.rest.includes("-h")
 const target = serverless ? Effect.succeed(Option.none()) : Contexts.resolveTarget(flags)
-const wantsRepl = (flags.rest[0] === "repl" && !flags.rest.includes("--help") && !flags.rest.includes("-h")) ||
-  (flags.rest.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true)
 
-const main: Effect.Effect<number, unknown> = wantsRepl
-  ? Effect.flatMap(target, (target) =>
-    Repl.run({
-    initial: Option.getOrElse(target, () => "sandbox" as const),
-    root: replRoot,
-    historyFile: historyPath(),
-    sandboxLatency: process.env.KRATOS_ADMIN_SANDBOX_LATENCY
-  })).pipe(
+const main: Effect.Effect<number, unknown> = shellRoot === undefined
+  ? Effect.flatMap(
+    Effect.all([target, Effect.promise(() => Promise.all([import("./Repl.js"), import("./Commands.js")]))]),
+    ([target, [Repl, { replRoot }]]) =>
+      Repl.run({
+        initial: Option.getOrElse(target, () => "sandbox" as const),
+        root: replRoot,
+        historyFile: historyPath(),
+        sandboxLatency: process.env.KRATOS_ADMIN_SANDBOX_LATENCY
+      })
+  ).pipe(
     Effect.catchAll((e) => Effect.as(Output.write(process.stderr, `${Render.errorLine(e)}\n`), Run.ExitCode.usage))
   )
   : Effect.gen(function*() {
