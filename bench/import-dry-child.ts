@@ -6,7 +6,7 @@ import * as Import from "../src/Import.js"
 const schema = JSON.parse(process.env.SCHEMA ?? "{}")
 const client: Import.ImportClient = {
   getIdentitySchema: () => Effect.succeed(schema),
-  encoded: { batchPatchIdentities: () => Effect.die("dry run") },
+  encoded: { batchPatchIdentities: () => Effect.die("dry run"), updateIdentity: () => Effect.die("dry run") },
   getIdentityByExternalID: () => Effect.die("dry run"),
   listIdentities: () => Effect.die("dry run")
 }

@@ -95,6 +95,7 @@ const summaryView = (r: Import.ImportReport) => ({
   records: r.records,
   created: r.created,
   "already present": r.alreadyPresent,
+  ...(r.updated > 0 ? { "updated (edited since imported)": r.updated } : {}),
   failed: r.failed,
   conflicts: r.conflicts,
   unknown: r.unknown,

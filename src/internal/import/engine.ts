@@ -157,6 +157,8 @@ class Sizer {
 
 type Lookup =
   | { readonly _tag: "Found"; readonly id: string }
+  /** An earlier version of an edited record, created by this import: to be updated to it. */
+  | { readonly _tag: "Stale"; readonly id: string }
   | { readonly _tag: "Foreign"; readonly reason: string }
   | { readonly _tag: "Missing" }
   | { readonly _tag: "Unknown"; readonly reason: string }
@@ -284,6 +286,7 @@ const engine = <E>(
       valid: 0,
       created: 0,
       alreadyPresent: 0,
+      updated: 0,
       failed: 0,
       conflicts: 0,
       unknown: 0,
@@ -317,7 +320,7 @@ const engine = <E>(
         progress: {
           read: stats.records,
           done: stats.done,
-          imported: stats.created + stats.alreadyPresent,
+          imported: stats.created + stats.alreadyPresent + stats.updated,
           failed: stats.failed + stats.conflicts + stats.unknown + stats.invalid + stats.malformed + stats.duplicates,
           retries: stats.retried,
           batchSize: hashed.current,
@@ -400,6 +403,7 @@ const engine = <E>(
     let keyCount = 0
     // the digest of the record being prepared, and of the input so far
     const digest: Digest = { a: 0, b: 0 }
+    const keyDigest: Digest = { a: 0, b: 0 }
     const inputDigest = new InputDigest()
 
     // ---- stage 1: a source item → a record ready to send, or a reported failure
@@ -477,18 +481,29 @@ const engine = <E>(
             )
           }
         }
+        const key = externalId !== undefined ? `e\0${externalId}` : identifiers.length > 0 ? `i\0${ids[0]}` : undefined
+        if (key === undefined || journal === undefined) keyDigest.a = keyDigest.b = 0
+        else digestText(key, keyDigest)
         // Resume: a record an earlier run finished (the same text, wherever its line is now) counts
-        // as it ended then; one sent without a result is looked up before it is sent again.
+        // as it ended then; one sent without a result is looked up before it is sent again, and so is
+        // one edited since an earlier run sent it (found by its key): its earlier version may be on
+        // the server.
         let ambiguous = false
+        let changed = false
         const prior = previous === undefined ? -1 : previous.records.take(digest)
+        if (prior < 0 && previous !== undefined && previous.records.takeByKey(keyDigest.a, keyDigest.b) >= 0) {
+          ambiguous = true
+          changed = true
+        }
         if (prior >= 0) {
           const code = previous!.records.code(prior)
           if (code === Journal.Code.pending) {
             ambiguous = true
-          } else if (code === Journal.Code.created || code === Journal.Code.present) {
+          } else if (Journal.succeeded(code)) {
             stats.resumed++
             stats.done++
             if (code === Journal.Code.created) stats.created++
+            else if (code === Journal.Code.updated) stats.updated++
             else stats.alreadyPresent++
             return undefined
           } else if (options.retryFailed === true) {
@@ -520,8 +535,11 @@ const engine = <E>(
           end: out.at,
           plaintext: hasPlaintextPassword(body),
           ambiguous,
+          changed,
           da: digest.a,
-          db: digest.b
+          db: digest.b,
+          ka: keyDigest.a,
+          kb: keyDigest.b
         }
     }
 
@@ -642,6 +660,8 @@ const engine = <E>(
         for (const identity of found) {
           const differs = Reconcile.mismatch(identity, expected)
           if (differs === undefined) return { _tag: "Found", id: identity.id }
+          // An edited record's earlier version, if this import created it, is replaced by the record.
+          if (rec.changed && found.length === 1 && Reconcile.createdSince(identity, since)) return { _tag: "Stale", id: identity.id }
           why ||= differs
         }
         return { _tag: "Foreign", reason: `an identity with the same ${externalId !== undefined ? "external_id" : "identifier"} exists and is not this record's: ${why}` }
@@ -668,15 +688,45 @@ const engine = <E>(
         )
       )
     /** A record's lookup after its attempt's outcome was not seen, recorded as its final outcome unless missing. */
-    const settle = (rec: PreparedRecord, r: Lookup, conflictReason?: string) => {
+    const settle = (rec: PreparedRecord, r: Lookup, conflictReason?: string): Effect.Effect<void, ImportError> => {
       if (r._tag === "Found") {
         present(rec, r.id)
         return Effect.void
       }
+      if (r._tag === "Stale") return replace(rec, r.id)
       if (r._tag === "Foreign") return finalFailure(rec, "conflict", 409, r.reason)
       if (r._tag === "Unknown") return finalFailure(rec, "unknown", undefined, r.reason)
       return finalFailure(rec, "conflict", 409, conflictReason ?? "conflict with an existing identity")
     }
+
+    /**
+     * Updates the identity an earlier run created from an earlier version of `rec` to `rec`. Journaled
+     * as sent first: a crash during the update leaves it to be looked up again, and then it matches.
+     */
+    const replace = (rec: PreparedRecord, id: string): Effect.Effect<void, ImportError> =>
+      Effect.gen(function*() {
+        if (journal !== undefined) {
+          yield* journalStep(() => journal.sent(`${runId}-u${++batchCounter}`, [rec.line], [rec.da, rec.db], [rec.ka, rec.kb]))
+          yield* Effect.mapError(journal.sync, writeError)
+        }
+        const raw = sourceRecord(rec) as CreateIdentityBodyEncoded
+        const body = { ...raw, state: raw.state ?? "active" }
+        const result = yield* client.encoded.updateIdentity({ id, body }).pipe(
+          Effect.timeoutFail({ duration: requestTimeout, onTimeout: () => timedOut("updateIdentity", requestTimeout) }),
+          Effect.retry({ times: 5, while: (e) => isRetryable(e) && !isTimeout(e) }),
+          Effect.either
+        )
+        if (Either.isRight(result)) {
+          stats.updated++
+          stats.done++
+          finals.push([rec.line, "r", id])
+          return
+        }
+        const e = result.left
+        // not journaled as done when its outcome is unknown: a resume looks it up again
+        if (isAmbiguous(e)) return yield* fail(rec.line, "unknown", `updating identity ${id} to the edited record: ${errorReason(e)}`, { raw, externalId: externalIdOf(raw) })
+        return yield* finalFailure(rec, "failed", errorStatus(e) || undefined, `updating identity ${id} (an earlier version of this record) failed: ${errorReason(e)}`)
+      })
 
     /** Marks existing records done; returns the ones to (re)send. */
     const reconcile = (recs: ReadonlyArray<PreparedRecord>): Effect.Effect<Array<PreparedRecord>, ImportError> =>
@@ -816,12 +866,15 @@ const engine = <E>(
         if (journal !== undefined) {
           const lines = new Array<number>(recs.length)
           const digests = new Array<number>(recs.length * 2)
+          const keys = new Array<number>(recs.length * 2)
           for (let i = 0; i < recs.length; i++) {
             lines[i] = recs[i].line
             digests[2 * i] = recs[i].da
             digests[2 * i + 1] = recs[i].db
+            keys[2 * i] = recs[i].ka
+            keys[2 * i + 1] = recs[i].kb
           }
-          yield* journalStep(() => journal.sent(batchId, lines, digests))
+          yield* journalStep(() => journal.sent(batchId, lines, digests, keys))
           yield* Effect.mapError(journal.sync, writeError)
         }
         stats.batches++
@@ -1016,7 +1069,7 @@ const engine = <E>(
 
     if (failuresOut.failed !== undefined) return yield* writeError(failuresOut.failed)
     const durationMs = Date.now() - started
-    const imported = stats.created + stats.alreadyPresent
+    const imported = stats.created + stats.alreadyPresent + stats.updated
     const failedTotal = stats.failed + stats.conflicts + stats.unknown + stats.invalid + stats.malformed + stats.duplicates
     const unclaimed = previous?.records.unclaimed() ?? 0
     if (unclaimed > 0) {
@@ -1038,6 +1091,7 @@ const engine = <E>(
       valid: stats.valid,
       created: stats.created,
       alreadyPresent: stats.alreadyPresent,
+      updated: stats.updated,
       failed: stats.failed,
       conflicts: stats.conflicts,
       unknown: stats.unknown,

@@ -3,15 +3,18 @@
  * the input's content by a digest of each record sent.
  *
  *   {"t":"begin","v":2,"source":…,"namespace":…,"at":…,"pid":…,"host":…}   every run
- *   {"t":"sent","b":"<run>-<n>","lines":[…],"d":[a,b,…]}       fsynced before the batch goes out
+ *   {"t":"sent","b":"<run>-<n>","lines":[…],"d":[a,b,…],"k":[a,b,…]}   fsynced before the batch goes out
  *   {"t":"done","c":[line,…],"items":[[line,outcome,idOrStatus,reason?],…]}
  *   {"t":"end","at":…,"input":"<digest>","records":n,"complete":bool}     a run that ran to its end
  *
- * `d` holds each sent record's 64-bit text digest as two int32s, in the order of `lines`. `c` lists
- * the lines created (the common outcome, kept short); `items` the others. Line numbers refer to the
+ * `d` holds each sent record's 64-bit text digest as two int32s, in the order of `lines`; `k` the
+ * digest of its key (external_id, else first password identifier; 0,0 for none), by which an
+ * edited record finds the version an earlier run sent. `c` lists the lines created (the common
+ * outcome, kept short); `items` the others. Line numbers refer to the
  * input as that run read it: a later run matches its records to journaled ones by digest, so
  * lines that moved keep their outcome and lines that changed are new records.
- * Outcomes: c created, p present (created by an earlier attempt), f failed, x conflict, u unknown.
+ * Outcomes: c created, p present (created by an earlier attempt), r updated (an earlier version of the
+ * record was on the server and was replaced by this one), f failed, x conflict, u unknown.
  * A record sent but never done is ambiguous: resume reconciles it instead of resending blindly.
  *
  * Two users, two keys: the importer journals digests and matches its input's records by them
@@ -26,9 +29,9 @@ import * as readline from "node:readline"
 import type { Digest } from "./digest.js"
 import { LineSet } from "./keys.js"
 
-export type Outcome = "c" | "p" | "f" | "x" | "u"
+export type Outcome = "c" | "p" | "r" | "f" | "x" | "u"
 
-/** One final result. `value` is the identity id (c, p) or the HTTP status (f, x). */
+/** One final result. `value` is the identity id (c, p, r) or the HTTP status (f, x). */
 export type DoneItem = readonly [line: number, outcome: Outcome, value?: string | number, reason?: string]
 
 /** The journal format this version writes; older journals lack digests and cannot be resumed. */
@@ -90,10 +93,13 @@ export const errorText = (e: unknown): string =>
 /** Files holding PII and password hashes are readable by their owner only. */
 export const privateMode = 0o600
 
-export const Code = { pending: 0, created: 1, present: 2, failed: 3, conflict: 4, unknown: 5 } as const
+export const Code = { pending: 0, created: 1, present: 2, failed: 3, conflict: 4, unknown: 5, updated: 6 } as const
 export type Code = typeof Code[keyof typeof Code]
 const codeOf = (o: Outcome): Code =>
-  o === "c" ? Code.created : o === "p" ? Code.present : o === "f" ? Code.failed : o === "x" ? Code.conflict : Code.unknown
+  o === "c" ? Code.created : o === "p" ? Code.present : o === "r" ? Code.updated : o === "f" ? Code.failed : o === "x" ? Code.conflict : Code.unknown
+
+/** On the server as the record was then (created, found, or updated to it). */
+export const succeeded = (c: Code): boolean => c === Code.created || c === Code.present || c === Code.updated
 
 /**
  * Journaled records by digest. Several records may share a digest (identical lines): each is its
@@ -105,6 +111,10 @@ export class Records {
   private outcomes = new Uint8Array(1024)
   private run = new Uint32Array(1024)
   private taken = new Uint8Array(1024)
+  private ka = new Int32Array(1024)
+  private kb = new Int32Array(1024)
+  /** By key digest, built at the first `takeByKey` (entries are all loaded by then). */
+  private keySlots: Uint32Array | undefined
   /** Details of outcomes other than created/pending, by entry. */
   readonly details = new Map<number, DoneItem>()
   size = 0
@@ -136,8 +146,7 @@ export class Records {
     for (let i = this.home(a, b); this.slots[i] !== 0; i = this.next(i)) {
       const e = this.slots[i] - 1
       if (this.a[e] === a && this.b[e] === b && this.run[e] !== run) {
-        const c = this.outcomes[e]
-        if (c !== Code.created && c !== Code.present) return e
+        if (!succeeded(this.outcomes[e] as Code)) return e
       }
     }
     return -1
@@ -153,6 +162,51 @@ export class Records {
       }
     }
     return -1
+  }
+
+  /** The key digest of an entry (0, 0: the record had no key). */
+  setKey(entry: number, a: number, b: number): void {
+    this.ka[entry] = a
+    this.kb[entry] = b
+  }
+
+  /**
+   * Claims every entry no record claimed yet whose record had this key: the earlier versions of an
+   * edited record. Returns one of them (-1: none). Called after `take` found no entry of the
+   * record's own digest; a later record with the same key is a duplicate in the input, so it never
+   * needed these.
+   */
+  takeByKey(a: number, b: number): number {
+    if (a === 0 && b === 0) return -1
+    const slots = this.keySlots ?? this.indexKeys()
+    const mask = slots.length - 1
+    let found = -1
+    for (let i = this.keyHome(a, b) & mask; slots[i] !== 0; i = (i + 1) & mask) {
+      const e = slots[i] - 1
+      if (this.ka[e] === a && this.kb[e] === b && this.taken[e] === 0) {
+        this.taken[e] = 1
+        found = e
+      }
+    }
+    return found
+  }
+
+  private keyHome(a: number, b: number): number {
+    return (Math.imul(a, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35)) >>> 0
+  }
+
+  private indexKeys(): Uint32Array {
+    let n = 16
+    while (n < this.size * 2) n *= 2
+    const slots = new Uint32Array(n)
+    for (let e = 0; e < this.size; e++) {
+      if (this.ka[e] === 0 && this.kb[e] === 0) continue
+      let i = this.keyHome(this.ka[e], this.kb[e]) & (n - 1)
+      while (slots[i] !== 0) i = (i + 1) & (n - 1)
+      slots[i] = e + 1
+    }
+    this.keySlots = slots
+    return slots
   }
 
   /** Entries with a final outcome. */
@@ -200,6 +254,8 @@ export class Records {
     this.outcomes = grow(this.outcomes, (k) => new Uint8Array(k))
     this.run = grow(this.run, (k) => new Uint32Array(k))
     this.taken = grow(this.taken, (k) => new Uint8Array(k))
+    this.ka = grow(this.ka, (k) => new Int32Array(k))
+    this.kb = grow(this.kb, (k) => new Int32Array(k))
   }
 }
 
@@ -261,6 +317,7 @@ export const load = async (path: string): Promise<JournalState> => {
       v?: number
       lines?: Array<number>
       d?: Array<number>
+      k?: Array<number>
       c?: Array<number>
       items?: Array<DoneItem>
       source?: string
@@ -292,6 +349,7 @@ export const load = async (path: string): Promise<JournalState> => {
         legacy = true
         continue
       }
+      const keys = Array.isArray(entry.k) && entry.k.length === d.length ? entry.k : undefined
       for (let k = 0; k < entry.lines.length; k++) {
         const line = entry.lines[k]
         const a = d[2 * k] | 0
@@ -301,6 +359,7 @@ export const load = async (path: string): Promise<JournalState> => {
         let e = known >= 0 ? known : records.findOpen(a, b, runs)
         if (e < 0) e = records.add(a, b, runs)
         records.setOutcome(e, Code.pending)
+        if (keys !== undefined) records.setKey(e, keys[2 * k] | 0, keys[2 * k + 1] | 0)
         if (line >= lineEntry.length) {
           let n = lineEntry.length
           while (n <= line) n *= 2
@@ -392,10 +451,12 @@ export class JournalWriter {
   /**
    * Appended at once; `sync` makes it durable, which the batch waits for before it goes out.
    * `digests`: two int32s per line (the importer's records); without them the entry is by line only.
+   * `keys`: two int32s per line, the digests of the records' keys.
    */
-  sent(batch: string, lines: ReadonlyArray<number>, digests?: ReadonlyArray<number>): void {
+  sent(batch: string, lines: ReadonlyArray<number>, digests?: ReadonlyArray<number>, keys?: ReadonlyArray<number>): void {
     const d = digests === undefined ? "" : `,"d":[${digests.join(",")}]`
-    this.write(`{"t":"sent","b":"${batch}","lines":[${lines.join(",")}]${d}}\n`)
+    const k = keys === undefined ? "" : `,"k":[${keys.join(",")}]`
+    this.write(`{"t":"sent","b":"${batch}","lines":[${lines.join(",")}]${d}${k}}\n`)
   }
 
   /**

@@ -4,7 +4,7 @@ import type * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { type BatchPatchIdentitiesResponse, maxItems, type PatchIdentitiesBody } from "../../BatchPatch.js"
-import type { Identity } from "../../Identity.js"
+import type { Identity, UpdateIdentityBody } from "../../Identity.js"
 import type { IdentitySchemaDocument } from "../../IdentitySchema.js"
 import type { KratosError } from "../../KratosError.js"
 import type { JsonText } from "../../Operation.js"
@@ -17,6 +17,10 @@ export interface ImportClient {
     readonly batchPatchIdentities: (
       input: { readonly body: typeof PatchIdentitiesBody.Encoded | JsonText }
     ) => Effect.Effect<BatchPatchIdentitiesResponse, KratosError>
+    /** Replaces an identity an earlier run created from a record edited since. */
+    readonly updateIdentity: (
+      input: { readonly id: string; readonly body: typeof UpdateIdentityBody.Encoded }
+    ) => Effect.Effect<Identity, KratosError>
   }
   readonly getIdentityByExternalID: (input: { readonly externalID: string }) => Effect.Effect<Identity, KratosError>
   readonly listIdentities: (input: { readonly credentials_identifier: string }) => Effect.Effect<Page<Identity>, KratosError>
@@ -111,6 +115,11 @@ export const ImportReport = Schema.Struct({
   created: Schema.Number,
   /** Found on the server after an ambiguous attempt of this import (or of the resumed one). */
   alreadyPresent: Schema.Number,
+  /**
+   * Records edited since an earlier run of this import put their previous version on the server:
+   * that identity was updated to the record as it is now.
+   */
+  updated: Schema.Number,
   failed: Schema.Number,
   conflicts: Schema.Number,
   /** Sent in a batch whose outcome is unknown and impossible to look up (no external_id, no identifier). */
@@ -197,6 +206,14 @@ export interface PreparedRecord {
   /** The digest of the record's source text (journaled with the line it was sent from). */
   readonly da: number
   readonly db: number
+  /** The digest of its key (external_id, else first password identifier; 0, 0 for none). */
+  readonly ka: number
+  readonly kb: number
+  /**
+   * Edited since an earlier run sent a version of it (the journal knows its key, not its text): the
+   * identity found by its key, if this import created it, is updated to this record.
+   */
+  readonly changed: boolean
 }
 
 export type RedactedString = Redacted.Redacted<string>

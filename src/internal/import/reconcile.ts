@@ -21,11 +21,16 @@ export interface Expected {
   readonly since: number
 }
 
+/** Whether `identity` was created after the import (its first run) began. */
+export const createdSince = (identity: Identity, since: number): boolean => {
+  const created = identity.created_at === undefined ? Number.NaN : Date.parse(identity.created_at)
+  return created >= since - clockSkewMs
+}
+
 /** `undefined` when `identity` is the record's, else what differs (names fields, never values). */
 export const mismatch = (identity: Identity, expected: Expected): string | undefined => {
   const r = expected.record
-  const created = identity.created_at === undefined ? Number.NaN : Date.parse(identity.created_at)
-  if (!(created >= expected.since - clockSkewMs)) {
+  if (!createdSince(identity, expected.since)) {
     return `identity ${identity.id} was created ${identity.created_at ?? "at an unknown time"}, before this import began`
   }
   const differs: Array<string> = []

@@ -349,4 +349,4 @@ export const run = (client: ApplyClient, plan: ApplyPlan, options: ApplyOptions 
     )
   })
 
-const createdOf = (r: ImportReport) => r.created + r.alreadyPresent
+const createdOf = (r: ImportReport) => r.created + r.alreadyPresent + r.updated
