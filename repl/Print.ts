@@ -106,6 +106,16 @@ export const stream = <E, R>(
       )
       return
     }
-    const all = yield* Stream.runCollect(counted).pipe(Effect.ensuring(io.progress(undefined)))
-    yield* items(kind, Array.from(all), format)
+    // rows fetched before a Ctrl-C are still printed (then the exit code says interrupted)
+    const fetched: Array<unknown> = []
+    yield* Stream.runForEach(counted, (item) => Effect.sync(() => void fetched.push(item))).pipe(
+      Effect.ensuring(io.progress(undefined)),
+      Effect.onInterrupt(() =>
+        Effect.zipRight(
+          items(kind, fetched, format),
+          io.err(`interrupted: printed the ${fetched.length} ${noun} fetched so far`)
+        )
+      )
+    )
+    yield* items(kind, fetched, format)
   })

@@ -60,10 +60,12 @@ export const jsonLine = (value: unknown, reveal = false): string => JSON.stringi
 export interface Column {
   readonly header: string
   readonly cells: ReadonlyArray<string>
-  /** May be truncated with an ellipsis when the table is too wide. */
+  /** May be truncated with an ellipsis when the table is too wide (never an id column). */
   readonly flexible?: boolean
   /** Lower is dropped first when even truncation does not fit (default 10). */
   readonly priority?: number
+  /** Shortened no further than this while a less important column can still be dropped (default 8). */
+  readonly keep?: number
 }
 
 const bold = (s: string): string => `\x1b[1m${s}\x1b[22m`
@@ -73,41 +75,60 @@ const truncate = (s: string, width: number): string =>
   s.length <= width ? s : width <= 1 ? s.slice(0, width) : s.slice(0, width - 1) + "…"
 
 const minFlexWidth = 8
+/** Columns at or above this priority are shortened to the minimum before they are dropped. */
+const essential = 90
 
 /**
- * Lays columns out in `width` characters: flexible columns shrink (never below 8), then the
- * lowest-priority columns are dropped.
+ * Lays columns out in `width` characters. Columns with no value in any row are left out. Then,
+ * until the table fits: flexible columns shrink to what they keep, the least important column
+ * that is not essential goes, essential flexible columns shrink to 8, essential columns go. Id
+ * columns are not flexible: an id is printed whole or not at all, never cut.
  */
 export const table = (columns: ReadonlyArray<Column>, options: { readonly width: number; readonly color: boolean }): string => {
   const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, " ")
-  let cols = columns.map((c) => ({
-    ...c,
-    cells: c.cells.map(oneLine),
-    natural: Math.max(c.header.length, ...c.cells.map((x) => oneLine(x).length))
-  }))
+  let cols = columns
+    .map((c) => {
+      const cells: ReadonlyArray<string> = c.cells.map(oneLine)
+      return { ...c, cells, natural: Math.max(c.header.length, ...cells.map((x) => x.length)) }
+    })
+    .filter((c) => c.cells.some((x) => x.trim() !== ""))
+  if (cols.length === 0 && columns.length > 0) cols = [{ ...columns[0], natural: columns[0].header.length }]
   const gap = 2
-  const total = (cs: typeof cols, widths: ReadonlyArray<number>) => widths.reduce((a, b) => a + b, 0) + gap * (cs.length - 1)
-  let widths = cols.map((c) => c.natural)
-  for (;;) {
-    widths = cols.map((c) => c.natural)
-    let excess = total(cols, widths) - options.width
-    if (excess <= 0) break
-    // shrink the widest flexible column first, one step at a time
-    const flex = cols.map((c, i) => (c.flexible ? i : -1)).filter((i) => i >= 0)
+  const total = (widths: ReadonlyArray<number>) => widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1)
+  const floor = (c: (typeof cols)[number], hard: boolean) =>
+    Math.min(c.natural, Math.max(c.header.length, hard ? minFlexWidth : (c.keep ?? minFlexWidth)))
+  // shrinks the widest flexible column first, one character at a time, down to its floor
+  const shrink = (widths: Array<number>, hard: boolean) => {
+    let excess = total(widths) - options.width
     while (excess > 0) {
-      const candidates = flex.filter((i) => widths[i] > Math.max(minFlexWidth, cols[i].header.length))
-      if (candidates.length === 0) break
-      const widest = candidates.reduce((a, b) => (widths[b] > widths[a] ? b : a))
+      let widest = -1
+      cols.forEach((c, i) => {
+        if (c.flexible && widths[i] > floor(c, hard) && (widest < 0 || widths[i] > widths[widest])) widest = i
+      })
+      if (widest < 0) break
       widths[widest]--
       excess--
     }
-    if (excess <= 0 || cols.length <= 1) break
-    // drop the lowest-priority column (the last one among equals)
-    let drop = cols.length - 1
+    return excess <= 0
+  }
+  const lowest = (filter: (c: (typeof cols)[number]) => boolean) => {
+    let drop = -1
     for (let i = cols.length - 1; i >= 0; i--) {
-      if ((cols[i].priority ?? 10) < (cols[drop].priority ?? 10)) drop = i
+      if (filter(cols[i]) && (drop < 0 || (cols[i].priority ?? 10) < (cols[drop].priority ?? 10))) drop = i
     }
-    cols = cols.filter((_, i) => i !== drop)
+    return drop
+  }
+  let widths = cols.map((c) => c.natural)
+  for (;;) {
+    widths = cols.map((c) => c.natural)
+    if (shrink(widths, false)) break
+    const optional = lowest((c) => (c.priority ?? 10) < essential)
+    if (optional >= 0) {
+      cols = cols.filter((_, i) => i !== optional)
+      continue
+    }
+    if (shrink(widths, true) || cols.length <= 1) break
+    cols = cols.filter((_, i) => i !== lowest(() => true))
   }
   const pad = (s: string, w: number, last: boolean) => (last ? s : s.padEnd(w))
   const line = (cells: ReadonlyArray<string>) =>
@@ -152,7 +173,7 @@ export const identityColumns = (identities: ReadonlyArray<unknown>): ReadonlyArr
   const rows = identities.map(rec)
   return [
     { header: "id", cells: rows.map((r) => String(r.id ?? "")), priority: 100 },
-    { header: "identifier", cells: identities.map(identifierOf), flexible: true, priority: 90 },
+    { header: "identifier", cells: identities.map(identifierOf), flexible: true, priority: 90, keep: 30 },
     { header: "state", cells: rows.map((r) => str(r.state) ?? ""), priority: 50 },
     { header: "external id", cells: rows.map((r) => str(r.external_id) ?? ""), flexible: true, priority: 40 },
     { header: "schema", cells: rows.map((r) => str(r.schema_id) ?? ""), flexible: true, priority: 30 },
@@ -186,7 +207,7 @@ export const sessionColumns = (sessions: ReadonlyArray<unknown>): ReadonlyArray<
 export const schemaColumns = (schemas: ReadonlyArray<unknown>): ReadonlyArray<Column> => {
   const rows = schemas.map(rec)
   return [
-    { header: "id", cells: rows.map((r) => String(r.id ?? "")), flexible: true, priority: 100 },
+    { header: "id", cells: rows.map((r) => String(r.id ?? "")), priority: 100 },
     {
       header: "title",
       cells: rows.map((r) => str(rec(r.schema).title) ?? ""),

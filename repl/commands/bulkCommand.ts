@@ -21,6 +21,7 @@ import { Io, readFileOrStdin } from "../Io.js"
 import * as Print from "../Print.js"
 import type * as Render from "../Render.js"
 import { output, yes } from "./flags.js"
+import { names } from "./byIds.js"
 import { confirm } from "./operation.js"
 import { filterOptions, type Filters, progressReporter } from "./workflowOptions.js"
 
@@ -135,7 +136,11 @@ export const runBulk = (
       for (const line of plan.sample.map((i) => `  ${i.id} ${identifierOf(i)}`)) yield* io.err(line)
       if (plan.ids.length > plan.sample.length) yield* io.err(`  … and ${plan.ids.length - plan.sample.length} more`)
     }
-    yield* confirm(`${verb} ${plan.ids.length} identities?`, assumeYes || flags.resume)
+    const named = names(plan.sample, plan.ids.length)
+    yield* confirm(
+      `${verb} ${plan.ids.length} ${plan.ids.length === 1 ? "identity" : "identities"}${named === "" ? "" : ` (${named})`}?`,
+      assumeYes || flags.resume
+    )
     const progress = progressReporter(io, flags.quiet, name)
     const report = yield* Bulk.runWith(api, plan, { journal, concurrency: flags.concurrency, resume: flags.resume }).pipe(
       Stream.runFoldEffect(undefined as Bulk.BulkReport | undefined, (acc, e) => {

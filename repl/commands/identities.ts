@@ -9,7 +9,9 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { CredentialsType } from "../../src/Identity.js"
 import * as Ops from "../../src/Operations.js"
-import { UsageError } from "../Errors.js"
+import { Reported, UsageError } from "../Errors.js"
+import { Io } from "../Io.js"
+import { fetchByIds, namesOfIds } from "./byIds.js"
 import * as Input from "../Input.js"
 import * as Print from "../Print.js"
 import * as Render from "../Render.js"
@@ -28,16 +30,29 @@ const list = fromOperation("list", Ops.listIdentities, {
 
 const get = fromOperation("get", Ops.getIdentity, {
   flags: { ids: idArg("id", "Identity id(s)").pipe(Args.atLeast(1)) },
-  describe: "; several ids: each is fetched, failures reported per id",
-  run: ({ ids, query, verbose }, { api, decode, format }) =>
+  describe: "; several ids: fetched through the list's ids filter (one call per 500), missing ones reported per id",
+  run: ({ ids, query }, { api, decode, format }) =>
     Effect.gen(function*() {
+      // every id checked before any request
       const inputs = yield* Effect.forEach(ids, (id) => decode({ id, ...query }))
-      yield* forEachId(
-        ids,
-        verbose,
-        (_, i) => api.getIdentity(inputs[i]),
-        (found) => (ids.length === 1 ? Print.one("identity", found[0], format) : Print.items("identity", found, format))
-      )
+      if (ids.length === 1) return yield* Print.one("identity", yield* api.getIdentity(inputs[0]), format)
+      const found = yield* fetchByIds(api, ids, query)
+      const io = yield* Io
+      const printed = new Set<string>()
+      const items: Array<unknown> = []
+      let missing = 0
+      for (const id of ids) {
+        const identity = found.get(id.toLowerCase())
+        if (identity === undefined) {
+          missing++
+          yield* io.err(`${id}: error: 404 NotFound in getIdentity: no identity with this id`)
+        } else if (!printed.has(id.toLowerCase())) {
+          printed.add(id.toLowerCase())
+          items.push(identity)
+        }
+      }
+      yield* Print.items("identity", items, format)
+      if (missing > 0) return yield* new Reported({ message: `${missing} of ${ids.length} not found` })
     })
 })
 
@@ -131,7 +146,10 @@ const del = fromOperation("delete", Ops.deleteIdentity, {
       if (ids.length === 0) return yield* runBulk("delete", "delete", Bulk.deleteIdentities, flags, yes, format)
       if (hasSelector(flags)) return yield* new UsageError({ message: "give identity ids or a selector, not both" })
       const inputs = yield* Effect.forEach(ids, (id) => decode({ id }))
-      yield* confirm(ids.length === 1 ? `delete identity ${ids[0]}?` : `delete ${ids.length} identities?`, yes)
+      // the question names the identities (one list call), only when somebody is asked
+      const io = yield* Io
+      const about = yes || !io.canConfirm ? "" : ` (${yield* namesOfIds(api, ids)})`
+      yield* confirm(ids.length === 1 ? `delete identity ${ids[0]}${about}?` : `delete ${ids.length} identities${about}?`, yes)
       yield* forEachId(
         ids,
         verbose,

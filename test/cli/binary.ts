@@ -95,7 +95,12 @@ export const pty = (steps: ReadonlyArray<PtyStep>, args: ReadonlyArray<string>, 
 export const sandbox = async (options: Parameters<typeof Sandbox.make>[0] = {}) => {
   const scope = Effect.runSync(Scope.make())
   const s = await Effect.runPromise(Scope.extend(Sandbox.make(options), scope))
-  return { url: s.url, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+  return {
+    url: s.url,
+    /** The sandbox's log of handled requests (method, path without query, operation, status). */
+    requests: () => Effect.runPromise(s.requests),
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
 }
 
 /** Creates `count` identities through batch PATCH; `pad` bytes of metadata make each one bigger. */

@@ -2,19 +2,22 @@
 an install script, python3's pty module does not).
 
 argv: <json steps> <cmd> [args...]. Steps: {"send": "text"} | {"expect": "regex", "timeout": s}
-| {"sleep": s} | {"eof": true}. Prints JSON {ok, failed_step, output, exit}.
+| {"sleep": s} | {"eof": true}. Prints JSON {ok, failed_step, output, exit}. The terminal is
+PTY_COLS columns wide (default 160).
 """
 import json, os, pty, re, select, sys, time, signal
 
 steps = json.loads(sys.argv[1])
 cmd = sys.argv[2:]
+cols = int(os.environ.get("PTY_COLS", "160"))
 pid, fd = pty.fork()
 if pid == 0:
-    os.environ["COLUMNS"] = "160"
+    os.environ.pop("PTY_COLS", None)
+    os.environ["COLUMNS"] = str(cols)
     os.execvp(cmd[0], cmd)
 
 import fcntl, termios, struct
-fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, cols, 0, 0))
 buf = b""
 pos = 0  # expectations match after the previous match
 
