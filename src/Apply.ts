@@ -39,6 +39,8 @@ export type {
   /** @since 0.1.0 @category models */
   ApplyPlan,
   /** @since 0.1.0 @category models */
+  ApplyProgress,
+  /** @since 0.1.0 @category models */
   ApplyReport,
   /** @since 0.1.0 @category models */
   Change,

@@ -15,6 +15,7 @@ import { Io } from "../Io.js"
 import * as Print from "../Print.js"
 import { output, yes } from "./flags.js"
 import { confirm } from "./operation.js"
+import { progressReporter } from "./workflowOptions.js"
 
 const file = Args.text({ name: "file" }).pipe(
   Args.withDescription("The desired identities: create bodies as JSONL, a JSON array or concatenated objects; - for stdin")
@@ -85,11 +86,26 @@ export const applyCommand = Command.make(
           f.yes
         )
       }
+      const progress = progressReporter(io, false, "apply")
       const report = yield* Apply.runWith(api, plan, options).pipe(
-        Stream.runFoldEffect(undefined as Apply.ApplyReport | undefined, (acc, e) =>
-          e._tag === "ItemFailed"
-            ? Effect.as(io.err(`failed to ${e.failure.action} ${e.failure.key}: ${e.failure.code ?? ""} ${e.failure.reason}`), acc)
-            : Effect.succeed(e._tag === "Finished" ? e.report : acc))
+        Stream.runFoldEffect(undefined as Apply.ApplyReport | undefined, (acc, e) => {
+          switch (e._tag) {
+            case "ItemFailed":
+              return Effect.as(io.err(`failed to ${e.failure.action} ${e.failure.key}: ${e.failure.code ?? ""} ${e.failure.reason}`), acc)
+            case "Progress": {
+              const p = e.progress
+              return Effect.as(
+                progress(`${p.done}/${p.total} changes: ${p.created} created, ${p.updated} updated, ${p.deleted} deleted, ${p.failed} failed`),
+                acc
+              )
+            }
+            case "Finished":
+              return Effect.succeed(e.report)
+            default:
+              return Effect.succeed(acc)
+          }
+        }),
+        Effect.ensuring(io.progress(undefined))
       )
       if (report === undefined) return
       yield* Print.one("value", report, format)

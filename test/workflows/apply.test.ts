@@ -43,8 +43,15 @@ describe("Apply", () => {
       expect(diff).toContain("- delete ext-19")
       expect(diff).not.toContain(hash)
 
-      const report = yield* Apply.report(Apply.runWith(api, plan, { prune: true }))
+      const events = Chunk.toArray(yield* Stream.runCollect(Apply.runWith(api, plan, { prune: true })))
+      const finished = events.find((e) => e._tag === "Finished")
+      const report = finished?._tag === "Finished" ? finished.report : undefined
       expect(report).toMatchObject({ created: 2, updated: 3, deleted: 2, failed: 0, complete: true })
+      // progress after every write, counting up to the plan's seven changes
+      const progress = events.flatMap((e) => (e._tag === "Progress" ? [e.progress] : []))
+      expect(progress.length).toBeGreaterThanOrEqual(6)
+      expect(progress.map((p) => p.done)).toEqual([...progress.map((p) => p.done)].sort((a, b) => a - b))
+      expect(progress.at(-1)).toMatchObject({ done: 7, total: 7, created: 2, updated: 3, deleted: 2, failed: 0 })
       const applied = writes((yield* sandbox.requests).slice(before))
       expect(applied.filter((r) => r.operation === "patchIdentity")).toHaveLength(3)
       expect(applied.filter((r) => r.operation === "deleteIdentity")).toHaveLength(2)
@@ -76,6 +83,46 @@ describe("Apply", () => {
       expect(back[0].credentials?.password?.config?.hashed_password).toBe(newHash)
       const second = yield* Apply.planWith(api, desired, { updateCredentials: true })
       expect(second.unchanged).toBe(1)
+    }).pipe(Effect.provide(http)))
+
+  it.scopedLive("organization_id and the verification of existing addresses are applied; a second plan is unchanged", () =>
+    Effect.gen(function*() {
+      const { api, sandbox } = yield* sandboxWithClient()
+      const hash = hashOf("pw")
+      // user1: no organization, address unverified (pending); user2: verified (completed)
+      yield* sandbox.insertIdentities([fullRecord(1, hash), fullRecord(2, hash)])
+      const org = "0d6a4d1c-2b1f-4c1e-9a55-3f1b2c3d4e60"
+      const one = fullRecord(1, hash)
+      const two = fullRecord(2, hash)
+      const desired = [
+        { ...one, organization_id: org, verifiable_addresses: [{ ...one.verifiable_addresses[0], verified: true, status: "completed" }] },
+        { ...two, verifiable_addresses: [{ ...two.verifiable_addresses[0], verified: false, status: "pending" }] }
+      ]
+      const plan = yield* Apply.planWith(api, desired)
+      expect(plan.updates).toBe(2)
+      const changes = Object.fromEntries(
+        plan.items.flatMap((i) => (i._tag === "Update" ? [[i.key, i.changes.map((c) => [c.path, c.value])]] : []))
+      )
+      expect(changes["ext-1"]).toEqual([
+        ["/organization_id", org],
+        ["/verifiable_addresses/0/verified", true],
+        ["/verifiable_addresses/0/status", "completed"]
+      ])
+      expect(changes["ext-2"]).toEqual([
+        ["/verifiable_addresses/0/verified", false],
+        ["/verifiable_addresses/0/status", "pending"]
+      ])
+      expect(Apply.renderDiff(plan)).toContain("/verifiable_addresses/0/verified: false -> true")
+      expect(yield* Apply.report(Apply.runWith(api, plan))).toMatchObject({ updated: 2, failed: 0, complete: true })
+      const after = yield* sandbox.identities
+      const first = after.find((i) => i.external_id === "ext-1")!
+      expect(first.organization_id).toBe(org)
+      expect(first.verifiable_addresses?.[0]).toMatchObject({ verified: true, status: "completed" })
+      expect(first.verifiable_addresses?.[0].verified_at).toBeDefined()
+      const second = after.find((i) => i.external_id === "ext-2")!
+      expect(second.verifiable_addresses?.[0]).toMatchObject({ verified: false, status: "pending" })
+      const again = yield* Apply.planWith(api, desired)
+      expect({ u: again.updates, n: again.unchanged }).toEqual({ u: 0, n: 2 })
     }).pipe(Effect.provide(http)))
 
   it.scopedLive("matching by identifier; records without a key or twice in the file are invalid", () =>

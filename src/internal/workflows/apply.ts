@@ -4,7 +4,6 @@
  * they are and, with `prune`, deletes; then its execution. Creates go through the importer.
  */
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import fastJsonPatch from "fast-json-patch"
 import type { CreateIdentityBodyEncoded, Identity, IdentityId } from "../../Identity.js"
@@ -92,11 +91,25 @@ export interface ApplyReport {
   readonly complete: boolean
 }
 
+/** How far a run is: the writes of the plan with an outcome so far. @since 0.1.0 @category models */
+export interface ApplyProgress {
+  /** Creates, updates and deletes with an outcome (done or failed). */
+  readonly done: number
+  /** Creates, updates and deletes in the plan. */
+  readonly total: number
+  readonly created: number
+  readonly updated: number
+  readonly deleted: number
+  readonly failed: number
+  readonly elapsedMs: number
+}
+
 /** @since 0.1.0 @category models */
 export type ApplyEvent =
   | { readonly _tag: "Started"; readonly plan: ApplyPlan }
   | { readonly _tag: "Applied"; readonly item: PlannedItem }
   | { readonly _tag: "ItemFailed"; readonly failure: ApplyFailure }
+  | { readonly _tag: "Progress"; readonly progress: ApplyProgress }
   | { readonly _tag: "Finished"; readonly report: ApplyReport }
 
 const isObject = (u: unknown): u is Record<string, unknown> => u !== null && typeof u === "object" && !Array.isArray(u)
@@ -115,7 +128,9 @@ const keyOf = (body: CreateIdentityBodyEncoded): string => body.external_id ?? i
 
 /**
  * The managed part of an identity: traits and both metadata always (absent is null), state
- * (absent is active, Kratos' default), schema and external_id when the desired record names them.
+ * (absent is active, Kratos' default), schema, external_id and organization_id when the desired
+ * record names them. Addresses are not here: Kratos derives them from the traits, and their
+ * verification is compared address by address (`addressChanges`).
  */
 const managed = (body: CreateIdentityBodyEncoded, desired: CreateIdentityBodyEncoded): Record<string, unknown> => {
   const out: Record<string, unknown> = {
@@ -126,6 +141,30 @@ const managed = (body: CreateIdentityBodyEncoded, desired: CreateIdentityBodyEnc
   }
   if (desired.schema_id !== undefined && desired.schema_id !== "") out.schema_id = body.schema_id
   if (desired.external_id !== undefined) out.external_id = body.external_id ?? null
+  if (desired.organization_id !== undefined) out.organization_id = body.organization_id ?? null
+  return out
+}
+
+/**
+ * The verification state the desired record gives an address the identity already has (matched by
+ * value and channel), as replacements at that address' index in the identity. Addresses the identity
+ * lacks are not added: Kratos creates them from the traits, unverified, when the traits change.
+ */
+const addressChanges = (current: CreateIdentityBodyEncoded, desired: CreateIdentityBodyEncoded): Array<Change> => {
+  const want = desired.verifiable_addresses
+  const have = current.verifiable_addresses
+  if (want === undefined || have === undefined) return []
+  const out: Array<Change> = []
+  have.forEach((address, index) => {
+    const target = want.find((w) => w.value.toLowerCase() === address.value.toLowerCase() && (w.via ?? "email") === address.via)
+    if (target === undefined) return
+    if (target.verified !== undefined && target.verified !== address.verified) {
+      out.push({ op: "replace", path: `/verifiable_addresses/${index}/verified`, value: target.verified, old: address.verified })
+    }
+    if (target.status !== undefined && target.status !== address.status) {
+      out.push({ op: "replace", path: `/verifiable_addresses/${index}/status`, value: target.status, old: address.status })
+    }
+  })
   return out
 }
 
@@ -143,7 +182,7 @@ const valueAt = (doc: unknown, pointer: string): unknown => {
 export const changesOf = (current: CreateIdentityBodyEncoded, desired: CreateIdentityBodyEncoded): ReadonlyArray<Change> => {
   const from = managed(current, desired)
   const to = managed(desired, desired)
-  return fastJsonPatch.compare(from, to).map((op): Change => {
+  const fields = fastJsonPatch.compare(from, to).map((op): Change => {
     const o = op as { op: string; path: string; value?: unknown }
     const kind = o.op === "remove" ? "remove" : o.op === "add" ? "add" : "replace"
     return {
@@ -153,6 +192,7 @@ export const changesOf = (current: CreateIdentityBodyEncoded, desired: CreateIde
       ...(kind !== "add" ? { old: valueAt(from, o.path) } : {})
     }
   })
+  return [...fields, ...addressChanges(current, desired)]
 }
 
 const sortedProviders = (c: unknown) =>
@@ -271,9 +311,29 @@ export const run = (client: ApplyClient, plan: ApplyPlan, options: ApplyOptions 
     let created = 0
     let updated = 0
     let deleted = 0
+    // creates the importer has finished (created or failed), from its progress events
+    let createsDone = 0
+    let createsFailed = 0
+    const total = plan.creates + plan.updates + plan.deletes
     const failure = (f: ApplyFailure): ApplyEvent => {
       failures.push(f)
       return { _tag: "ItemFailed", failure: f }
+    }
+    const progress = (): ApplyEvent => {
+      const failed = failures.length
+      const writesFailed = failed - createsFailed
+      return {
+        _tag: "Progress",
+        progress: {
+          done: updated + deleted + writesFailed + createsDone,
+          total,
+          created: createsDone - createsFailed,
+          updated,
+          deleted,
+          failed,
+          elapsedMs: Date.now() - started
+        }
+      }
     }
     const writeOne = (item: PlannedItem): Effect.Effect<ApplyEvent | undefined> => {
       switch (item._tag) {
@@ -315,18 +375,27 @@ export const run = (client: ApplyClient, plan: ApplyPlan, options: ApplyOptions 
         { source: "apply" }
       ).pipe(
         Stream.mapError((e) => new WorkflowError({ message: e.message, cause: e })),
-        Stream.filterMap((e): Option.Option<ApplyEvent> => {
+        Stream.mapConcat((e): ReadonlyArray<ApplyEvent> => {
           if (e._tag === "RecordFailed") {
+            createsFailed++
             const c = creates[e.failure.line - 1]
-            return Option.some(failure({ key: c?.key ?? String(e.failure.line), action: "create", code: e.failure.code, reason: e.failure.reason }))
+            return [failure({ key: c?.key ?? String(e.failure.line), action: "create", code: e.failure.code, reason: e.failure.reason })]
           }
-          if (e._tag === "Finished") created += createdOf(e.report)
-          return Option.none()
+          if (e._tag === "Progress") {
+            createsDone = Math.max(createsDone, e.progress.done)
+            return [progress()]
+          }
+          if (e._tag === "Finished") {
+            created += createdOf(e.report)
+            createsDone = created + createsFailed
+            return [progress()]
+          }
+          return []
         })
       )
     const writes = Stream.fromIterable(plan.items.filter((i) => i._tag === "Update" || i._tag === "Delete")).pipe(
       Stream.mapEffect(writeOne, { concurrency: options.concurrency ?? 4 }),
-      Stream.filter((e): e is ApplyEvent => e !== undefined)
+      Stream.mapConcat((e): ReadonlyArray<ApplyEvent> => (e === undefined ? [] : [e, progress()]))
     )
     const finished = Stream.fromEffect(Effect.sync((): ApplyEvent => ({
       _tag: "Finished",
