@@ -27,29 +27,40 @@ const argv = process.argv.slice(2)
 const words = extractGlobalFlags(argv).rest
 const wantsRepl = (words[0] === "repl" && !words.includes("--help") && !words.includes("-h")) ||
   (words.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true)
-const shellRoot = wantsRepl ? undefined : await ShellRoot.load(words)
-const shellTree = shellRoot === undefined ? undefined : Tree.fromCommand(shellRoot, "kratos-admin")
-const flags = extractGlobalFlags(argv, undefined, (words, flag) =>
-  shellTree !== undefined && Tree.resolve(shellTree, words).node.flags.some((f) => f.names.includes(flag)))
-// commands that talk to no server never fetch a key (nor fail because it cannot be fetched)
-const serverless = ["context", "completion", "sandbox"].includes(flags.rest[0] ?? "") || flags.rest.includes("--help") ||
-  flags.rest.includes("-h")
-const target = serverless ? Effect.succeed(Option.none()) : Contexts.resolveTarget(flags)
 
-const main: Effect.Effect<number, unknown> = shellRoot === undefined
-  ? Effect.flatMap(
-    Effect.all([target, Effect.promise(() => Promise.all([import("./Repl.js"), import("./Commands.js")]))]),
-    ([target, [Repl, { replRoot }]]) =>
-      Repl.run({
-        initial: Option.getOrElse(target, () => "sandbox" as const),
-        root: replRoot,
-        historyFile: historyPath(),
-        sandboxLatency: process.env.KRATOS_ADMIN_SANDBOX_LATENCY
-      })
-  ).pipe(
-    Effect.catchAll((e) => Effect.as(Output.write(process.stderr, `${Render.errorLine(e)}\n`), Run.ExitCode.usage))
-  )
-  : Effect.gen(function*() {
+/** The command's words only (never a value): `kratos-admin identities list`, wherever flags stand. */
+const commandName = (tree: Tree.Node, rest: ReadonlyArray<string>): string => {
+  const candidates = rest.filter((t) => !t.startsWith("-"))
+  for (let i = 0; i < candidates.length; i++) {
+    const { node } = Tree.resolve(tree, candidates.slice(i))
+    if (node !== tree) return ["kratos-admin", ...node.path].join(" ")
+  }
+  return "kratos-admin"
+}
+
+const repl: Effect.Effect<number, unknown> = Effect.gen(function*() {
+  const flags = extractGlobalFlags(argv)
+  const target = yield* Contexts.resolveTarget(flags)
+  const [Repl, { replRoot }] = yield* Effect.promise(() => Promise.all([import("./Repl.js"), import("./Commands.js")]))
+  return yield* Repl.run({
+    initial: Option.getOrElse(target, () => "sandbox" as const),
+    root: replRoot,
+    historyFile: historyPath(),
+    sandboxLatency: process.env.KRATOS_ADMIN_SANDBOX_LATENCY
+  })
+}).pipe(
+  Effect.catchAll((e) => Effect.as(Output.write(process.stderr, `${Render.errorLine(e)}\n`), Run.ExitCode.usage))
+)
+
+const oneShot = (
+  shellRoot: ShellRoot.ShellRoot,
+  flags: ReturnType<typeof extractGlobalFlags>
+): Effect.Effect<number, unknown> =>
+  Effect.gen(function*() {
+    // commands that talk to no server never fetch a key (nor fail because it cannot be fetched)
+    const serverless = ["context", "completion", "sandbox"].includes(flags.rest[0] ?? "") || flags.rest.includes("--help") ||
+      flags.rest.includes("-h")
+    const target = serverless ? Effect.succeed(Option.none()) : Contexts.resolveTarget(flags)
     const runner = Run.make(shellRoot, { name: "kratos-admin", version: "0.1.0" })
     const io = nodeIo()
     const resolved = yield* Effect.either(target)
@@ -80,14 +91,16 @@ const main: Effect.Effect<number, unknown> = shellRoot === undefined
     )
   })
 
-// the command's words only (never its values): `kratos-admin identities list`
-const command = ["kratos-admin", ...flags.rest.slice(0, 2).filter((word) => /^[a-z][a-z-]*$/.test(word))].join(" ")
-const traced = Telemetry.provide(
-  main,
-  wantsRepl ? "kratos-admin repl" : command,
-  process.env,
-  (line) => Output.write(process.stderr, `${line}\n`)
-)
+const warn = (line: string) => Output.write(process.stderr, `${line}\n`)
+
+const traced: Effect.Effect<number, unknown> = wantsRepl
+  ? Telemetry.provide(repl, "kratos-admin repl", process.env, warn)
+  : Effect.flatMap(Effect.promise(() => ShellRoot.load(words)), (shellRoot) => {
+    const tree = Tree.fromCommand(shellRoot, "kratos-admin")
+    const flags = extractGlobalFlags(argv, undefined, (words, flag) =>
+      Tree.resolve(tree, words).node.flags.some((f) => f.names.includes(flag)))
+    return Telemetry.provide(oneShot(shellRoot, flags), commandName(tree, flags.rest), process.env, warn)
+  })
 
 NodeRuntime.runMain(traced, {
   disableErrorReporting: false,

@@ -124,6 +124,20 @@ describe("kratos-admin telemetry (child process, OTLP/HTTP receiver)", () => {
     expect(received).toEqual([])
   })
 
+  it("the command's span is named by its words wherever global flags stand", async () => {
+    for (const args of [
+      ["--debug", "identities", "list", "--page-size", "1"],
+      ["--timeout", "30s", "--debug", "identities", "get", "--output", "json", "no-such-id"],
+      ["sessions", "--debug", "list", "--page-size", "1"]
+    ]) {
+      received = []
+      await cli(args, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_METRICS_EXPORTER: "none" })
+      const words = args.filter((a) => /^[a-z][a-z-]*$/.test(a) && a !== "json" && a !== "no-such-id")
+      const roots = spansOf(received.filter((r) => r.path === "/v1/traces")).filter((s) => s.parentSpanId === undefined || s.parentSpanId === "")
+      expect(roots.map((s) => s.name), args.join(" ")).toEqual([["kratos-admin", ...words].join(" ")])
+    }
+  })
+
   it("an unsupported protocol is named on stderr and the command still runs", async () => {
     received = []
     const result = await cli(["identities", "list", "--page-size", "1"], {
