@@ -5,8 +5,10 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import type { UsageError } from "./Errors.js"
 import { Io, type IdKind } from "./Io.js"
 import * as Render from "./Render.js"
+import * as Shape from "./Shape.js"
 
 /** What is being printed; picks the table columns and the ids to remember. */
 export type Kind = "identity" | "session" | "schema" | "value"
@@ -15,12 +17,12 @@ export type Kind = "identity" | "session" | "schema" | "value"
 export const resolveFormat = (explicit: Option.Option<Render.Format>): Effect.Effect<Render.Format, never, Io> =>
   Effect.map(Io, (io) => Option.getOrElse(explicit, () => (io.stdoutIsTTY ? "table" as const : "json" as const)))
 
-const columnsOf = (kind: Kind, items: ReadonlyArray<unknown>): ReadonlyArray<Render.Column> => {
+const columnsOf = (kind: Kind, items: ReadonlyArray<unknown>, wide: boolean): ReadonlyArray<Render.Column> => {
   switch (kind) {
     case "identity":
-      return Render.identityColumns(items)
+      return wide ? Render.identityWideColumns(items) : Render.identityColumns(items)
     case "session":
-      return Render.sessionColumns(items)
+      return wide ? Render.sessionWideColumns(items) : Render.sessionColumns(items)
     case "schema":
       return Render.schemaColumns(items)
     case "value":
@@ -43,17 +45,60 @@ export const remember = (kind: Kind, items: ReadonlyArray<unknown>): Effect.Effe
     return Effect.zipRight(io.remember(kind as IdKind, ids), nested.length > 0 ? io.remember("identity", nested) : Effect.void)
   })
 
+const shaping = Effect.map(Effect.serviceOption(Shape.Shape), Option.getOrElse(() => Shape.none))
+
+/** Shaped output of a whole value (`--jq`, `-q`, `--columns`, yaml): undefined when none applies. */
+const shaped = (
+  kind: Kind,
+  value: unknown,
+  many: boolean,
+  format: Render.Format,
+  reveal: boolean
+): Effect.Effect<string | undefined, UsageError, Io> =>
+  Effect.gen(function*() {
+    const io = yield* Io
+    const shape = yield* shaping
+    const list = many ? (value as ReadonlyArray<unknown>) : [value]
+    if (shape.quiet) return list.map(idOf).filter((x): x is string => x !== undefined).join("\n")
+    if (shape.jq !== undefined) return yield* Shape.runJq(value, shape.jq, io.stdoutIsTTY)
+    const cols = shape.columns
+    if (format === "yaml") {
+      return yield* Shape.yaml(cols === undefined ? value : many ? list.map((i) => Shape.pick(i, cols)) : Shape.pick(value, cols), reveal)
+    }
+    if (cols !== undefined && (format === "json" || format === "jsonl")) {
+      const picked = list.map((i) => Shape.pick(i, cols))
+      if (format === "jsonl") return picked.map((p) => Render.jsonLine(p)).join("\n")
+      return Render.json(many ? picked : picked[0], reveal, io.stdoutIsTTY)
+    }
+    if (format === "table" || format === "wide") {
+      if (cols !== undefined) {
+        return Render.table(Shape.selectColumns(columnsOf(kind, list, true), cols, list), {
+          width: format === "wide" ? Infinity : io.width(),
+          color: io.color
+        })
+      }
+      if (format === "wide" && many) {
+        return Render.table(columnsOf(kind, list, true), { width: Infinity, color: io.color })
+      }
+    }
+    return undefined
+  })
+
 /** Prints a list of items. */
-export const items = (kind: Kind, list: ReadonlyArray<unknown>, format: Render.Format): Effect.Effect<void, never, Io> =>
+export const items = (kind: Kind, list: ReadonlyArray<unknown>, format: Render.Format): Effect.Effect<void, UsageError, Io> =>
   Effect.gen(function*() {
     const io = yield* Io
     yield* remember(kind, list)
+    const text = yield* shaped(kind, list, true, format, false)
+    if (text !== undefined) return text === "" ? undefined : yield* io.out(text)
     switch (format) {
       case "table":
+      case "wide":
         if (list.length === 0) return yield* io.out("(none)")
-        return yield* io.out(Render.table(columnsOf(kind, list), { width: io.width(), color: io.color }))
+        return yield* io.out(Render.table(columnsOf(kind, list, false), { width: io.width(), color: io.color }))
       case "json":
-        return yield* io.out(Render.json(list))
+      case "yaml":
+        return yield* io.out(Render.json(list, false, io.stdoutIsTTY))
       case "jsonl":
         if (list.length === 0) return
         return yield* io.out(list.map((i) => Render.jsonLine(i)).join("\n"))
@@ -61,15 +106,20 @@ export const items = (kind: Kind, list: ReadonlyArray<unknown>, format: Render.F
   })
 
 /** Prints one item (a `key value` view in table format). `reveal` shows secrets (recovery commands only). */
-export const one = (kind: Kind, item: unknown, format: Render.Format, reveal = false): Effect.Effect<void, never, Io> =>
+export const one = (kind: Kind, item: unknown, format: Render.Format, reveal = false): Effect.Effect<void, UsageError, Io> =>
   Effect.gen(function*() {
     const io = yield* Io
     yield* remember(kind, [item])
+    const text = yield* shaped(kind, item, false, format, reveal)
+    if (text !== undefined) return text === "" ? undefined : yield* io.out(text)
     switch (format) {
       case "table":
         return yield* io.out(Render.record(item, { width: io.width(), color: io.color, reveal }))
+      case "wide":
+        return yield* io.out(Render.record(item, { width: Infinity, color: io.color, reveal }))
       case "json":
-        return yield* io.out(Render.json(item, reveal))
+      case "yaml":
+        return yield* io.out(Render.json(item, reveal, io.stdoutIsTTY))
       case "jsonl":
         return yield* io.out(Render.jsonLine(item, reveal))
     }
@@ -77,7 +127,7 @@ export const one = (kind: Kind, item: unknown, format: Render.Format, reveal = f
 
 /** A status message: stdout for people, stderr when stdout is data (JSON). */
 export const notice = (text: string, format: Render.Format): Effect.Effect<void, never, Io> =>
-  Effect.flatMap(Io, (io) => (format === "table" ? io.out(text) : io.err(text)))
+  Effect.flatMap(Io, (io) => (format === "table" || format === "wide" ? io.out(text) : io.err(text)))
 
 /**
  * Prints every item of a stream: JSONL line by line as they arrive, tables and JSON once all are
@@ -88,7 +138,7 @@ export const stream = <E, R>(
   items$: Stream.Stream<unknown, E, R>,
   format: Render.Format,
   noun: string
-): Effect.Effect<void, E, R | Io> =>
+): Effect.Effect<void, E | UsageError, R | Io> =>
   Effect.gen(function*() {
     const io = yield* Io
     let count = 0
@@ -98,9 +148,16 @@ export const stream = <E, R>(
         return count % 25 === 0 ? io.progress(`fetched ${count} ${noun}…`) : Effect.void
       })
     )
-    if (format === "jsonl") {
+    const shape = yield* shaping
+    // line by line as they arrive: JSONL, and ids (-q); a jq program sees the whole list
+    if (shape.jq === undefined && (format === "jsonl" || shape.quiet)) {
+      const line = (item: unknown) =>
+        shape.quiet ? idOf(item) : Render.jsonLine(shape.columns === undefined ? item : Shape.pick(item, shape.columns))
       yield* counted.pipe(
-        Stream.tap((item) => Effect.zipRight(remember(kind, [item]), io.out(Render.jsonLine(item)))),
+        Stream.tap((item) => {
+          const text = line(item)
+          return Effect.zipRight(remember(kind, [item]), text === undefined ? Effect.void : io.out(text))
+        }),
         Stream.runDrain,
         Effect.ensuring(io.progress(undefined))
       )
@@ -112,7 +169,7 @@ export const stream = <E, R>(
       Effect.ensuring(io.progress(undefined)),
       Effect.onInterrupt(() =>
         Effect.zipRight(
-          items(kind, fetched, format),
+          Effect.catchAll(items(kind, fetched, format), (e) => io.err(`error: ${e.message}`)),
           io.err(`interrupted: printed the ${fetched.length} ${noun} fetched so far`)
         )
       )

@@ -7,8 +7,8 @@
 import * as Redacted from "effect/Redacted"
 import * as KratosError from "../src/KratosError.js"
 
-/** Output format of a command. */
-export type Format = "table" | "json" | "jsonl"
+/** Output format of a command (`wide`: a table with every column, nothing cut). */
+export type Format = "table" | "wide" | "json" | "jsonl" | "yaml"
 
 /** Keys whose values are secrets wherever they appear in a response. */
 const secretKeys: ReadonlySet<string> = new Set([
@@ -47,8 +47,9 @@ export const toPlain = (value: unknown, reveal = false): unknown => {
   return value
 }
 
-/** Pretty JSON of a value (secrets redacted unless `reveal`). */
-export const json = (value: unknown, reveal = false): string => JSON.stringify(toPlain(value, reveal), null, 2)
+/** JSON of a value (secrets redacted unless `reveal`): pretty, or one line when not `pretty`. */
+export const json = (value: unknown, reveal = false, pretty = true): string =>
+  pretty ? JSON.stringify(toPlain(value, reveal), null, 2) : JSON.stringify(toPlain(value, reveal))
 
 /** One compact JSON line (JSONL). */
 export const jsonLine = (value: unknown, reveal = false): string => JSON.stringify(toPlain(value, reveal))
@@ -179,6 +180,47 @@ export const identityColumns = (identities: ReadonlyArray<unknown>): ReadonlyArr
     { header: "schema", cells: rows.map((r) => str(r.schema_id) ?? ""), flexible: true, priority: 30 },
     { header: "created", cells: rows.map((r) => shortDate(r.created_at)), priority: 20 },
     { header: "updated", cells: rows.map((r) => shortDate(r.updated_at)), priority: 10 }
+  ]
+}
+
+/** Types of the credentials an identity has (`password, oidc`), when it lists them. */
+const credentialTypes = (identity: unknown): string => Object.keys(rec(rec(identity).credentials)).join(", ")
+
+/** The identities table of `-o wide`: every column, and more. */
+export const identityWideColumns = (identities: ReadonlyArray<unknown>): ReadonlyArray<Column> => {
+  const rows = identities.map(rec)
+  return [
+    ...identityColumns(identities),
+    { header: "organization", cells: rows.map((r) => str(r.organization_id) ?? ""), priority: 5 },
+    { header: "credentials", cells: identities.map(credentialTypes), flexible: true, priority: 5 },
+    {
+      header: "verified",
+      cells: rows.map((r) =>
+        Array.isArray(r.verifiable_addresses)
+          ? r.verifiable_addresses.map(rec).filter((a) => a.verified === true).map((a) => String(a.value ?? "")).join(", ")
+          : ""
+      ),
+      flexible: true,
+      priority: 5
+    }
+  ]
+}
+
+/** The sessions table of `-o wide`: with the identity's id and the devices. */
+export const sessionWideColumns = (sessions: ReadonlyArray<unknown>): ReadonlyArray<Column> => {
+  const rows = sessions.map(rec)
+  return [
+    ...sessionColumns(sessions),
+    { header: "identity id", cells: rows.map((r) => str(rec(r.identity).id) ?? ""), priority: 5 },
+    { header: "issued", cells: rows.map((r) => shortDate(r.issued_at)), priority: 5 },
+    {
+      header: "devices",
+      cells: rows.map((r) =>
+        Array.isArray(r.devices) ? r.devices.map(rec).map((d) => str(d.ip_address) ?? str(d.user_agent) ?? "").filter((x) => x !== "").join(", ") : ""
+      ),
+      flexible: true,
+      priority: 5
+    }
   ]
 }
 

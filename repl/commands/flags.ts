@@ -11,9 +11,9 @@ import { SessionExpand } from "../../src/Session.js"
 import { withLimits } from "../FlagInfo.js"
 
 /** `-o/--output`: absent means table on a terminal, JSON otherwise. */
-export const output = Options.choice("output", ["table", "json", "jsonl"]).pipe(
+export const output = Options.choice("output", ["table", "wide", "json", "jsonl", "yaml"]).pipe(
   Options.withAlias("o"),
-  Options.withDescription("Output format (default: table on a terminal, json otherwise)"),
+  Options.withDescription("Output format: table, wide (every column, nothing cut), json, jsonl, yaml (default: table on a terminal, json otherwise)"),
   Options.optional
 )
 
@@ -21,8 +21,29 @@ export const verbose = Options.boolean("verbose").pipe(
   Options.withDescription("On failure, also print the error details and the number of attempts")
 )
 
+/** `--jq EXPR`: jq over the JSON output. */
+export const jq = Options.text("jq").pipe(
+  Options.withDescription("Run this jq program over the JSON output (strings print raw), e.g. '.[] | .traits.email'"),
+  Options.optional
+)
+
+/** `-q/--quiet`: ids only. */
+export const quiet = Options.boolean("quiet").pipe(
+  Options.withAlias("q"),
+  Options.withDescription("Print only the ids, one a line (for xargs)")
+)
+
+/** `--columns a,b,c`: table columns (headers or dotted paths), or the fields kept in JSON/YAML. */
+export const columns = Options.text("columns").pipe(
+  Options.withDescription("Only these columns: headers (id,identifier,state) or JSON paths (traits.email)"),
+  Options.repeated
+)
+
+/** The output-shaping flags (`Shape`). */
+export const shaping = { jq, quiet, columns }
+
 /** The flags every operation command takes. */
-export const common = { output, verbose }
+export const common = { output, verbose, ...shaping }
 
 export const yes = Options.boolean("yes").pipe(
   Options.withAlias("y"),

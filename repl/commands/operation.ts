@@ -18,6 +18,7 @@ import * as Input from "../Input.js"
 import { Io } from "../Io.js"
 import * as Print from "../Print.js"
 import * as Render from "../Render.js"
+import * as Shape from "../Shape.js"
 import { common, queryOptions } from "./flags.js"
 
 /** What an operation's handler is given besides its flags. */
@@ -51,14 +52,48 @@ export const fromOperation = <Name extends string, Op extends Operation.Operatio
   }
 ) => {
   const config = { ...common, query: queryOptions(op), ...spec.flags } as BaseConfig & Config
+  // a command with its own --quiet (a bulk change: no progress) keeps it; -q prints ids elsewhere
+  const ownQuiet = "quiet" in spec.flags
   return Command.make(name, config, (parsed) =>
     Effect.gen(function*() {
       const api = yield* IdentityApi
       const flags = parsed as unknown as Flags<Config>
       const format = yield* Print.resolveFormat((parsed as unknown as { readonly output: Option.Option<Render.Format> }).output)
-      yield* spec.run(flags, { api, format, decode: (raw) => Input.decodeInput(op, raw) })
+      yield* withShaping(parsed as unknown as ShapingFlags, ownQuiet, spec.run(flags, { api, format, decode: (raw) => Input.decodeInput(op, raw) }))
     })).pipe(Command.withDescription(describe(op, spec.describe)))
 }
+
+/** The parsed shaping flags (`flags.ts`' `shaping`), with `-o`. */
+export interface ShapingFlags {
+  readonly output: Option.Option<Render.Format>
+  readonly jq: Option.Option<string>
+  readonly quiet: boolean
+  readonly columns: ReadonlyArray<string>
+}
+
+/**
+ * Runs a command's effect with its output shaping: `--jq` compiled first (a syntax error is a
+ * usage error before any request), combinations that mean nothing refused.
+ */
+export const withShaping = <A, E, R>(
+  flags: ShapingFlags,
+  ownQuiet: boolean,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | UsageError, Exclude<R, Shape.Shape>> =>
+  Effect.gen(function*() {
+    const jq = Option.getOrUndefined(flags.jq)
+    const quiet = !ownQuiet && flags.quiet
+    const columns = Shape.parseColumns(flags.columns)
+    if (jq !== undefined) {
+      if (Option.isSome(flags.output) && flags.output.value !== "json") {
+        return yield* new UsageError({ message: `--jq works on the JSON output: drop -o ${flags.output.value}` })
+      }
+      if (quiet || columns !== undefined) return yield* new UsageError({ message: "--jq already shapes the output: drop -q/--columns" })
+      yield* Shape.checkJq(jq)
+    }
+    if (quiet && columns !== undefined) return yield* new UsageError({ message: "-q prints ids only: drop --columns" })
+    return yield* Effect.provideService(effect, Shape.Shape, { jq, quiet, columns })
+  })
 
 /** Asks before a destructive action; refuses (usage error) when nobody can answer. */
 export const confirm = (question: string, assumeYes: boolean): Effect.Effect<void, UsageError | Declined, Io> =>
@@ -103,7 +138,9 @@ export const forEachId = <A, E, R, E2, R2>(
 const nextPageHint = (token: Option.Option<string>, format: Render.Format) =>
   Option.match(token, {
     onNone: () => Effect.void,
-    onSome: (t) => Effect.flatMap(Io, (io) => (format === "table" ? io.err(`more: --page-token ${t} (or --all)`) : io.err(`next page token: ${t}`)))
+    onSome: (t) =>
+      Effect.flatMap(Io, (io) =>
+        format === "table" || format === "wide" ? io.err(`more: --page-token ${t} (or --all)`) : io.err(`next page token: ${t}`))
   })
 
 /** One page (with the next-page hint), or with `--all` every page, of a list operation. */

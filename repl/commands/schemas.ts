@@ -3,6 +3,9 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Ops from "../../src/Operations.js"
 import { Io } from "../Io.js"
+import * as Print from "../Print.js"
+import * as Shape from "../Shape.js"
+import * as Option from "effect/Option"
 import * as Render from "../Render.js"
 import { all, idArg } from "./flags.js"
 import { fromOperation, printList } from "./operation.js"
@@ -20,7 +23,10 @@ const get = fromOperation("get", Ops.getIdentitySchema, {
     Effect.gen(function*() {
       const schema = yield* api.getIdentitySchema(yield* decode({ id }))
       // A schema is a document, not a record: JSON reads best even for people.
-      yield* Effect.flatMap(Io, (io) => io.out(format === "jsonl" ? Render.jsonLine(schema) : Render.json(schema)))
+      const shape = Option.getOrElse(yield* Effect.serviceOption(Shape.Shape), () => Shape.none)
+      const shaped = shape.jq !== undefined || shape.quiet || shape.columns !== undefined
+      if ((format === "table" || format === "wide") && !shaped) return yield* Effect.flatMap(Io, (io) => io.out(Render.json(schema)))
+      yield* Print.one("schema", schema, format)
     })
 })
 

@@ -13,7 +13,8 @@ import * as Print from "../Print.js"
 import * as Probe from "../Probe.js"
 import * as Render from "../Render.js"
 import { ReplControl } from "../ReplControl.js"
-import { output } from "./flags.js"
+import { output, shaping } from "./flags.js"
+import { withShaping } from "./operation.js"
 
 const check = Options.boolean("check").pipe(
   Options.withDescription("Exit 1 unless the server answers and accepts the key")
@@ -30,8 +31,9 @@ export const rounded = (value: unknown, digits = 2): unknown => {
 }
 
 /** `status` */
-export const status = Command.make("status", { output, check }, ({ check, output }) =>
-  Effect.gen(function*() {
+export const status = Command.make("status", { output, check, ...shaping }, (flags) =>
+  withShaping(flags, false, Effect.gen(function*() {
+    const { check, output } = flags
     const api = yield* IdentityApi
     const format = yield* Print.resolveFormat(output)
     const found = yield* Probe.probe(api)
@@ -40,6 +42,6 @@ export const status = Command.make("status", { output, check }, ({ check, output
     const target = Option.isSome(repl) ? { target: yield* repl.value.label } : {}
     yield* Print.one("value", rounded({ ...target, ...found, ...st }), format)
     if (check && !Probe.healthy(found)) return yield* new Reported({ message: `check failed: ${Probe.summary(found)}` })
-  })).pipe(
+  }))).pipe(
     Command.withDescription("Endpoint, key set or not (never the key), one request's result (reachable, auth, latency), rate-limit and retry state")
   )

@@ -42,7 +42,7 @@ describe("Completion and the command tree", () => {
     expect(words("ide")).toEqual(["identities"])
     expect(words("identities de")).toEqual(["deactivate", "delete", "delete-credentials", "delete-sessions"])
     expect(words("identities list --page-")).toEqual(["--page-size", "--page-token"])
-    expect(words("identities list --output ")).toEqual(["json", "jsonl", "table"])
+    expect(words("identities list --output ")).toEqual(["json", "jsonl", "table", "wide", "yaml"])
     expect(words("identities get a")).toEqual(["aaaa-1", "abbb-2"])
     expect(words("identities delete aaaa-1 ")).toEqual(["abbb-2"])
     expect(words("sessions get ")).toEqual(["5555-1"])
