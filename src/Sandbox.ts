@@ -74,7 +74,11 @@ export interface SandboxOptions {
   readonly gatewayTimeout?: Duration.DurationInput
   /** Added to every request. */
   readonly latency?: Duration.DurationInput
-  /** Default 16 MiB → 413 Kratos-shaped. */
+  /**
+   * Request body limit in bytes (default 5 MiB, Kratos' own). Over it, each handler that reads a body
+   * answers as Kratos does (400, or 500 for a JSON Patch, with Go's "http: request body too large")
+   * and the connection is closed; routes that read no body answer as usual.
+   */
   readonly maxBodyBytes?: number
 }
 

@@ -483,6 +483,29 @@ const misc: Array<Step> = [
   { name: "delete: its session is gone", path: (v) => `/admin/sessions/${v.s_bob}` }
 ]
 
+/**
+ * A JSON body `bytes` long: the value after leading whitespace, which every JSON reader must get
+ * through, so the answers stay small. Kratos serves behind a 5 MiB request body limit.
+ */
+const padded = (bytes: number, value: unknown): string => {
+  const json = JSON.stringify(value)
+  return " ".repeat(bytes - json.length) + json
+}
+const overLimit = 5 * 1024 * 1024 + 1024
+const underLimit = 5 * 1024 * 1024 - 1024
+const json = { "content-type": "application/json" }
+
+const bodyLimits: Array<Step> = [
+  { name: "body limit: create just under 5 MiB", method: "POST", path: "/admin/identities", raw: padded(underLimit, person("big")), headers: json, capture: capture("big") },
+  { name: "body limit: create over 5 MiB", method: "POST", path: "/admin/identities", raw: padded(overLimit, person("bigger")), headers: json },
+  { name: "body limit: batch over 5 MiB", method: "PATCH", path: "/admin/identities", raw: padded(overLimit, { identities: [{ create: person("biggest") }] }), headers: json },
+  { name: "body limit: put over 5 MiB", method: "PUT", path: (v) => `/admin/identities/${v.big}`, raw: padded(overLimit, { schema_id: "default", ...person("big") }), headers: json },
+  { name: "body limit: patch over 5 MiB", method: "PATCH", path: (v) => `/admin/identities/${v.big}`, raw: padded(overLimit, [{ op: "replace", path: "/state", value: "inactive" }]), headers: json },
+  { name: "body limit: recovery link over 5 MiB", method: "POST", path: "/admin/recovery/link", raw: padded(overLimit, { identity_id: "8f2b8a3e-2f5a-4c7e-9d1a-1b2c3d4e5f60" }), headers: json },
+  { name: "body limit: recovery code over 5 MiB", method: "POST", path: "/admin/recovery/code", raw: padded(overLimit, { identity_id: "8f2b8a3e-2f5a-4c7e-9d1a-1b2c3d4e5f60" }), headers: json },
+  { name: "body limit: nothing was changed", path: (v) => `/admin/identities/${v.big}` }
+]
+
 export const scenario: ReadonlyArray<Step> = [
   ...schemas,
   ...creates,
@@ -494,7 +517,8 @@ export const scenario: ReadonlyArray<Step> = [
   ...credentialDeletes,
   ...sessions,
   ...recovery,
-  ...misc
+  ...misc,
+  ...bodyLimits
 ]
 
 /** The password every scenario identity with a password has (scenario data, not a secret). */

@@ -14,6 +14,8 @@ import type * as Operation from "../../Operation.js"
 import type { OperationName } from "../../Operations.js"
 import type { SandboxOptions, ScriptedResponse } from "../../Sandbox.js"
 import type { HandlerInput, HandlerSettings } from "./request.js"
+import { decoderxAccepts } from "./request.js"
+import { bodyLimitAnswers } from "./goTexts.js"
 import { allowedMethods, handlers, resolveRoute } from "./router.js"
 import { sandboxCreateSession } from "./routes/sandbox.js"
 import type { Ctx } from "./model.js"
@@ -39,8 +41,8 @@ export interface RequestLogEntry {
 }
 
 const maxLog = 10_000
-/** @internal */
-export const defaultMaxBodyBytes = 16 * 1024 * 1024
+/** Kratos serves both ports behind `http.MaxBytesHandler(…, 5 MiB)`. @internal */
+export const defaultMaxBodyBytes = 5 * 1024 * 1024
 
 /** @internal */
 export class SandboxCore {
@@ -198,9 +200,6 @@ export class SandboxCore {
     const q = req.url.indexOf("?")
     const rawPath = q >= 0 ? req.url.slice(0, q) : req.url
     const err = (status: number, fields: Parameters<typeof errorResponse>[1] = {}) => errorResponse(status, fields, requestId)
-    if (req.body.length > (this.options.maxBodyBytes ?? defaultMaxBodyBytes)) {
-      return err(413, { message: "The request body is too large" })
-    }
     const route = resolveRoute(req.method, rawPath)
     const sandboxRoute = req.method === "POST" && (rawPath === "/sandbox/sessions" || rawPath === "/sandbox/reset")
     if (Option.isNone(route) && !sandboxRoute) {
@@ -220,6 +219,17 @@ export class SandboxCore {
         if (req.headers["authorization"] !== expected) return err(401, { message: "Access credentials are invalid" })
       }
     }
+    const tooLarge = req.bodyTooLarge === true || req.body.length > (this.options.maxBodyBytes ?? defaultMaxBodyBytes)
+    if (tooLarge && op !== undefined) {
+      // Go's body limit errors only where a handler reads the body; it then closes the connection.
+      const answer = bodyLimitAnswers[op.name]
+      // decoderx looks at the Content-Type before it reads: the handler refuses a wrong one as usual
+      const readsBody = answer !== undefined && (!answer.decoderx || decoderxAccepts(req.headers["content-type"]))
+      if (answer !== undefined && readsBody) {
+        const { decoderx: _decoderx, status, ...fields } = answer
+        return err(status, { ...fields, headers: { connection: "close" } })
+      }
+    }
     return {
       op,
       rawPath,
@@ -232,7 +242,7 @@ export class SandboxCore {
         query: new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : ""),
         params: Option.isSome(route) ? route.value.params : {},
         headers: req.headers,
-        body: req.body,
+        body: tooLarge ? new Uint8Array(0) : req.body,
         ctx: this.ctx(now),
         store: this.store,
         settings: this.settings

@@ -50,6 +50,34 @@ export const decoderx = {
   emptyBody: (_method: string) => `Unable to decode HTTP Request Body because its HTTP Header "Content-Length" is zero.`
 } as const
 
+/** Go's `*http.MaxBytesError`: a handler read past the server's 5 MiB body limit. @internal */
+export const bodyTooLarge = "http: request body too large"
+
+/**
+ * How each handler that reads a body reports a body over the limit (Kratos v26.2.0, recorded): the
+ * strict decoders pass Go's text as the message (the batch's body `code` is herodot's 500 for a bare
+ * error), decoderx wraps it in a reason that says POST whatever the method, and the JSON Patch
+ * handler writes the bare error, a 500. Handlers that read no body answer as usual.
+ * @internal
+ */
+export const bodyLimitAnswers: Readonly<
+  Record<string, {
+    readonly status: number
+    readonly message?: string
+    readonly reason?: string
+    readonly bodyCode?: number
+    /** Read through decoderx, which checks the Content-Type first. */
+    readonly decoderx?: boolean
+  }>
+> = {
+  createIdentity: { status: 400, message: bodyTooLarge },
+  batchPatchIdentities: { status: 400, message: bodyTooLarge, bodyCode: 500 },
+  updateIdentity: { status: 400, reason: `Unable to read HTTP POST body: ${bodyTooLarge}`, decoderx: true },
+  createRecoveryLinkForIdentity: { status: 400, reason: `Unable to read HTTP POST body: ${bodyTooLarge}`, decoderx: true },
+  createRecoveryCodeForIdentity: { status: 400, reason: `Unable to read HTTP POST body: ${bodyTooLarge}`, decoderx: true },
+  patchIdentity: { status: 500, message: bodyTooLarge }
+}
+
 /** gofrs/uuid's parse errors. @internal */
 export const uuidError = (s: string): string =>
   s.length !== 36 && s.length !== 32

@@ -1,5 +1,5 @@
 /**
- * The `node:http` adapter: reads the body (bounded), runs `core.handle` on a pre-built runtime
+ * The `node:http` adapter: reads the body (up to the limit), runs `core.handle` on a pre-built runtime
  * and writes the answer. A scripted reset destroys the socket.
  */
 import * as http from "node:http"
@@ -61,16 +61,18 @@ export const serve = (
     const runFork = Runtime.runFork(runtime)
     // The runtime's clock (a TestClock when the layer is built under one).
     const clock = yield* Effect.clock
-    const run = (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array): void => {
+    const run = (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array, bodyTooLarge = false): void => {
       // Node already lowercases header names; only a repeated header needs joining.
       const headers = hasArrays(req.headers) ? lowerHeaders(req.headers) : req.headers as Record<string, string | undefined>
-      const request = { method: req.method ?? "GET", url: req.url ?? "/", headers, body }
+      const request = { method: req.method ?? "GET", url: req.url ?? "/", headers, body, ...(bodyTooLarge ? { bodyTooLarge } : {}) }
+      // Go hangs up after answering a request whose body it did not read to the end.
+      const send = (r: SandboxResponse) => write(req, res, bodyTooLarge ? { ...r, headers: { ...r.headers, connection: "close" } } : r)
       // Synchronous when possible: no fiber per plain request (the sandbox must be fast).
       const result = core.handleFast(request, clock.unsafeCurrentTimeMillis())
-      if (!Effect.isEffect(result)) return write(req, res, result)
+      if (!Effect.isEffect(result)) return send(result)
       runFork(result).addObserver((exit) => {
         if (res.destroyed) return
-        write(req, res, Exit.isFailure(exit) ? errorResponse(500, {}, "") : exit.value)
+        send(Exit.isFailure(exit) ? errorResponse(500, {}, "") : exit.value)
       })
     }
     const server = http.createServer({ keepAliveTimeout: 65_000, maxHeaderSize: maxHeaderBytes }, (req, res) => {
@@ -87,11 +89,11 @@ export const serve = (
         if (tooLarge) return
         size += chunk.length
         if (size > limit) {
+          // Over Kratos' limit: the body is dropped and the request answered now, as Go's handlers
+          // do once their read fails (or without reading, for routes that take no body).
           tooLarge = true
           chunks.length = 0
-          const r = errorResponse(413, { message: "The request body is too large" }, String(req.headers["x-request-id"] ?? ""))
-          res.writeHead(413, { ...r.headers, connection: "close" })
-          res.end(r.body)
+          run(req, res, empty, true)
           return
         }
         chunks.push(chunk)

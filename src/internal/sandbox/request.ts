@@ -95,10 +95,14 @@ export const parseJson = (body: Uint8Array): unknown => {
   }
 }
 
+/** Whether decoderx takes a body of this Content-Type (JSON, or a `+json` type). @internal */
+export const decoderxAccepts = (contentType: string | undefined): boolean =>
+  /^application\/(.+\+)?json\b/i.test((contentType ?? "").trim())
+
 /** `decoderx`: PUT and the recovery endpoints need a JSON content type and a non-empty body. @internal */
 export const decoderxJson = (r: HandlerInput): unknown => {
   const ct = r.headers["content-type"] ?? ""
-  if (!/^application\/(.+\+)?json\b/i.test(ct.trim())) fail(400, { reason: decoderx.contentType(r.method, ct) })
+  if (!decoderxAccepts(ct)) fail(400, { reason: decoderx.contentType(r.method, ct) })
   if (r.body.length === 0) fail(400, { reason: decoderx.emptyBody(r.method) })
   return parseJson(r.body)
 }

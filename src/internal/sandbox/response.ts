@@ -15,6 +15,8 @@ export interface SandboxRequest {
   /** Lowercase header names. */
   readonly headers: Readonly<Record<string, string | undefined>>
   readonly body: Uint8Array
+  /** The body was over the server's limit and was not kept (`body` is then empty). */
+  readonly bodyTooLarge?: boolean | undefined
 }
 
 /** @internal */
