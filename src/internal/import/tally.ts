@@ -1,0 +1,283 @@
+/**
+ * What a run counts and tells: the counters, the events (queued synchronously, handed over in bulk),
+ * the progress model, the one path every record outcome takes (counted, journaled when final,
+ * written to the failures file when a failure) and the final report.
+ */
+import * as Effect from "effect/Effect"
+import { externalIdOf, sourceRecord } from "./batchBytes.js"
+import type { FailureWriter } from "./failures.js"
+import { withoutPassword } from "./failures.js"
+import type * as Journal from "./journal.js"
+import { journalStep, writeError } from "./journalRun.js"
+import type { FailureStatus, ImportEvent, ImportFailure, ImportProgress, ImportReport, PreparedRecord } from "./model.js"
+import { ImportError } from "./model.js"
+
+export interface FailureDetails {
+  /** The record as read (written to the failures file without a plaintext password). */
+  readonly raw?: unknown
+  readonly externalId?: string | undefined
+  /** The HTTP status of a server-side failure. */
+  readonly code?: number | undefined
+  /** What the failure is counted under in `failuresByReason` (default: its reason). */
+  readonly group?: string
+}
+
+/** How failures are grouped in the report: by status, code and the first line of the reason. */
+const reasonKey = (status: FailureStatus, code: number | undefined, reason: string): string => {
+  const short = reason.split("\n")[0].slice(0, 100)
+  if (status === "malformed") return "malformed JSON"
+  if (status === "duplicate") return "duplicate in input"
+  if (status === "invalid") return `invalid: ${short.replace(/line \d+/g, "line N")}`
+  return code ? `${code} ${status}: ${short}` : `${status}: ${short}`
+}
+
+/**
+ * The progress model: finished records against the records the input is estimated to hold (from
+ * the share of its bytes read), the rate and ETA from finished records only.
+ */
+export const progressOf = (
+  stats: {
+    readonly records: number
+    readonly done: number
+    readonly imported: number
+    readonly failed: number
+    readonly retried: number
+    readonly inFlight: number
+    readonly bytes: number
+  },
+  elapsedMs: number,
+  totalBytes: number | undefined,
+  batchSize: number,
+  waiting: ImportProgress["waiting"]
+): ImportProgress => {
+  const rate = elapsedMs > 0 ? (stats.done * 1000) / elapsedMs : 0
+  const fraction = totalBytes && totalBytes > 0 ? Math.min(1, stats.bytes / totalBytes) : undefined
+  const estimated = fraction && fraction > 0 ? stats.records / fraction : undefined
+  const etaSeconds = estimated !== undefined && rate > 0 ? Math.max(0, (estimated - stats.done) / rate) : undefined
+  return {
+    read: stats.records,
+    done: stats.done,
+    imported: stats.imported,
+    failed: stats.failed,
+    retries: stats.retried,
+    batchSize,
+    inFlight: stats.inFlight,
+    rate,
+    bytesRead: stats.bytes,
+    totalBytes,
+    fraction,
+    etaSeconds,
+    elapsedMs,
+    ...(waiting !== undefined ? { waiting } : {})
+  }
+}
+
+export class Tally {
+  readonly stats = {
+    records: 0,
+    valid: 0,
+    created: 0,
+    alreadyPresent: 0,
+    updated: 0,
+    failed: 0,
+    conflicts: 0,
+    unknown: 0,
+    invalid: 0,
+    malformed: 0,
+    duplicates: 0,
+    resumed: 0,
+    retried: 0,
+    reconciled: 0,
+    batches: 0,
+    batchesSplit: 0,
+    done: 0,
+    bytes: 0,
+    inFlight: 0,
+    keyless: 0
+  }
+  readonly byReason = new Map<string, number>()
+  readonly warnings: Array<string> = []
+  /** A wait between attempts, shown in the progress line. */
+  waiting: ImportProgress["waiting"] = undefined
+  /** The batch size shown in the progress line. */
+  batchSize: () => number = () => 0
+  private queued: Array<ImportEvent> = []
+  private lastProgress = 0
+  private createdLines: Array<number> = []
+  private finals: Array<Journal.DoneItem> = []
+
+  constructor(
+    private readonly offerAll: (events: Array<ImportEvent>) => Effect.Effect<unknown>,
+    readonly started: number,
+    private readonly progressInterval: number,
+    private readonly totalBytes: number | undefined,
+    private readonly failuresOut: FailureWriter,
+    private readonly journal: Journal.JournalWriter | undefined
+  ) {}
+
+  /** Hands the queued events over. */
+  readonly flush: Effect.Effect<void> = Effect.suspend(() =>
+    this.queued.length === 0 ? Effect.void : Effect.asVoid(this.offerAll(this.queued.splice(0)))
+  )
+
+  emit(event: ImportEvent): Effect.Effect<void> {
+    this.queued.push(event)
+    return this.flush
+  }
+
+  warnSync(message: string): void {
+    this.warnings.push(message)
+    this.queued.push({ _tag: "Warning", message })
+  }
+
+  get imported(): number {
+    return this.stats.created + this.stats.alreadyPresent + this.stats.updated
+  }
+
+  get notImported(): number {
+    const s = this.stats
+    return s.failed + s.conflicts + s.unknown + s.invalid + s.malformed + s.duplicates
+  }
+
+  progressEvent(now = Date.now()): ImportEvent {
+    const s = this.stats
+    return {
+      _tag: "Progress",
+      progress: progressOf(
+        { ...s, imported: this.imported, failed: this.notImported },
+        now - this.started,
+        this.totalBytes,
+        this.batchSize(),
+        this.waiting
+      )
+    }
+  }
+
+  /** A progress event, at most one per interval unless forced. */
+  progress(force: boolean): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const now = Date.now()
+      if (!force && now - this.lastProgress < this.progressInterval) return Effect.void
+      this.lastProgress = now
+      return this.emit(this.progressEvent(now))
+    })
+  }
+
+  /**
+   * The one path of a failed record: counted, grouped by reason, written to the failures file
+   * (without a plaintext password) and told as an event. Not journaled: see `finalFailure`.
+   */
+  failSync(line: number, status: FailureStatus, reason: string, details: FailureDetails): void {
+    const s = this.stats
+    s.done++
+    if (status === "malformed") s.malformed++
+    else if (status === "invalid") s.invalid++
+    else if (status === "duplicate") s.duplicates++
+    else if (status === "failed") s.failed++
+    else if (status === "conflict") s.conflicts++
+    else s.unknown++
+    const key = reasonKey(status, details.code, details.group ?? reason)
+    this.byReason.set(key, (this.byReason.get(key) ?? 0) + 1)
+    const stripped = details.raw === undefined ? undefined : withoutPassword(details.raw)
+    const failure: ImportFailure = {
+      line,
+      ...(details.externalId !== undefined ? { external_id: details.externalId } : {}),
+      status,
+      ...(details.code !== undefined ? { code: details.code } : {}),
+      reason,
+      ...(stripped?.removed ? { password_removed: true } : {}),
+      ...(stripped !== undefined ? { record: stripped.record } : {})
+    }
+    this.failuresOut.write(failure)
+    this.queued.push({ _tag: "RecordFailed", failure })
+  }
+
+  fail(line: number, status: FailureStatus, reason: string, details: FailureDetails): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.failSync(line, status, reason, details)
+      return this.flush
+    })
+  }
+
+  /** A sent record failed for good: journaled as such, so a resume does not send it again. */
+  finalFailure(
+    rec: PreparedRecord,
+    status: "failed" | "conflict" | "unknown",
+    code: number | undefined,
+    reason: string
+  ): Effect.Effect<void> {
+    this.finals.push([rec.line, status === "failed" ? "f" : status === "conflict" ? "x" : "u", code ?? 0, reason])
+    const raw = sourceRecord(rec)
+    return this.fail(rec.line, status, reason, { raw, externalId: externalIdOf(raw), ...(code ? { code } : {}) })
+  }
+
+  created(rec: PreparedRecord): void {
+    this.stats.created++
+    this.stats.done++
+    this.createdLines.push(rec.line)
+  }
+
+  present(rec: PreparedRecord, id: string): void {
+    this.stats.alreadyPresent++
+    this.stats.done++
+    this.finals.push([rec.line, "p", id])
+  }
+
+  updated(rec: PreparedRecord, id: string): void {
+    this.stats.updated++
+    this.stats.done++
+    this.finals.push([rec.line, "r", id])
+  }
+
+  /** Journals the outcomes since the last commit and checks the failures file took its lines. */
+  readonly commit: Effect.Effect<void, ImportError> = Effect.suspend(() => {
+    if (this.createdLines.length > 0 || this.finals.length > 0) {
+      const c = this.createdLines
+      const f = this.finals
+      this.createdLines = []
+      this.finals = []
+      this.failuresOut.flush()
+      const journal = this.journal
+      if (journal !== undefined) return journalStep(() => journal.done(c, f))
+    }
+    return this.failuresOut.failed === undefined ? Effect.void : Effect.fail(writeError(this.failuresOut.failed))
+  })
+
+  report(info: {
+    readonly source: string
+    readonly dryRun: boolean
+    readonly journal: string | undefined
+    readonly failuresFile: string | undefined
+  }): ImportReport {
+    const s = this.stats
+    const durationMs = Date.now() - this.started
+    return {
+      source: info.source,
+      dryRun: info.dryRun,
+      records: s.records,
+      valid: s.valid,
+      created: s.created,
+      alreadyPresent: s.alreadyPresent,
+      updated: s.updated,
+      failed: s.failed,
+      conflicts: s.conflicts,
+      unknown: s.unknown,
+      invalid: s.invalid,
+      malformed: s.malformed,
+      duplicates: s.duplicates,
+      resumed: s.resumed,
+      failuresByReason: Object.fromEntries([...this.byReason.entries()].sort((a, b) => b[1] - a[1])),
+      retried: s.retried,
+      reconciled: s.reconciled,
+      batches: s.batches,
+      batchesSplit: s.batchesSplit,
+      durationMs,
+      recordsPerSecond: durationMs > 0 ? Math.round(((info.dryRun ? s.done : this.imported) * 1000) / durationMs) : 0,
+      complete: this.notImported === 0,
+      ...(info.journal !== undefined ? { journal: info.journal } : {}),
+      ...(info.failuresFile !== undefined ? { failuresFile: info.failuresFile } : {}),
+      warnings: this.warnings
+    }
+  }
+}
+
