@@ -506,6 +506,31 @@ const bodyLimits: Array<Step> = [
   { name: "body limit: nothing was changed", path: (v) => `/admin/identities/${v.big}` }
 ]
 
+/** What `identities apply` sends to bring an existing identity's address verification and organization in line. */
+const applyPatches: Array<Step> = [
+  { name: "apply: identity to align", method: "POST", path: "/admin/identities", json: person("align"), capture: capture("align") },
+  {
+    name: "apply: verify its address and set its organization",
+    method: "PATCH",
+    path: (v) => `/admin/identities/${v.align}`,
+    json: [
+      { op: "replace", path: "/verifiable_addresses/0/verified", value: true },
+      { op: "replace", path: "/verifiable_addresses/0/status", value: "completed" },
+      { op: "replace", path: "/organization_id", value: "0d6a4d1c-2b1f-4c1e-9a55-3f1b2c3d4e60" }
+    ]
+  },
+  { name: "apply: the change is kept", path: (v) => `/admin/identities/${v.align}` },
+  {
+    name: "apply: unverify it again",
+    method: "PATCH",
+    path: (v) => `/admin/identities/${v.align}`,
+    json: [
+      { op: "replace", path: "/verifiable_addresses/0/verified", value: false },
+      { op: "replace", path: "/verifiable_addresses/0/status", value: "pending" }
+    ]
+  }
+]
+
 export const scenario: ReadonlyArray<Step> = [
   ...schemas,
   ...creates,
@@ -518,7 +543,8 @@ export const scenario: ReadonlyArray<Step> = [
   ...sessions,
   ...recovery,
   ...misc,
-  ...bodyLimits
+  ...bodyLimits,
+  ...applyPatches
 ]
 
 /** The password every scenario identity with a password has (scenario data, not a secret). */
