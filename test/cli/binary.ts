@@ -104,6 +104,28 @@ export const sandbox = async (options: Parameters<typeof Sandbox.make>[0] = {}) 
 }
 
 /** Creates `count` identities through batch PATCH; `pad` bytes of metadata make each one bigger. */
+/**
+ * `kratos-admin sandbox ARGS` from the binary on a free-looking port, resolved once it listens;
+ * `stop` sends SIGINT and resolves with the exit code.
+ */
+export const sandboxBinary = async (args: ReadonlyArray<string>) => {
+  const port = 20000 + Math.floor(Math.random() * 20000)
+  const child = spawn(process.execPath, [binPath, "sandbox", "--port", String(port), ...args], {
+    env: { PATH: process.env.PATH ?? "" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let out = ""
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (d) => {
+      out += d
+      if (out.includes("listening")) resolve()
+    })
+    child.on("exit", () => reject(new Error(`sandbox exited: ${out}`)))
+  })
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  return { base: `http://127.0.0.1:${port}`, out, stop: () => (child.kill("SIGINT"), exited) }
+}
+
 export const seed = async (url: string, count: number, pad = 0, prefix = "seed") => {
   for (let start = 0; start < count; start += 1000) {
     const identities = []

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { run, sandbox } from "./binary.js"
+import { run, sandbox, sandboxBinary } from "./binary.js"
 
 let sb: Awaited<ReturnType<typeof sandbox>>
 beforeAll(async () => {
@@ -42,29 +42,15 @@ describe("flags", () => {
   }, 60_000)
 
   it("`sandbox --api-key K` requires the key (the global --api-key does not take it)", async () => {
-    const { spawn } = await import("node:child_process")
-    const { binPath } = await import("./binary.js")
-    const port = 20000 + Math.floor(Math.random() * 20000)
-    const child = spawn(process.execPath, [binPath, "sandbox", "--port", String(port), "--api-key", "own-key-123"], {
-      env: { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+    const sb = await sandboxBinary(["--api-key", "own-key-123"])
     try {
-      let out = ""
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on("data", (d) => {
-          out += d
-          if (out.includes("listening")) resolve()
-        })
-        child.on("exit", () => reject(new Error(`sandbox exited: ${out}`)))
-      })
-      expect(out).toContain("API key required")
-      const without = await fetch(`http://127.0.0.1:${port}/admin/identities`)
+      expect(sb.out).toContain("API key required")
+      const without = await fetch(`${sb.base}/admin/identities`)
       expect(without.status).toBe(401)
-      const withKey = await fetch(`http://127.0.0.1:${port}/admin/identities`, { headers: { authorization: "Bearer own-key-123" } })
+      const withKey = await fetch(`${sb.base}/admin/identities`, { headers: { authorization: "Bearer own-key-123" } })
       expect(withKey.status).toBe(200)
     } finally {
-      child.kill("SIGINT")
+      await sb.stop()
     }
   }, 60_000)
 

@@ -1,28 +1,8 @@
 /**
  * `kratos-admin sandbox` as users start it: the built binary, serving on loopback until SIGINT.
  */
-import { spawn } from "node:child_process"
 import { describe, expect, it } from "vitest"
-import { binPath } from "./binary.js"
-
-/** Starts the binary's sandbox and resolves with its first stdout lines once it listens. */
-const serve = async (args: ReadonlyArray<string>) => {
-  const port = 20000 + Math.floor(Math.random() * 20000)
-  const child = spawn(process.execPath, [binPath, "sandbox", "--port", String(port), ...args], {
-    env: { PATH: process.env.PATH ?? "" },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let out = ""
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on("data", (d) => {
-      out += d
-      if (out.includes("listening")) resolve()
-    })
-    child.on("exit", () => reject(new Error(`sandbox exited: ${out}`)))
-  })
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  return { base: `http://127.0.0.1:${port}`, out, stop: () => (child.kill("SIGINT"), exited) }
-}
+import { sandboxBinary as serve } from "./binary.js"
 
 describe("kratos-admin sandbox (binary)", () => {
   it("--ory-network answers as an Ory Network project: request ids in errors, 409 for an all-failed batch", async () => {
