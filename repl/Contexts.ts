@@ -14,7 +14,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import { formatParseError } from "../src/internal/parseIssues.js"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { execFile } from "node:child_process"
@@ -80,7 +80,7 @@ export const load = (file: string): Effect.Effect<ConfigFile, UsageError> =>
       Effect.mapError((e) =>
         usage(
           `${file}: ${
-            ParseResult.ArrayFormatter.formatErrorSync(e).map((i) => `${i.path.length > 0 ? i.path.join(".") + ": " : ""}${i.message}`).join("; ")
+            formatParseError(e)
           } (a context is {"url": ..., "key": {"env": VAR} | {"file": PATH} | {"command": CMD}})`
         )
       )

@@ -47,11 +47,6 @@ export const limitViolation = (body: {
   return plaintext > maxPlaintextItems ? Option.some(limitReasons.plaintext) : Option.none()
 }
 
-/** The body the client accepts: within the limits, checked before the request. @since 0.1.0 @category models */
-export const BatchPatchIdentitiesBody = PatchIdentitiesBody.pipe(
-  Schema.filter((body) => Option.getOrUndefined(limitViolation(body)))
-)
-
 /**
  * An item's error. The spec types it as `DefaultError`, an empty schema, so a conforming server may
  * send `{}`: Kratos' fields are all optional here (Kratos itself always sends `message`).

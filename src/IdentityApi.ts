@@ -27,7 +27,7 @@ import * as Stream from "effect/Stream"
 import { compile } from "./internal/client/interpreter.js"
 import * as KratosHttpClient from "./KratosHttpClient.js"
 import type * as Operation from "./Operation.js"
-import { operations, type Operations } from "./Operations.js"
+import { type ListOperationName, operations, type Operations } from "./Operations.js"
 import type { Page } from "./Pagination.js"
 
 export {
@@ -40,10 +40,10 @@ export type ClientOptions = KratosHttpClient.ClientOptions
 /** @since 0.1.0 @category models */
 export type ClientStatus = KratosHttpClient.ClientStatus
 
-/** The names of the list operations (those whose declarations carry an item schema). @since 0.1.0 @category models */
-export type ListOperationName = {
-  [K in keyof Operations]: unknown extends Operation.Item<Operations[K]> ? never : K
-}[keyof Operations]
+export type {
+  /** @since 0.1.0 @category models */
+  ListOperationName
+} from "./Operations.js"
 
 /**
  * What a call returns: a `Page` for list operations, `void` for 204-only operations, otherwise the

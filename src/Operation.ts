@@ -151,9 +151,6 @@ export type WireInput<Op> = InputEncoded<Op> extends infer IE
   ? IE extends { readonly body: infer B } ? Omit<IE, "body"> & { readonly body: B | JsonText } : IE
   : never
 
-/** The statuses an operation answers with success. @since 0.1.0 */
-export const successStatuses = (op: Operation): ReadonlyArray<number> => Object.keys(op.success).map(Number)
-
 /**
  * A renderer of the operation's path, compiled once: the template is split into its literal parts
  * and parameter names, so a call joins strings instead of running a regular expression.

@@ -8,7 +8,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import { formatParseError } from "../../src/internal/parseIssues.js"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
@@ -178,7 +178,7 @@ export const runBulk = (
 /** A patch from the command line, checked as Kratos would before anything is selected. */
 export const patchAction = (body: unknown): Effect.Effect<Bulk.BulkAction, UsageError> =>
   Schema.decodeUnknown(KratosJsonPatchDocument)(body).pipe(
-    Effect.mapError((e) => new UsageError({ message: `invalid patch: ${ParseResult.TreeFormatter.formatErrorSync(e).split("\n").slice(-1)[0].trim()}` })),
+    Effect.mapError((e) => new UsageError({ message: `invalid patch: ${formatParseError(e)}` })),
     Effect.map(() => Bulk.patch(body as typeof KratosJsonPatchDocument.Encoded))
   )
 

@@ -12,13 +12,13 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
 import { IdentityApi } from "../../src/IdentityApi.js"
-import * as KratosHttpClient from "../../src/KratosHttpClient.js"
+import { Gate } from "../../src/internal/client/gate.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 import { clientFor, fixture, unknownId } from "./helpers.js"
 
 /** Holds one permit of `gate` until `release` is done; records when it got in. */
-const holder = (gate: KratosHttpClient.ConcurrencyGate, log: Array<string>, name: string, release: Deferred.Deferred<void>) =>
+const holder = (gate: Gate, log: Array<string>, name: string, release: Deferred.Deferred<void>) =>
   Effect.uninterruptibleMask((restore) =>
     Effect.zipRight(
       gate.tryTake() ? Effect.void : restore(gate.take),
@@ -32,7 +32,7 @@ const holder = (gate: KratosHttpClient.ConcurrencyGate, log: Array<string>, name
 describe("the concurrency gate", () => {
   it.effect("admits in FIFO order, and neither an interrupted waiter nor an interrupted holder loses a permit", () =>
     Effect.gen(function*() {
-      const gate = KratosHttpClient.makeGate(1)
+      const gate = new Gate(1)
       const log: Array<string> = []
       const [a, b, c] = yield* Effect.all([Deferred.make<void>(), Deferred.make<void>(), Deferred.make<void>()])
       const fa = yield* Effect.fork(holder(gate, log, "a", a))

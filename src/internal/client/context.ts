@@ -5,12 +5,12 @@
  * | moment                         | method              | caller                       | fields written                        |
  * | ------------------------------ | ------------------- | ---------------------------- | ------------------------------------- |
  * | the interpreter starts a call  | `enterCall`         | interpreter (`callWire`)     | all (reset), `span`                   |
- * | the base layer sees the request| `skipAttemptSpan`   | `KratosHttpClient.withBase`  | `attemptSpan`                         |
- * | the limiter makes it wait      | `rateLimitWait`     | `KratosHttpClient.withAttempt` | `rateLimitWaits`, `rateLimitWaitMillis` |
- * | an attempt goes on the wire    | `beginAttempt`      | `KratosHttpClient.withAttempt` | `attempts`, `attemptTimer`, `requestBytes` |
+ * | the base layer sees the request| `skipAttemptSpan`   | `pipeline.withBase`          | `attemptSpan`                         |
+ * | the limiter makes it wait      | `rateLimitWait`     | `pipeline.withAttempt`       | `rateLimitWaits`, `rateLimitWaitMillis` |
+ * | an attempt goes on the wire    | `beginAttempt`      | `pipeline.withAttempt`       | `attempts`, `attemptTimer`, `requestBytes` |
  * | a native transport dispatches  | `takeAttemptTimer`  | `UndiciHttpClient`           | `attemptTimer` (taken)                |
- * | a retryable outcome arrives    | `retryableOutcome`  | `KratosHttpClient.withRetry` | `mayHaveActed`                        |
- * | a retry is scheduled           | `retryScheduled`    | `KratosHttpClient.withRetry` | `retries` (+ a span event)            |
+ * | a retryable outcome arrives    | `retryableOutcome`  | `pipeline.withRetry`         | `mayHaveActed`                        |
+ * | a retry is scheduled           | `retryScheduled`    | `pipeline.withRetry`         | `retries` (+ a span event)            |
  * | the final response arrives     | `responded`         | interpreter (`dispatch`)     | `status`, `responseBytes`, `attempts` ≥ 1 |
  * | the call is over               | `finish`            | interpreter (its exit handler) | `done` (+ span attributes, metrics)  |
  *

@@ -285,7 +285,7 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
     ["url.template", op.path]
   ] as const
 
-  // the deadline is enforced per attempt (KratosHttpClient.withAttempt) and between retries;
+  // the deadline is enforced per attempt (pipeline.ts, withAttempt) and between retries;
   // reading the body after the headers arrived is bounded by the transport's own body timeout
   const send = (
     request: HttpClientRequest.HttpClientRequest,

@@ -1,7 +1,6 @@
 /** Public types of the importer, kept apart from the engine so both `Import` and the engine use them. */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
-import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { type BatchPatchIdentitiesResponse, maxItems, type PatchIdentitiesBody } from "../../BatchPatch.js"
 import type { Identity, UpdateIdentityBody } from "../../Identity.js"
@@ -215,5 +214,3 @@ export interface PreparedRecord {
    */
   readonly changed: boolean
 }
-
-export type RedactedString = Redacted.Redacted<string>

@@ -7,6 +7,7 @@ import Ajv from "ajv"
 import type { ErrorObject, ValidateFunction } from "ajv"
 import addFormats from "ajv-formats"
 import { fail } from "./response.js"
+import { valueAt as at } from "../jsonPointer.js"
 
 /** @internal */
 export interface SchemaEntry {
@@ -77,15 +78,6 @@ export const compileSchema = (id: string, schema: object): SchemaEntry => {
 
 const goType = (v: unknown): string =>
   v === null ? "null" : Array.isArray(v) ? "array" : typeof v
-
-const at = (root: unknown, pointer: string): unknown => {
-  let cur = root
-  for (const seg of pointer.split("/").slice(1)) {
-    if (cur === null || typeof cur !== "object") return undefined
-    cur = (cur as Record<string, unknown>)[seg.replace(/~1/g, "/").replace(/~0/g, "~")]
-  }
-  return cur
-}
 
 // Messages in the words of santhosh-tekuri/jsonschema, which Kratos uses.
 const describe = (e: ErrorObject, doc: unknown): string => {

@@ -13,6 +13,7 @@ import * as Engine from "../import/engine.js"
 import type { ImportReport } from "../import/model.js"
 import { toCreateBody } from "./createBody.js"
 import { WorkflowError } from "./sink.js"
+import { valueAt } from "../jsonPointer.js"
 
 /** How desired records find their identity. @since 0.1.0 @category models */
 export type MatchBy = "external_id" | "identifier"
@@ -166,16 +167,6 @@ const addressChanges = (current: CreateIdentityBodyEncoded, desired: CreateIdent
     }
   })
   return out
-}
-
-const valueAt = (doc: unknown, pointer: string): unknown => {
-  let node = doc
-  for (const raw of pointer.split("/").slice(1)) {
-    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~")
-    if (!isObject(node) && !Array.isArray(node)) return undefined
-    node = (node as Record<string, unknown>)[key]
-  }
-  return node
 }
 
 /** The JSON Patch from what the identity is to what the record wants, only where they differ. */

@@ -14,14 +14,12 @@ import { depthOf, identityOr404, maxDepth, parseJson, validStates } from "../req
 import { fail, json, KratosHttpError } from "../response.js"
 import type { StoredCredential } from "../store.js"
 import { renderIdentity } from "../model.js"
+import { tokens as segments } from "../../jsonPointer.js"
 
 const { applyPatch } = fastJsonPatch
 
 const patchDoc = Schema.decodeUnknownEither(JsonPatchDocument)
 const patchReason = texts.patchReason
-
-const segments = (pointer: string): Array<string> =>
-  pointer.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
 
 /** Creates missing intermediate objects for add/replace (Kratos' `EnsurePathExistsOnAdd`). */
 const ensurePath = (doc: Record<string, unknown>, pointer: string): void => {
