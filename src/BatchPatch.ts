@@ -14,6 +14,14 @@ export const maxItems = 1000
 /** Items per request when any item carries a plaintext password (the server hashes them). @since 0.1.0 @category limits */
 export const maxPlaintextItems = 200
 
+/**
+ * Bytes per request body: Kratos serves its ports behind Go's `http.MaxBytesHandler` at 5 MiB, and a
+ * batch over it is refused whole (400, "http: request body too large").
+ *
+ * @since 0.1.0 @category limits
+ */
+export const maxBodyBytes = 5 * 1024 * 1024
+
 /** Kratos' 400 reasons for the two limits. @since 0.1.0 @category limits */
 export const limitReasons = {
   items: "The maximum number of identities per request that can be created or deleted at once is 1000.",

@@ -39,6 +39,20 @@ layer(env(), { excludeTestServices: true })("import pipeline", (it) => {
       expect(report.batches).toBe(batches.length)
     }))
 
+  it.effect("batches stay within Kratos' 5 MiB body limit: large records go fewer a batch, none refused", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      // ~8 KB a record: 1000 of them would be a 8 MB body, which Kratos refuses whole
+      const input = Array.from({ length: 1300 }, (_, k) => record(k + 1, { metadata_admin: { blob: "y".repeat(8000) } }))
+      const report = yield* Import.report(Import.runWith(yield* IdentityApi, Import.fromValues(input)))
+      expect(report.created).toBe(1300)
+      expect(report.batchesSplit).toBe(0)
+      const batches = batchRequests(yield* sb.requests)
+      expect(batches.every((r) => r.status === 200)).toBe(true)
+      expect(batches.length).toBe(3)
+    }))
+
   it.effect("a file with multi-byte UTF-8 (wider than its text) arrives byte for byte", () =>
     Effect.gen(function*() {
       const sb = yield* Sandbox.Sandbox

@@ -14,7 +14,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Mailbox from "effect/Mailbox"
 import * as Stream from "effect/Stream"
-import { maxPlaintextItems } from "../../BatchPatch.js"
+import { maxBodyBytes, maxPlaintextItems } from "../../BatchPatch.js"
 import { Sizer } from "./attempts.js"
 import { FailureWriter } from "./failures.js"
 import * as Journal from "./journal.js"
@@ -137,6 +137,10 @@ const engine = <E>(
       nextBatchId
     })
     const buffers = { hashed: [] as Array<PreparedRecord>, plain: [] as Array<PreparedRecord> }
+    // A batch's body is its items, a comma after each but the last, in `{"identities":[…]}`: kept
+    // within Kratos' body limit, or the whole batch would be refused and split.
+    const bodyBudget = maxBodyBytes - 17
+    const bufferedBytes = { hashed: 0, plain: 0 }
 
     const dispatch = (batches: FiberSet.FiberSet<void>, recs: Array<PreparedRecord>, sizer: Sizer) =>
       Effect.gen(function*() {
@@ -181,10 +185,19 @@ const engine = <E>(
           const rec = recs[i]
           const key = rec.plaintext ? "plain" : "hashed"
           const sizer = rec.plaintext ? plain : hashed
+          const size = rec.end - rec.start + 1
+          if (buffers[key].length > 0 && bufferedBytes[key] + size > bodyBudget) {
+            const batch = buffers[key]
+            buffers[key] = []
+            bufferedBytes[key] = 0
+            yield* dispatch(batches, batch, sizer)
+          }
           buffers[key].push(rec)
+          bufferedBytes[key] += size
           if (buffers[key].length >= sizer.current) {
             const batch = buffers[key]
             buffers[key] = []
+            bufferedBytes[key] = 0
             yield* dispatch(batches, batch, sizer)
           }
         }
