@@ -85,7 +85,7 @@ export const jqPredicate = (
     yield* checkJq(expr, flag)
     const jq = yield* loadJq
     // the expression on a line of its own: jq's messages then quote only it
-    const program = `try ([select(\n${expr}\n)] | length > 0) catch ("${errorMark}" + (. | tostring))`
+    const program = `try ([select(\n${expr}\n)] | length > 0) catch ("\\u0000" + (. | tostring))`
     return (values) =>
       Effect.suspend(() => {
         if (values.length === 0) return Effect.succeed([])

@@ -19,6 +19,7 @@ import { KratosJsonPatchDocument } from "../../src/JsonPatch.js"
 import { UsageError } from "../Errors.js"
 import { Io, readFileOrStdin } from "../Io.js"
 import * as Print from "../Print.js"
+import * as Shape from "../Shape.js"
 import type * as Render from "../Render.js"
 import { output, yes } from "./flags.js"
 import { names } from "./byIds.js"
@@ -31,6 +32,10 @@ export const bulkFlags = {
   filters: filterOptions,
   idsFrom: Options.text("ids-from").pipe(
     Options.withDescription("Select the ids in this file (one a line, # comments), - for stdin"),
+    Options.optional
+  ),
+  where: Options.text("where").pipe(
+    Options.withDescription("Only the identities this jq expression holds for, e.g. '.traits.email | endswith(\"@old.example\")'"),
     Options.optional
   ),
   dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Print the count and a sample; change nothing")),
@@ -52,6 +57,7 @@ export interface BulkFlags {
   readonly all: boolean
   readonly filters: Filters
   readonly idsFrom: Option.Option<string>
+  readonly where: Option.Option<string>
   readonly dryRun: boolean
   readonly journal: Option.Option<string>
   readonly resume: boolean
@@ -61,7 +67,7 @@ export interface BulkFlags {
 
 /** True when a selector flag is given (the command then changes many identities, not its ids). */
 export const hasSelector = (f: BulkFlags): boolean =>
-  f.all || f.resume || Option.isSome(f.idsFrom) || f.filters.ids.length > 0 ||
+  f.all || f.resume || Option.isSome(f.idsFrom) || Option.isSome(f.where) || f.filters.ids.length > 0 ||
   Option.isSome(f.filters.credentialsIdentifier) || Option.isSome(f.filters.organizationId)
 
 const selectorOf = (f: BulkFlags): Effect.Effect<Bulk.Selector, UsageError, Io> =>
@@ -75,15 +81,29 @@ const selectorOf = (f: BulkFlags): Effect.Effect<Bulk.Selector, UsageError, Io> 
     ].filter(Boolean).length
     if (given !== 1) {
       return yield* new UsageError({
-        message: "select with exactly one of --all, --ids, --ids-from, --credentials-identifier, --organization-id"
+        message: "select with exactly one of --all, --ids, --ids-from, --credentials-identifier, --organization-id (--where narrows it)"
       })
     }
-    if (f.all) return { all: true }
-    if (Option.isSome(f.idsFrom)) return { ids: Bulk.idsFromText(yield* readFileOrStdin(f.idsFrom.value)) }
-    if (f.filters.ids.length > 0) return { ids: f.filters.ids }
-    if (Option.isSome(f.filters.credentialsIdentifier)) return { filter: { credentials_identifier: f.filters.credentialsIdentifier.value } }
-    return { filter: { organization_id: Option.getOrThrow(f.filters.organizationId) } }
+    const where = Option.isSome(f.where) ? { wherePage: yield* wherePredicate(f.where.value) } : {}
+    if (f.all) return { all: true, ...where }
+    if (Option.isSome(f.idsFrom)) return { ids: Bulk.idsFromText(yield* readFileOrStdin(f.idsFrom.value)), ...where }
+    if (f.filters.ids.length > 0) return { ids: f.filters.ids, ...where }
+    if (Option.isSome(f.filters.credentialsIdentifier)) {
+      return { filter: { credentials_identifier: f.filters.credentialsIdentifier.value }, ...where }
+    }
+    return { filter: { organization_id: Option.getOrThrow(f.filters.organizationId) }, ...where }
   })
+
+/**
+ * `--where EXPR` as the selector's page predicate: jq over each identity as listed (compiled
+ * first: a syntax error is a usage error before any request); a jq error ends the selection.
+ */
+export const wherePredicate = (expr: string) =>
+  Effect.map(
+    Shape.jqPredicate(expr),
+    (evaluate) => (identities: ReadonlyArray<Identity>) =>
+      Effect.mapError(evaluate(identities), (e) => new Bulk.WorkflowError({ message: e.message }))
+  )
 
 const identifierOf = (i: Identity): string => {
   const traits = i.traits as { email?: unknown; username?: unknown; phone?: unknown } | null

@@ -13,35 +13,13 @@ import * as Ops from "../../src/Operations.js"
 import type { UsageError } from "../Errors.js"
 import * as Input from "../Input.js"
 import * as Render from "../Render.js"
+import { idChunks } from "../../src/internal/workflows/selector.js"
 
 /** The `ids` filter takes at most this many ids (the operation table's limit). */
 export const maxIdsPerCall = Ops.listIdentities.pagination?.maxPageSize ?? 500
 
-/**
- * Characters of `ids=` parameters one call carries. 500 UUIDs make a 20 KB request line, over
- * nginx's default 8 KB and Node's 16 KB header limits (a 500-id call to the sandbox fails with
- * "Headers Overflow"); a call stays under 8 KB, about 185 ids.
- */
-export const idsQueryBudget = 7_600
-
-/** `ids` split into calls: at most 500 each, and no more than fits in `idsQueryBudget`. */
-export const chunksOf = (ids: ReadonlyArray<string>): ReadonlyArray<ReadonlyArray<string>> => {
-  const chunks: Array<Array<string>> = []
-  let current: Array<string> = []
-  let size = 0
-  for (const id of ids) {
-    const cost = `ids=${encodeURIComponent(id)}&`.length
-    if (current.length > 0 && (current.length >= maxIdsPerCall || size + cost > idsQueryBudget)) {
-      chunks.push(current)
-      current = []
-      size = 0
-    }
-    current.push(id)
-    size += cost
-  }
-  if (current.length > 0) chunks.push(current)
-  return chunks
-}
+/** `ids` split into list calls: at most 500 each, each under 8 KB of query (the selector's own split). */
+export const chunksOf = (ids: ReadonlyArray<string>): ReadonlyArray<ReadonlyArray<string>> => idChunks(ids, maxIdsPerCall)
 
 /** The identities among `ids` that exist, by lower-case id; one list call per chunk of ids. */
 export const fetchByIds = (

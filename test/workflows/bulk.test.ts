@@ -52,6 +52,27 @@ describe("Bulk", () => {
       expect(incomplete._tag).toBe("BulkIncomplete")
     }).pipe(Effect.provide(http)))
 
+  it.scopedLive("a page predicate (an effect, answering a page at once) narrows the selection; its failure ends it", () =>
+    Effect.gen(function*() {
+      const { api, sandbox } = yield* sandboxWithClient()
+      yield* sandbox.insertIdentities(Array.from({ length: 60 }, (_, k) => fullRecord(k + 1, hashOf("pw"))))
+      const pages: Array<number> = []
+      const wherePage = (identities: ReadonlyArray<{ readonly metadata_public?: unknown }>) =>
+        Effect.sync(() => {
+          pages.push(identities.length)
+          return identities.map((i) => (i.metadata_public as { plan?: string } | null)?.plan === "pro")
+        })
+      const plan = yield* Bulk.planWith(api, { all: true, wherePage }, Bulk.deleteIdentities)
+      expect(plan.ids.length).toBe(30)
+      // called per page, not per identity
+      expect(pages.reduce((a, b) => a + b, 0)).toBe(60)
+      expect(pages.length).toBeLessThan(60)
+      const failed = yield* Effect.flip(
+        Bulk.planWith(api, { all: true, wherePage: () => Effect.fail(new Bulk.WorkflowError({ message: "bad predicate" })) }, Bulk.deleteIdentities)
+      )
+      expect(failed.message).toBe("bad predicate")
+    }).pipe(Effect.provide(http)))
+
   it.scopedLive("ids from text, unknown ids left out, a bad id is a typed error", () =>
     Effect.gen(function*() {
       const { api, sandbox } = yield* sandboxWithClient()

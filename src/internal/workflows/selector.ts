@@ -2,6 +2,7 @@
  * Which identities a workflow acts on: every identity, one list filter, or a list of ids, each
  * narrowed by an optional client-side predicate over the identity JSON.
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -17,10 +18,41 @@ export interface Selector {
   readonly all?: boolean
   /** One list filter (Kratos combines none). */
   readonly filter?: ExportFilter
-  /** These ids (any number: looked up 500 at a time; unknown ids are left out). */
+  /** These ids (any number: looked up a list call per `idChunks`; unknown ids are left out). */
   readonly ids?: ReadonlyArray<string>
   /** Keeps only the identities it holds for, over the identity as listed. */
   readonly where?: (identity: Identity) => boolean
+  /**
+   * Keeps only the identities it answers `true` for, a page at a time (an evaluator that is costly
+   * to call, such as an expression language's interpreter, answers a whole page at once): one
+   * answer per identity, in order. Its failure ends the selection.
+   */
+  readonly wherePage?: (identities: ReadonlyArray<Identity>) => Effect.Effect<ReadonlyArray<boolean>, WorkflowError>
+}
+
+/**
+ * Characters of `ids=` parameters one list call carries: 500 UUIDs make a 20 KB request line,
+ * over nginx's default 8 KB and Node's 16 KB header limits; a call stays under 8 KB (about 185 ids).
+ */
+export const idsQueryBudget = 7_600
+
+/** Ids split into list calls: at most 500 each, and no more than fit in `idsQueryBudget`. */
+export const idChunks = <A extends string>(ids: ReadonlyArray<A>, max = 500): ReadonlyArray<ReadonlyArray<A>> => {
+  const chunks: Array<Array<A>> = []
+  let current: Array<A> = []
+  let size = 0
+  for (const id of ids) {
+    const cost = `ids=${encodeURIComponent(id)}&`.length
+    if (current.length > 0 && (current.length >= max || size + cost > idsQueryBudget)) {
+      chunks.push(current)
+      current = []
+      size = 0
+    }
+    current.push(id)
+    size += cost
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
 }
 
 const decodeId = Schema.decodeUnknownEither(IdentityId)
@@ -35,8 +67,14 @@ export const select = (
   if (kinds !== 1) {
     return Stream.fail(new WorkflowError({ message: "select identities with exactly one of: all, a list filter, ids" }))
   }
-  const where = selector.where
-  const narrowed = (s: Stream.Stream<Identity, KratosError | WorkflowError>) => (where === undefined ? s : Stream.filter(s, where))
+  const { where, wherePage } = selector
+  const narrowed = (s: Stream.Stream<Identity, KratosError | WorkflowError>) => {
+    const kept = where === undefined ? s : Stream.filter(s, where)
+    return wherePage === undefined ? kept : Stream.mapChunksEffect(kept, (page) => {
+      const items = Chunk.toReadonlyArray(page)
+      return Effect.map(wherePage(items), (keep) => Chunk.unsafeFromArray(items.filter((_, i) => keep[i] === true)))
+    })
+  }
   if (selector.ids !== undefined) {
     const ids: Array<IdentityId> = []
     for (const raw of selector.ids) {
@@ -45,9 +83,9 @@ export const select = (
       ids.push(id.right)
     }
     const unique = [...new Set(ids.map((id) => id.toLowerCase() as IdentityId))]
-    const chunks: Array<ReadonlyArray<IdentityId>> = []
-    for (let i = 0; i < unique.length; i += 500) chunks.push(unique.slice(i, i + 500))
-    return narrowed(Stream.flatMap(Stream.fromIterable(chunks), (chunk) => client.listIdentitiesStream({ ids: chunk, page_size: 500 })))
+    return narrowed(
+      Stream.flatMap(Stream.fromIterable(idChunks(unique)), (chunk) => client.listIdentitiesStream({ ids: chunk, page_size: 500 }))
+    )
   }
   return narrowed(client.listIdentitiesStream({ ...(selector.filter ?? {}), page_size: pageSize }))
 }
