@@ -61,10 +61,10 @@ export type {
 export const wireBodiesWith = (
   client: ExportClient,
   options: ExportOptions = {}
-): Stream.Stream<CreateIdentityBodyEncoded, KratosError> => Engine.wireBodies(client, options)
+): Stream.Stream<CreateIdentityBodyEncoded, KratosError | WorkflowError> => Engine.wireBodies(client, options)
 
 /** @since 0.1.0 @category streams */
-export const wireBodies = (options: ExportOptions = {}): Stream.Stream<CreateIdentityBodyEncoded, KratosError, IdentityApi> =>
+export const wireBodies = (options: ExportOptions = {}): Stream.Stream<CreateIdentityBodyEncoded, KratosError | WorkflowError, IdentityApi> =>
   Stream.unwrap(Effect.map(IdentityApi, (api) => wireBodiesWith(api, options)))
 
 /** The hash of a wire body as a `Redacted`, the typed form `createIdentity` takes. */
@@ -86,7 +86,7 @@ const typed = (body: CreateIdentityBodyEncoded): CreateIdentityBody => {
  *
  * @since 0.1.0 @category streams
  */
-export const bodies = (options: ExportOptions = {}): Stream.Stream<CreateIdentityBody, KratosError, IdentityApi> =>
+export const bodies = (options: ExportOptions = {}): Stream.Stream<CreateIdentityBody, KratosError | WorkflowError, IdentityApi> =>
   Stream.map(wireBodies(options), typed)
 
 /**

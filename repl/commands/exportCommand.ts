@@ -9,10 +9,11 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Export from "../../src/Export.js"
-import type { IdentityId } from "../../src/Identity.js"
+import type { Identity, IdentityId } from "../../src/Identity.js"
 import { IdentityApi } from "../../src/IdentityApi.js"
 import { UsageError } from "../Errors.js"
 import { Io } from "../Io.js"
+import { wherePredicate } from "./bulkCommand.js"
 import { filterOptions, type Filters, progressReporter } from "./workflowOptions.js"
 
 const credentialTypes = ["password", "oidc", "saml"] as const
@@ -37,6 +38,11 @@ const pageSize = Options.integer("page-size").pipe(
   Options.withDescription("Identities per list request (1-500, default 500)"),
   Options.withDefault(500)
 )
+const where = Options.text("where").pipe(
+  Options.withDescription("Only the identities this jq expression holds for, e.g. '.state == \"active\"'"),
+  Options.optional
+)
+
 const quiet = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("No progress or summary"))
 
 /** `--include-credentials` alone means every type; the value is a comma-separated list otherwise. */
@@ -64,7 +70,7 @@ const exportFilter = (filters: Filters): Export.ExportFilter => ({
 /** @since 0.1.0 */
 export const exportCommand = Command.make(
   "export",
-  { filters: filterOptions, includeCredentials, format, file, pageSize, quiet },
+  { filters: filterOptions, includeCredentials, format, file, pageSize, quiet, where },
   (o) =>
     Effect.gen(function*() {
       const api = yield* IdentityApi
@@ -81,7 +87,15 @@ export const exportCommand = Command.make(
           message: "--include-credentials exports password hashes: write them to a file (--file F) or a pipe, not the terminal"
         })
       }
+      // compiled before any request: a syntax error is a usage error
+      let whereFailed: UsageError | undefined
+      const where = Option.isSome(o.where) ? yield* wherePredicate(o.where.value) : undefined
+      const wherePage = where === undefined ? {} : {
+        wherePage: (page: ReadonlyArray<Identity>) =>
+          Effect.tapError(where(page), (e) => Effect.sync(() => void (whereFailed = new UsageError({ message: e.message }))))
+      }
       const options: Export.ExportOptions = {
+        ...wherePage,
         filter: exportFilter(o.filters),
         includeCredentials: credentials,
         pageSize: o.pageSize,
@@ -101,7 +115,9 @@ export const exportCommand = Command.make(
           }
           return Effect.succeed(event._tag === "Finished" ? event.report : acc)
         }),
-        Effect.ensuring(io.progress(undefined))
+        Effect.ensuring(io.progress(undefined)),
+        // a jq error of --where is the user's: a usage error, as jq's syntax errors are
+        Effect.catchTag("WorkflowError", (e) => Effect.fail(whereFailed ?? e))
       )
       if (report !== undefined && !o.quiet) {
         yield* io.err(

@@ -81,6 +81,17 @@ describe("--where", () => {
     expect(new Set(inactive)).toEqual(new Set(gold.map((i) => i.id)))
   }, 60_000)
 
+  it("identities export --where exports exactly the identities it holds for", async () => {
+    const newOnes = all.filter((i) => i.traits.email.endsWith("@new.example.com"))
+    const r = await run(["identities", "export", "--where", `.traits.email | test("@new[.]")`, "-o", "jsonl", "-q"], { env, cwd })
+    expect(r.code).toBe(0)
+    const bodies = r.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { traits: { email: string } })
+    expect(bodies.map((b) => b.traits.email).sort()).toEqual(newOnes.map((i) => i.traits.email).sort())
+    const bad = await run(["identities", "export", "--where", ".traits.email | ltrimstr(1) | startswith(1)", "-q"], { env, cwd })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("startswith() requires string inputs")
+  }, 60_000)
+
   it("a bad expression is a usage error with jq's message, before any request", async () => {
     const before = (await sb.requests()).length
     const syntax = await run(["identities", "delete", "--all", "--where", ".traits.email | endswith(", "--dry-run"], { env, cwd })

@@ -27,6 +27,21 @@ export interface ExportOptions {
   readonly format?: "jsonl" | "json"
   /** Names the target in the report (a file path). */
   readonly target?: string
+  /**
+   * Exports only the identities it answers `true` for, a page at a time (one answer per identity,
+   * in order, over the identity as listed); its failure ends the export.
+   */
+  readonly wherePage?: (identities: ReadonlyArray<Identity>) => Effect.Effect<ReadonlyArray<boolean>, WorkflowError>
+}
+
+/** The listed identities, narrowed by `wherePage`. */
+const listed = (client: ExportClient, options: ExportOptions): Stream.Stream<Identity, KratosError | WorkflowError> => {
+  const all = client.listIdentitiesStream(listInput(options))
+  const where = options.wherePage
+  return where === undefined ? all : Stream.mapChunksEffect(all, (page) => {
+    const items = Chunk.toReadonlyArray(page)
+    return Effect.map(where(items), (keep) => Chunk.unsafeFromArray(items.filter((_, i) => keep[i] === true)))
+  })
 }
 
 /** What an export needs of the client (`IdentityApi` provides it). @since 0.1.0 @category models */
@@ -91,7 +106,7 @@ export const credentialsOf = (options: ExportOptions): ReadonlyArray<ExportableC
 /** The create bodies in their wire form (hashes as plain strings), a chunk per page. */
 export const wireBodies = (client: ExportClient, options: ExportOptions) => {
   const include = new Set(credentialsOf(options))
-  return client.listIdentitiesStream(listInput(options)).pipe(
+  return listed(client, options).pipe(
     Stream.mapChunks((page) => Chunk.map(page, (identity) => toCreateBody(identity, include)))
   )
 }
@@ -141,7 +156,7 @@ export const run = (
       closed = true
       return sink(opened ? "\n]\n" : "[]\n")
     })
-    const pieces = client.listIdentitiesStream(listInput(options)).pipe(
+    const pieces = listed(client, options).pipe(
       Stream.mapChunks((page) => Chunk.of(render(page))),
       Stream.buffer({ capacity: 2 }),
       Stream.mapEffect((piece) =>
