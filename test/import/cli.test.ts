@@ -15,10 +15,11 @@ import { record, records, tmpDir, writeJsonl } from "./helpers.js"
 
 let scope: Scope.CloseableScope
 let url = ""
+let sandbox: Sandbox.SandboxService
 
 beforeAll(async () => {
   scope = Effect.runSync(Scope.make())
-  const sandbox = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
+  sandbox = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
   url = sandbox.url
 })
 afterAll(async () => {
@@ -100,5 +101,38 @@ describe("kratos-admin identities import (child process)", () => {
     const resumed = await cli(["identities", "import", file, "--resume"])
     expect(resumed.code).toBe(0)
     expect(JSON.parse(resumed.stdout)).toMatchObject({ created: 30, resumed: 30, batches: 0 })
+  })
+
+  it("--resume --retry-failed sends again only the records the journal holds as failed, unchanged lines included", async () => {
+    const dir = tmpDir()
+    const input = records(40, 2000)
+    const file = writeJsonl(dir, "conflicts.jsonl", input)
+    // five records collide with identities that were there before the import (same e-mail)
+    const taken = [3, 9, 17, 25, 38]
+    const squatters = await Effect.runPromise(sandbox.insertIdentities(taken.map((k) => ({
+      schema_id: "default",
+      traits: { email: input[k - 1].traits.email, name: { first: "Someone", last: "Else" } }
+    }))))
+    const first = await cli(["identities", "import", file, "--batch-size", "10"])
+    expect(first.code).toBe(1)
+    expect(JSON.parse(first.stdout)).toMatchObject({ created: 35, conflicts: 5 })
+    const failed = fs.readFileSync(`${file}.failures.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l).line)
+    expect(failed).toEqual(taken)
+    const batches = async () => (await Effect.runPromise(sandbox.requests)).filter((r) => r.operation === "batchPatchIdentities").length
+    // a plain resume: the failures stand, nothing is sent
+    const before = await batches()
+    const resumed = await cli(["identities", "import", file, "--resume"])
+    expect(resumed.code).toBe(1)
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ conflicts: 5, resumed: 40, batches: 0 })
+    expect(await batches()).toBe(before)
+    // the conflicting identities go away; the input did not change: --retry-failed sends those five
+    for (const s of squatters) expect((await fetch(`${url}/admin/identities/${s.id}`, { method: "DELETE" })).status).toBe(204)
+    const retried = await cli(["identities", "import", file, "--resume", "--retry-failed"])
+    expect(retried.code, retried.stderr).toBe(0)
+    expect(JSON.parse(retried.stdout)).toMatchObject({ created: 40, conflicts: 0, complete: true, resumed: 35 })
+    const log = (await Effect.runPromise(sandbox.requests)).filter((r) => r.operation === "batchPatchIdentities")
+    expect(log.length - before).toBe(1)
+    const all = await Effect.runPromise(sandbox.identities)
+    for (const r of input) expect(all.filter((i) => i.external_id === r.external_id).length).toBe(1)
   })
 })
