@@ -14,6 +14,7 @@ import { IdentityApi } from "../../src/IdentityApi.js"
 import type * as Import from "../../src/Import.js"
 // the defaults alone, without the importer (which loads when the command runs)
 import { importDefaults } from "../../src/internal/import/model.js"
+import { commandLine, interruptedLines, resumeCommand } from "./importResume.js"
 import { migratedImport, migrationOptions } from "./migrateSource.js"
 import { UsageError } from "../Errors.js"
 import { Io } from "../Io.js"
@@ -150,6 +151,8 @@ export const importCommand = Command.make(
           ...(Option.isSome(o.failures) ? { failures: o.failures.value } : {})
         }
         let lastPlain = Date.now()
+        let lastProgress: Import.ImportProgress | undefined
+        const journaled = Option.isSome(o.journal) || file !== "-"
         const migrated = yield* migratedImport(Import, api, o, file, options)
         const report = yield* (migrated ?? Import.importFileWith(api, file, options)).pipe(
           Stream.runFoldEffect(undefined as Import.ImportReport | undefined, (acc, event) => {
@@ -159,6 +162,7 @@ export const importCommand = Command.make(
               case "Warning":
                 return Effect.as(io.err(`warning: ${event.message}`), acc)
               case "Progress": {
+                lastProgress = event.progress
                 if (o.quiet) return Effect.succeed(acc)
                 if (stderrTTY) return Effect.as(io.progress(progressLine(event.progress)), acc)
                 const now = Date.now()
@@ -169,7 +173,22 @@ export const importCommand = Command.make(
               default:
                 return Effect.succeed(acc)
             }
-          })
+          }),
+          // Ctrl-C: what was done so far, and the command that goes on from there
+          Effect.onInterrupt(() =>
+            Effect.gen(function*() {
+              if (!o.quiet) yield* io.progress(undefined)
+              const resume = o.dryRun
+                ? { none: "dry run: nothing was sent" }
+                : !journaled
+                ? { none: "no journal (stdin): the import cannot be resumed; give --journal to make it resumable" }
+                : resumeCommand(commandLine(), file, {
+                  journal: Option.getOrUndefined(o.journal),
+                  failures: Option.getOrUndefined(o.failures)
+                })
+              for (const line of interruptedLines(file, lastProgress, resume)) yield* io.err(line)
+            })
+          )
         )
         if (report === undefined) continue
         yield* Print.one("value", format === "table" ? summaryView(report) : report, format)

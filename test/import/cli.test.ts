@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
@@ -132,6 +132,37 @@ describe("kratos-admin identities import (child process)", () => {
     expect(JSON.parse(retried.stdout)).toMatchObject({ created: 40, conflicts: 0, complete: true, resumed: 35 })
     const log = (await Effect.runPromise(sandbox.requests)).filter((r) => r.operation === "batchPatchIdentities")
     expect(log.length - before).toBe(1)
+    const all = await Effect.runPromise(sandbox.identities)
+    for (const r of input) expect(all.filter((i) => i.external_id === r.external_id).length).toBe(1)
+  })
+
+  it("Ctrl-C (SIGINT) prints the summary so far and the exact command that resumes; that command finishes the import", async () => {
+    const dir = tmpDir()
+    const input = records(400, 5000)
+    const file = writeJsonl(dir, "interrupted.jsonl", input)
+    await Effect.runPromise(sandbox.setOptions({ latency: "150 millis" }))
+    const child = spawn(process.execPath, [binPath, "identities", "import", file, "--batch-size", "20", "--output", "json"], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
+    child.stdout!.resume()
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+    const created = async () => (await Effect.runPromise(sandbox.identities)).filter((i) => i.external_id?.startsWith("ext-5")).length
+    while ((await created()) < 60) await new Promise((resolve) => setTimeout(resolve, 20))
+    child.kill("SIGINT")
+    expect(await exited).toBe(130)
+    await Effect.runPromise(sandbox.setOptions({ latency: undefined }))
+    const summary = /interrupted: .*: (\d+) record\(s\) finished \((\d+) imported, 0 not\) of (\d+) read/.exec(stderr)
+    expect(summary, stderr).not.toBeNull()
+    expect(Number(summary![1])).toBeGreaterThanOrEqual(40)
+    expect(Number(summary![1])).toBeLessThan(400)
+    const command = /resume with: (.*)/.exec(stderr)?.[1]
+    expect(command).toBe(`kratos-admin identities import ${file} --batch-size 20 --output json --resume`)
+    const resumed = await cli(command!.split(" ").slice(1))
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ complete: true, records: 400, failed: 0, conflicts: 0 })
     const all = await Effect.runPromise(sandbox.identities)
     for (const r of input) expect(all.filter((i) => i.external_id === r.external_id).length).toBe(1)
   })
