@@ -117,8 +117,8 @@ interface Piece {
 }
 
 /**
- * Runs an export into a sink: each page becomes one write, the next page is fetched while the
- * previous one is written. JSON's closing bracket is written by a finalizer, so an interrupted export
+ * Runs an export into a sink: each page becomes one write, the next pages are fetched while the
+ * previous one is rendered and written. JSON's closing bracket is written by a finalizer, so an interrupted export
  * leaves a valid array of what was exported.
  */
 export const run = (
@@ -156,9 +156,11 @@ export const run = (
       closed = true
       return sink(opened ? "\n]\n" : "[]\n")
     })
+    // Pages are fetched (and parsed) ahead while earlier ones are rendered and written: the next
+    // request is on the wire while this process turns a page into text.
     const pieces = listed(client, options).pipe(
+      Stream.bufferChunks({ capacity: 2 }),
       Stream.mapChunks((page) => Chunk.of(render(page))),
-      Stream.buffer({ capacity: 2 }),
       Stream.mapEffect((piece) =>
         Effect.map(piece.text.length > 0 ? sink(piece.text) : Effect.void, (): ExportEvent => {
           exported += piece.count
