@@ -102,6 +102,7 @@ const summaryView = (r: Import.ImportReport) => ({
   unknown: r.unknown,
   invalid: r.invalid,
   malformed: r.malformed,
+  ...(r.malformedAt !== undefined ? { "malformed at (line:byte)": r.malformedAt.map((m) => `${m.line}:${m.offset}`).join(", ") } : {}),
   duplicates: r.duplicates,
   ...(r.resumed > 0 ? { "resumed (done before)": r.resumed } : {}),
   retried: r.retried,

@@ -166,4 +166,31 @@ describe("kratos-admin identities import (child process)", () => {
     const all = await Effect.runPromise(sandbox.identities)
     for (const r of input) expect(all.filter((i) => i.external_id === r.external_id).length).toBe(1)
   })
+
+  it("malformed lines carry their line number and byte offset, in the failures file and the report", async () => {
+    const dir = tmpDir()
+    const lines = [
+      Buffer.from(JSON.stringify(record(1, { traits: { email: "user1@example.com", name: { first: "Zoë 日本", last: "🦀" } } })) + "\n"),
+      Buffer.from("{not json\n"),
+      Buffer.from(JSON.stringify(record(2)) + "\r\n"),
+      Buffer.concat([Buffer.from('{"traits":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]),
+      Buffer.from("\n"),
+      Buffer.from(JSON.stringify(record(3)) + "\n"),
+      Buffer.from("[1,\n")
+    ]
+    const file = path.join(dir, "broken.jsonl")
+    fs.writeFileSync(file, Buffer.concat(lines))
+    const offsetOf = (k: number) => lines.slice(0, k).reduce((n, b) => n + b.length, 0)
+    const r = await cli(["identities", "import", file, "-o", "json"])
+    expect(r.code).toBe(1)
+    const expected = [{ line: 2, offset: offsetOf(1) }, { line: 4, offset: offsetOf(3) }, { line: 7, offset: offsetOf(6) }]
+    expect(JSON.parse(r.stdout)).toMatchObject({ created: 3, malformed: 3, malformedAt: expected })
+    const failures = fs.readFileSync(`${file}.failures.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    expect(failures.map((f) => ({ line: f.line, offset: f.offset, status: f.status }))).toEqual(expected.map((e) => ({ ...e, status: "malformed" })))
+    // what the user does with it: the bytes at that offset are the line
+    const bytes = fs.readFileSync(file)
+    expect(bytes.subarray(expected[0].offset, expected[0].offset + 9).toString()).toBe("{not json")
+    const table = await cli(["identities", "import", file, "-o", "table", "--restart"])
+    expect(table.stdout).toContain(`2:${offsetOf(1)}, 4:${offsetOf(3)}, 7:${offsetOf(6)}`)
+  })
 })

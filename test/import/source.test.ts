@@ -28,6 +28,23 @@ const parse = (text: string, size = 7) => {
 }
 
 describe("sources", () => {
+  it.effect("every item carries the byte offset where its line begins, whatever the chunk size", () =>
+    Effect.gen(function*() {
+      const text = '{"a":"日本"}\r\n\n{"b":"🦀"}\n{"c":\n{"d":4}\n{"e":"é"}'
+      const bytes = Buffer.from(text)
+      const lineStarts = [0]
+      bytes.forEach((b, i) => b === 10 && lineStarts.push(i + 1))
+      for (const size of [1, 2, 3, 5, 64]) {
+        const pieces: Array<Uint8Array> = []
+        for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size))
+        const items = Chunk.toArray(yield* Stream.runCollect(Import.readSource(Stream.fromIterable(pieces))))
+        expect(items.map((i) => [i.line, i.offset])).toEqual([1, 3, 4, 5, 6].map((line) => [line, lineStarts[line - 1]]))
+      }
+      // concatenated values: the offset of the line the value starts on
+      const values = Chunk.toArray(yield* Stream.runCollect(Import.readSource(Stream.make(Buffer.from('{"a":\n1}\n  {"b":2} {"c":\n3}')))))
+      expect(values.map((i) => [i.line, i.offset])).toEqual([[1, 0], [3, 9], [3, 9]])
+    }))
+
   it.effect("JSON Lines: one record per line, a broken line reported and skipped", () =>
     Effect.gen(function*() {
       expect(yield* parse('{"a":1}\r\n\n{"b":"x\\"}{"}\n{"c":\n{"d":4}\n')).toEqual([

@@ -92,6 +92,8 @@ export type FailureStatus = "malformed" | "invalid" | "duplicate" | "failed" | "
 /** One line of the failures file. @since 0.1.0 @category models */
 export interface ImportFailure {
   readonly line: number
+  /** The byte offset in the input where the record's line begins (failures found while reading it). */
+  readonly offset?: number | undefined
   readonly external_id?: string | undefined
   readonly status: FailureStatus
   /** The HTTP status of a server-side failure. */
@@ -125,6 +127,8 @@ export const ImportReport = Schema.Struct({
   unknown: Schema.Number,
   invalid: Schema.Number,
   malformed: Schema.Number,
+  /** Where the first malformed lines are (up to 20): line number and byte offset of its start. */
+  malformedAt: Schema.optional(Schema.Array(Schema.Struct({ line: Schema.Number, offset: Schema.Number }))),
   duplicates: Schema.Number,
   /** Lines skipped on resume because an earlier run had finished them (included in the counts above). */
   resumed: Schema.Number,

@@ -134,14 +134,14 @@ export const makePreparer = (deps: PrepareDeps) => {
         }
       }
       if (item._tag === "Malformed" || value instanceof Unparsable) {
-        failSync(item.line, "malformed", item._tag === "Malformed" ? item.reason : (value as Unparsable).reason, {})
+        failSync(item.line, "malformed", item._tag === "Malformed" ? item.reason : (value as Unparsable).reason, { offset: item.offset })
         return undefined
       }
       const raw = unwrapFailureLine(value)
       const rawExternalId = externalIdOf(raw)
       const body = validateBody(raw)
       if (body instanceof ParseResult.ParseError) {
-        failSync(item.line, "invalid", formatParseError(body), { raw, externalId: rawExternalId })
+        failSync(item.line, "invalid", formatParseError(body), { raw, externalId: rawExternalId, offset: item.offset })
         return undefined
       }
       const schemaId = body.schema_id !== undefined && body.schema_id.length > 0 ? body.schema_id : defaultSchemaId
@@ -149,13 +149,13 @@ export const makePreparer = (deps: PrepareDeps) => {
       const schema = schemas.get(schemaId) ?? `identity schema \`${schemaId}\` was not loaded`
       if (typeof schema === "string") {
         if (validateSchema) {
-          failSync(item.line, "invalid", schema, { raw, externalId: rawExternalId })
+          failSync(item.line, "invalid", schema, { raw, externalId: rawExternalId, offset: item.offset })
           return undefined
         }
       } else if (validateSchema) {
         const problem = IdSchema.check(schema, body.traits)
         if (problem !== undefined) {
-          failSync(item.line, "invalid", problem, { raw, externalId: rawExternalId })
+          failSync(item.line, "invalid", problem, { raw, externalId: rawExternalId, offset: item.offset })
           return undefined
         }
       }
@@ -172,7 +172,7 @@ export const makePreparer = (deps: PrepareDeps) => {
       }
       if (first !== undefined) {
         keys.forget()
-        failSync(item.line, "duplicate", `duplicate of line ${first} (same ${same})`, { raw, externalId })
+        failSync(item.line, "duplicate", `duplicate of line ${first} (same ${same})`, { raw, externalId, offset: item.offset })
         return undefined
       }
       keys.commit(item.line)

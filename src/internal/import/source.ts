@@ -11,9 +11,9 @@ import { isUtf8 } from "node:buffer"
  * could not be delimited.
  */
 export type SourceItem =
-  | { readonly _tag: "Value"; readonly line: number; readonly value: unknown; readonly bytes: number }
-  | { readonly _tag: "Text"; readonly line: number; readonly text: string; readonly bytes: number }
-  | { readonly _tag: "Malformed"; readonly line: number; readonly reason: string; readonly bytes: number }
+  | { readonly _tag: "Value"; readonly line: number; readonly value: unknown; readonly bytes: number; readonly offset?: number }
+  | { readonly _tag: "Text"; readonly line: number; readonly text: string; readonly bytes: number; readonly offset?: number }
+  | { readonly _tag: "Malformed"; readonly line: number; readonly reason: string; readonly bytes: number; readonly offset?: number }
 
 type Mode = "detect" | "lines" | "array" | "values"
 
@@ -58,6 +58,30 @@ export class SourceParser {
   private newlines = 0
   private carry: Uint8Array = noBytes
   private readonly badLines = new Set<number>()
+  // Byte offsets where lines begin, from line `startsLine` on (lines are emitted in order, so the
+  // ones before are dropped as the input goes).
+  private starts: Array<number> = [0]
+  private startsLine = 1
+
+  /** The byte offset in the input where `line` begins (-1: not known). */
+  private offsetOf(line: number): number {
+    const k = line - this.startsLine
+    if (k < 0 || k >= this.starts.length) return -1
+    if (k >= 1024) {
+      this.starts.splice(0, k)
+      this.startsLine = line
+      return this.starts[0]
+    }
+    return this.starts[k]
+  }
+
+  /** Notes where the lines after the newlines of `chunk` begin (`base`: the chunk's offset in the input). */
+  private countLines(chunk: Uint8Array, base: number): void {
+    for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) {
+      this.newlines++
+      this.starts.push(base + i + 1)
+    }
+  }
 
   push(chunk: Uint8Array): Array<SourceItem> {
     this.bytes += chunk.length
@@ -84,7 +108,7 @@ export class SourceParser {
       joined.set(chunk.subarray(0, need), this.carry.length)
       if (need < sequenceLength(this.carry[0]) - this.carry.length) {
         this.carry = joined
-        for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) this.newlines++
+        this.countLines(chunk, this.bytes - chunk.length)
         return
       }
       if (!isUtf8(joined)) this.badLines.add(firstLine)
@@ -104,7 +128,7 @@ export class SourceParser {
         start = nl + 1
       }
     }
-    for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) this.newlines++
+    this.countLines(chunk, this.bytes - chunk.length)
   }
 
   /** Whether lines `from`..`to` hold invalid UTF-8. */
@@ -190,7 +214,7 @@ export class SourceParser {
       this.emitLine(out, this.pending)
       this.pending = ""
     } else if (this.pending.length > maxValueChars) {
-      out.push({ _tag: "Malformed", line: this.line, reason: "line longer than 8 MiB", bytes: this.bytes })
+      out.push({ _tag: "Malformed", line: this.line, reason: "line longer than 8 MiB", bytes: this.bytes, offset: this.offsetOf(this.line) })
       this.pending = ""
       this.mode = "lines"
       this.skipping = true
@@ -200,11 +224,11 @@ export class SourceParser {
   private emitLine(out: Array<SourceItem>, raw: string): void {
     const text = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
     if (this.badLines.size > 0 && this.badLines.has(this.line)) {
-      out.push({ _tag: "Malformed", line: this.line, reason: "not valid UTF-8", bytes: this.bytes })
+      out.push({ _tag: "Malformed", line: this.line, reason: "not valid UTF-8", bytes: this.bytes, offset: this.offsetOf(this.line) })
       return
     }
     if (text.trim().length === 0) return
-    out.push({ _tag: "Text", line: this.line, text, bytes: this.bytes })
+    out.push({ _tag: "Text", line: this.line, text, bytes: this.bytes, offset: this.offsetOf(this.line) })
   }
 
   /** Bracket matching over `pending`, emitting each top-level value (values) or element (array). */
@@ -230,14 +254,14 @@ export class SourceParser {
       }
       if (c <= 32 || c === 0xfeff) continue
       if (array && this.arrayClosed) {
-        out.push({ _tag: "Malformed", line, reason: "unexpected text after the closing ]", bytes: this.bytes })
+        out.push({ _tag: "Malformed", line, reason: "unexpected text after the closing ]", bytes: this.bytes, offset: this.offsetOf(line) })
         i = skipToLineEnd(text, i)
         continue
       }
       if (array && this.depth === 0) {
         if (c === OPEN_BRACKET) this.depth = 1
         else {
-          out.push({ _tag: "Malformed", line, reason: "expected [", bytes: this.bytes })
+          out.push({ _tag: "Malformed", line, reason: "expected [", bytes: this.bytes, offset: this.offsetOf(line) })
           i = skipToLineEnd(text, i)
         }
         continue
@@ -250,7 +274,7 @@ export class SourceParser {
         }
         if (array && c === COMMA) {
           if (this.sawArrayComma) {
-            out.push({ _tag: "Malformed", line, reason: "unexpected ,", bytes: this.bytes })
+            out.push({ _tag: "Malformed", line, reason: "unexpected ,", bytes: this.bytes, offset: this.offsetOf(line) })
           }
           this.sawArrayComma = true
           continue
@@ -258,7 +282,7 @@ export class SourceParser {
         this.valueStart = i
         this.valueLine = line
         if (array && !this.sawArrayComma) {
-          out.push({ _tag: "Malformed", line, reason: "missing , between array elements", bytes: this.bytes })
+          out.push({ _tag: "Malformed", line, reason: "missing , between array elements", bytes: this.bytes, offset: this.offsetOf(line) })
         }
         this.sawArrayComma = false
       }
@@ -274,7 +298,7 @@ export class SourceParser {
             this.arrayClosed = true
             continue
           }
-          out.push({ _tag: "Malformed", line, reason: `unexpected ${String.fromCharCode(c)}`, bytes: this.bytes })
+          out.push({ _tag: "Malformed", line, reason: `unexpected ${String.fromCharCode(c)}`, bytes: this.bytes, offset: this.offsetOf(line) })
           this.valueStart = -1
           continue
         }
@@ -306,15 +330,15 @@ export class SourceParser {
     this.scanLine = line
     if (final) {
       if ((this.valueStart >= 0 || this.depth > base) && !this.skipping) {
-        out.push({ _tag: "Malformed", line: this.valueLine, reason: "unexpected end of input", bytes: this.bytes })
+        out.push({ _tag: "Malformed", line: this.valueLine, reason: "unexpected end of input", bytes: this.bytes, offset: this.offsetOf(this.valueLine) })
       } else if (array && !this.arrayClosed) {
-        out.push({ _tag: "Malformed", line, reason: "missing closing ]", bytes: this.bytes })
+        out.push({ _tag: "Malformed", line, reason: "missing closing ]", bytes: this.bytes, offset: this.offsetOf(line) })
       }
       this.pending = ""
     } else if (this.pending.length > maxValueChars && !this.skipping) {
       // Reported now; the scan goes on through the value (its text dropped) to where it ends, so
       // no part of it is ever taken for a record of its own.
-      out.push({ _tag: "Malformed", line: this.valueLine, reason: "value longer than 8 MiB", bytes: this.bytes })
+      out.push({ _tag: "Malformed", line: this.valueLine, reason: "value longer than 8 MiB", bytes: this.bytes, offset: this.offsetOf(this.valueLine) })
       this.skipping = true
       this.pending = ""
       this.scanPos = 0
@@ -328,10 +352,10 @@ export class SourceParser {
       return
     }
     if (this.invalid(this.valueLine, endLine)) {
-      out.push({ _tag: "Malformed", line: this.valueLine, reason: "not valid UTF-8", bytes: this.bytes })
+      out.push({ _tag: "Malformed", line: this.valueLine, reason: "not valid UTF-8", bytes: this.bytes, offset: this.offsetOf(this.valueLine) })
       return
     }
-    out.push({ _tag: "Text", line: this.valueLine, text, bytes: this.bytes })
+    out.push({ _tag: "Text", line: this.valueLine, text, bytes: this.bytes, offset: this.offsetOf(this.valueLine) })
   }
 }
 

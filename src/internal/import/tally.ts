@@ -20,7 +20,12 @@ export interface FailureDetails {
   readonly code?: number | undefined
   /** What the failure is counted under in `failuresByReason` (default: its reason). */
   readonly group?: string
+  /** The byte offset of the record's line in the input (-1 or absent: not known). */
+  readonly offset?: number | undefined
 }
+
+/** Malformed lines listed in the report (all are in the failures file). */
+const malformedListed = 20
 
 /** How failures are grouped in the report: by status, code and the first line of the reason. */
 const reasonKey = (status: FailureStatus, code: number | undefined, reason: string): string => {
@@ -101,6 +106,7 @@ export class Tally {
   waiting: ImportProgress["waiting"] = undefined
   /** The batch size shown in the progress line. */
   batchSize: () => number = () => 0
+  readonly malformedAt: Array<{ readonly line: number; readonly offset: number }> = []
   private queued: Array<ImportEvent> = []
   private lastProgress = 0
   private createdLines: Array<number> = []
@@ -179,8 +185,11 @@ export class Tally {
     const key = reasonKey(status, details.code, details.group ?? reason)
     this.byReason.set(key, (this.byReason.get(key) ?? 0) + 1)
     const stripped = details.raw === undefined ? undefined : withoutPassword(details.raw)
+    const offset = details.offset !== undefined && details.offset >= 0 ? details.offset : undefined
+    if (status === "malformed" && this.malformedAt.length < malformedListed) this.malformedAt.push({ line, offset: offset ?? -1 })
     const failure: ImportFailure = {
       line,
+      ...(offset !== undefined ? { offset } : {}),
       ...(details.externalId !== undefined ? { external_id: details.externalId } : {}),
       status,
       ...(details.code !== undefined ? { code: details.code } : {}),
@@ -264,6 +273,7 @@ export class Tally {
       unknown: s.unknown,
       invalid: s.invalid,
       malformed: s.malformed,
+      ...(this.malformedAt.length > 0 ? { malformedAt: this.malformedAt } : {}),
       duplicates: s.duplicates,
       resumed: s.resumed,
       failuresByReason: Object.fromEntries([...this.byReason.entries()].sort((a, b) => b[1] - a[1])),
