@@ -15,7 +15,10 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { CubicState } from "./internal/client/cubic.js"
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface RateLimitOptions {
   /** Requests per second; with `adaptive`, the starting rate (the limiter starts on). */
   readonly rate?: number
@@ -25,7 +28,10 @@ export interface RateLimitOptions {
   readonly adaptive?: boolean
 }
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface RateLimiterStatus {
   readonly enabled: boolean
   readonly adaptive: boolean
@@ -36,7 +42,10 @@ export interface RateLimiterStatus {
   readonly measuredRate: number
 }
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface AdaptiveRateLimiter {
   readonly status: Effect.Effect<RateLimiterStatus>
   /** Takes a send token (0), or says how many seconds to wait before trying again. */
@@ -53,7 +62,8 @@ const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => ms / 1000)
 /**
  * A limiter for one client; share it by building it once (the client's layer does).
  *
- * @since 0.1.0 @category constructors
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: RateLimitOptions): Effect.Effect<AdaptiveRateLimiter> =>
   Effect.map(nowSeconds, (start) => {

@@ -28,36 +28,70 @@ import type { ApplyClient, ApplyEvent, ApplyOptions, ApplyPlan, ApplyReport, Cha
 import { WorkflowError } from "./internal/workflows/sink.js"
 
 export type {
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ApplyClient,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ApplyEvent,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ApplyFailure,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ApplyOptions,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ApplyPlan,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ApplyProgress,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ApplyReport,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   Change,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   MatchBy,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   PlannedItem
 } from "./internal/workflows/apply.js"
 export {
-  /** @since 0.1.0 @category errors */
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
   WorkflowError
 } from "./internal/workflows/sink.js"
 
 /**
  * The records of a file (JSON Lines, a JSON array or concatenated objects; `-` for stdin).
  *
- * @since 0.1.0 @category sources
+ * @since 0.1.0
+ * @category sources
  */
 export const readDesired = (path: string): Effect.Effect<ReadonlyArray<unknown>, WorkflowError> =>
   Import.readFile(path).pipe(
@@ -79,7 +113,10 @@ export const readDesired = (path: string): Effect.Effect<ReadonlyArray<unknown>,
     Effect.map((c) => Array.from(c))
   )
 
-/** @since 0.1.0 @category planning */
+/**
+ * @since 0.1.0
+ * @category planning
+ */
 export const planWith: (
   client: ApplyClient,
   desired: ReadonlyArray<unknown>,
@@ -89,7 +126,8 @@ export const planWith: (
 /**
  * Matches the desired records against the server; writes nothing.
  *
- * @since 0.1.0 @category planning
+ * @since 0.1.0
+ * @category planning
  */
 export const plan = (
   desired: ReadonlyArray<unknown>,
@@ -97,15 +135,26 @@ export const plan = (
 ): Effect.Effect<ApplyPlan, KratosError | WorkflowError, IdentityApi> =>
   Effect.flatMap(IdentityApi, (api) => Engine.plan(api, desired, options))
 
-/** @since 0.1.0 @category running */
+/**
+ * @since 0.1.0
+ * @category running
+ */
 export const runWith: (client: ApplyClient, plan: ApplyPlan, options?: ApplyOptions) => Stream.Stream<ApplyEvent, WorkflowError> =
   Engine.run
 
-/** @since 0.1.0 @category running */
+/**
+ * @since 0.1.0
+ * @category running
+ */
 export const run = (plan: ApplyPlan, options?: ApplyOptions): Stream.Stream<ApplyEvent, WorkflowError, IdentityApi> =>
   Stream.unwrap(Effect.map(IdentityApi, (api) => Engine.run(api, plan, options)))
 
-/** Not every planned change was made; the report lists each failure. @since 0.1.0 @category errors */
+/**
+ * Not every planned change was made; the report lists each failure.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ApplyIncomplete extends Schema.TaggedError<ApplyIncomplete>()("ApplyIncomplete", {
   message: Schema.String,
   failed: Schema.Number,
@@ -116,7 +165,8 @@ export class ApplyIncomplete extends Schema.TaggedError<ApplyIncomplete>()("Appl
  * The final report of a run; fails with `ApplyIncomplete` when a change failed or a record was
  * invalid.
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const report = <E, R>(
   events: Stream.Stream<ApplyEvent, E, R>
@@ -150,7 +200,8 @@ const changeLine = (c: Change): string =>
  * The plan as a readable diff, one block per identity: `+ create`, `~ update` with each changed
  * path (old -> new), `- delete`, `! invalid`. Credentials are never shown, only that they change.
  *
- * @since 0.1.0 @category rendering
+ * @since 0.1.0
+ * @category rendering
  */
 export const renderDiff = (plan: ApplyPlan, options: { readonly unchanged?: boolean } = {}): string => {
   const lines: Array<string> = []

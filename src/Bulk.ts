@@ -29,54 +29,110 @@ import { parseIds, type Selector } from "./internal/workflows/selector.js"
 import { WorkflowError } from "./internal/workflows/sink.js"
 
 export type {
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   BulkAction,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   BulkClient,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   BulkEvent,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   BulkFailure,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   BulkOptions,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   BulkPlan,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   BulkProgress,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   BulkReport
 } from "./internal/workflows/bulk.js"
 export type {
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   Selector
 } from "./internal/workflows/selector.js"
 export {
-  /** @since 0.1.0 @category errors */
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
   WorkflowError
 } from "./internal/workflows/sink.js"
 
-/** @since 0.1.0 @category actions */
+/**
+ * @since 0.1.0
+ * @category actions
+ */
 export const deleteIdentities: BulkAction = { _tag: "Delete" }
-/** @since 0.1.0 @category actions */
+/**
+ * @since 0.1.0
+ * @category actions
+ */
 export const deactivate: BulkAction = { _tag: "SetState", state: "inactive" }
-/** @since 0.1.0 @category actions */
+/**
+ * @since 0.1.0
+ * @category actions
+ */
 export const activate: BulkAction = { _tag: "SetState", state: "active" }
-/** @since 0.1.0 @category actions */
+/**
+ * @since 0.1.0
+ * @category actions
+ */
 export const deleteSessions: BulkAction = { _tag: "DeleteSessions" }
-/** Disables each active session of the identities (they stay listed, inactive). @since 0.1.0 @category actions */
+/**
+ * Disables each active session of the identities (they stay listed, inactive).
+ *
+ * @since 0.1.0
+ * @category actions
+ */
 export const disableSessions: BulkAction = { _tag: "DisableSessions" }
 /**
  * A JSON Patch (add, remove, replace) applied to each identity. Not idempotent in general: after
  * an interruption a patch whose outcome was not seen is reported `unknown`, never sent twice.
  *
- * @since 0.1.0 @category actions
+ * @since 0.1.0
+ * @category actions
  */
 export const patch = (document: typeof KratosJsonPatchDocument.Encoded): BulkAction => ({ _tag: "Patch", patch: document })
 
-/** Ids from text: one a line (or separated by commas or spaces), `#` comments ignored. @since 0.1.0 @category selectors */
+/**
+ * Ids from text: one a line (or separated by commas or spaces), `#` comments ignored.
+ *
+ * @since 0.1.0
+ * @category selectors
+ */
 export const idsFromText: (text: string) => ReadonlyArray<string> = parseIds
 
-/** @since 0.1.0 @category planning */
+/**
+ * @since 0.1.0
+ * @category planning
+ */
 export const planWith: (
   client: BulkClient,
   selector: Selector,
@@ -88,7 +144,8 @@ export const planWith: (
  * Selects the identities an action would change (those already as it would leave them are
  * counted apart); writes nothing.
  *
- * @since 0.1.0 @category planning
+ * @since 0.1.0
+ * @category planning
  */
 export const plan = (
   selector: Selector,
@@ -97,13 +154,26 @@ export const plan = (
 ): Effect.Effect<BulkPlan, KratosError | WorkflowError, IdentityApi> =>
   Effect.flatMap(IdentityApi, (api) => Engine.plan(api, selector, action, sampleSize))
 
-/** The plan an interrupted run left beside its journal; fails unless `action` is the same. @since 0.1.0 @category planning */
+/**
+ * The plan an interrupted run left beside its journal; fails unless `action` is the same.
+ *
+ * @since 0.1.0
+ * @category planning
+ */
 export const loadPlan: (journal: string, action: BulkAction) => Effect.Effect<BulkPlan, WorkflowError> = Engine.loadPlan
 
-/** Where a journal's plan is kept. @since 0.1.0 @category running */
+/**
+ * Where a journal's plan is kept.
+ *
+ * @since 0.1.0
+ * @category running
+ */
 export const planPathOf: (journal: string) => string = Engine.planPath
 
-/** @since 0.1.0 @category running */
+/**
+ * @since 0.1.0
+ * @category running
+ */
 export const runWith = (
   client: BulkClient,
   plan: BulkPlan,
@@ -113,7 +183,8 @@ export const runWith = (
 /**
  * Runs a plan. With `journal` it can be resumed: `resume(journal, action)`.
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const run = (plan: BulkPlan, options?: BulkOptions): Stream.Stream<BulkEvent, WorkflowError, IdentityApi> =>
   Stream.unwrap(Effect.map(IdentityApi, (api) => Engine.run(api, plan, options)))
@@ -122,7 +193,8 @@ export const run = (plan: BulkPlan, options?: BulkOptions): Stream.Stream<BulkEv
  * Continues the run of a journal: what it finished is skipped, what it had in flight is checked
  * before it is written (or reported unknown, for a patch).
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const resumeWith = (
   client: BulkClient,
@@ -132,7 +204,10 @@ export const resumeWith = (
 ): Stream.Stream<BulkEvent, WorkflowError> =>
   Stream.unwrap(Effect.map(Engine.loadPlan(journal, action), (plan) => Engine.run(client, plan, { ...options, journal, resume: true })))
 
-/** @since 0.1.0 @category running */
+/**
+ * @since 0.1.0
+ * @category running
+ */
 export const resume = (
   journal: string,
   action: BulkAction,
@@ -140,7 +215,12 @@ export const resume = (
 ): Stream.Stream<BulkEvent, WorkflowError, IdentityApi> =>
   Stream.unwrap(Effect.map(IdentityApi, (api) => resumeWith(api, journal, action, options)))
 
-/** Not every planned identity was changed; the report lists each failure. @since 0.1.0 @category errors */
+/**
+ * Not every planned identity was changed; the report lists each failure.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class BulkIncomplete extends Schema.TaggedError<BulkIncomplete>()("BulkIncomplete", {
   message: Schema.String,
   failed: Schema.Number,
@@ -151,7 +231,8 @@ export class BulkIncomplete extends Schema.TaggedError<BulkIncomplete>()("BulkIn
  * The final report of a run (progress ignored); fails with `BulkIncomplete` when an identity was
  * not changed.
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const report = <E, R>(
   events: Stream.Stream<BulkEvent, E, R>

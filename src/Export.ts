@@ -26,29 +26,58 @@ import * as Engine from "./internal/workflows/export.js"
 import { fileSink, type TextSink, WorkflowError, writableSink } from "./internal/workflows/sink.js"
 
 export type {
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ExportableCredential
 } from "./internal/workflows/createBody.js"
 export type {
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ExportClient,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ExportEvent,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ExportFilter,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ExportOptions,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ExportProgress,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ExportReport
 } from "./internal/workflows/export.js"
 export {
-  /** @since 0.1.0 @category errors */
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
   WorkflowError
 } from "./internal/workflows/sink.js"
 export type {
-  /** Writes text in order. @since 0.1.0 @category models */
+  /**
+   * Writes text in order.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   TextSink
 } from "./internal/workflows/sink.js"
 
@@ -56,14 +85,18 @@ export type {
  * The create bodies of the selected identities in their wire form, as `Import.fromValues` takes them.
  * Password hashes are plain strings here: keep these values out of logs.
  *
- * @since 0.1.0 @category streams
+ * @since 0.1.0
+ * @category streams
  */
 export const wireBodiesWith = (
   client: ExportClient,
   options: ExportOptions = {}
 ): Stream.Stream<CreateIdentityBodyEncoded, KratosError | WorkflowError> => Engine.wireBodies(client, options)
 
-/** @since 0.1.0 @category streams */
+/**
+ * @since 0.1.0
+ * @category streams
+ */
 export const wireBodies = (options: ExportOptions = {}): Stream.Stream<CreateIdentityBodyEncoded, KratosError | WorkflowError, IdentityApi> =>
   Stream.unwrap(Effect.map(IdentityApi, (api) => wireBodiesWith(api, options)))
 
@@ -84,7 +117,8 @@ const typed = (body: CreateIdentityBodyEncoded): CreateIdentityBody => {
  * The create bodies of the selected identities, typed (password hashes `Redacted`): what
  * `createIdentity` takes.
  *
- * @since 0.1.0 @category streams
+ * @since 0.1.0
+ * @category streams
  */
 export const bodies = (options: ExportOptions = {}): Stream.Stream<CreateIdentityBody, KratosError | WorkflowError, IdentityApi> =>
   Stream.map(wireBodies(options), typed)
@@ -92,7 +126,8 @@ export const bodies = (options: ExportOptions = {}): Stream.Stream<CreateIdentit
 /**
  * Runs an export into a sink: `Started`, a `Progress` a page, `Finished` with the report.
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const runWith: (
   client: ExportClient,
@@ -104,7 +139,8 @@ export const runWith: (
  * Exports to a file, created (or truncated) with mode 0600: it may hold password hashes. An
  * interrupted export leaves a valid file of the identities exported so far.
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const toFileWith = (
   client: ExportClient,
@@ -113,7 +149,10 @@ export const toFileWith = (
 ): Stream.Stream<ExportEvent, KratosError | WorkflowError> =>
   Stream.unwrapScoped(Effect.map(fileSink(path), (sink) => Engine.run(client, sink, { target: path, ...options })))
 
-/** @since 0.1.0 @category running */
+/**
+ * @since 0.1.0
+ * @category running
+ */
 export const toFile = (
   path: string,
   options: ExportOptions = {}
@@ -123,7 +162,8 @@ export const toFile = (
 /**
  * Exports to a Node writable (stdout), waiting for it to drain.
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const toWritableWith = (
   client: ExportClient,

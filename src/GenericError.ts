@@ -6,7 +6,12 @@
 import * as Schema from "effect/Schema"
 import { wireOptional } from "./internal/wire.js"
 
-/** The inner error object (herodot's DefaultError). Only `message` is required. @since 0.1.0 @category models */
+/**
+ * The inner error object (herodot's DefaultError). Only `message` is required.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const GenericError = Schema.Struct({
   code: wireOptional(Schema.Number),
   status: wireOptional(Schema.String),
@@ -17,15 +22,28 @@ export const GenericError = Schema.Struct({
   request: wireOptional(Schema.String),
   debug: wireOptional(Schema.String)
 }).annotations({ identifier: "GenericError" })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type GenericError = typeof GenericError.Type
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const ErrorGeneric = Schema.Struct({ error: GenericError }).annotations({ identifier: "ErrorGeneric" })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ErrorGeneric = typeof ErrorGeneric.Type
 
-/** HTTP reason phrases as herodot writes them in `status`. @since 0.1.0 */
+/**
+ * HTTP reason phrases as herodot writes them in `status`.
+ *
+ * @since 0.1.0
+ */
 export const statusText: Readonly<Record<number, string>> = {
   400: "Bad Request",
   401: "Unauthorized",
@@ -42,7 +60,11 @@ export const statusText: Readonly<Record<number, string>> = {
   504: "Gateway Timeout"
 }
 
-/** herodot's default messages per status (what `message` says when Kratos adds only a `reason`). @since 0.1.0 */
+/**
+ * herodot's default messages per status (what `message` says when Kratos adds only a `reason`).
+ *
+ * @since 0.1.0
+ */
 export const defaultMessage: Readonly<Record<number, string>> = {
   400: "The request was malformed or contained invalid parameters",
   401: "The request could not be authorized",

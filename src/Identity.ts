@@ -12,20 +12,33 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { wireOptional } from "./internal/wire.js"
 
-/** @since 0.1.0 @category ids */
+/**
+ * @since 0.1.0
+ * @category ids
+ */
 export const IdentityId = Schema.UUID.pipe(Schema.brand("IdentityId"))
-/** @since 0.1.0 @category ids */
+/**
+ * @since 0.1.0
+ * @category ids
+ */
 export type IdentityId = typeof IdentityId.Type
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const IdentityState = Schema.Literal("active", "inactive")
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type IdentityState = typeof IdentityState.Type
 
 /**
  * Credential types Kratos v26.2 knows; `include_credential` and `deleteIdentityCredentials` take these.
  *
- * @since 0.1.0 @category models
+ * @since 0.1.0
+ * @category models
  */
 export const CredentialsType = Schema.Literal(
   "password",
@@ -40,15 +53,29 @@ export const CredentialsType = Schema.Literal(
   "link_recovery",
   "code_recovery"
 )
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CredentialsType = typeof CredentialsType.Type
 
-/** Opaque JSON objects: traits, metadata, credential config. @since 0.1.0 @category models */
+/**
+ * Opaque JSON objects: traits, metadata, credential config.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type JsonObject = typeof JsonObject.Type
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const IdentityCredentials = Schema.Struct({
   // A string, not the enum: newer Kratos versions add types (deviceauthn) and old clients must still decode.
   type: wireOptional(Schema.String),
@@ -58,10 +85,16 @@ export const IdentityCredentials = Schema.Struct({
   created_at: wireOptional(Schema.String),
   updated_at: wireOptional(Schema.String)
 })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type IdentityCredentials = typeof IdentityCredentials.Type
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const VerifiableAddress = Schema.Struct({
   id: wireOptional(Schema.String),
   value: Schema.String,
@@ -72,10 +105,16 @@ export const VerifiableAddress = Schema.Struct({
   created_at: wireOptional(Schema.String),
   updated_at: wireOptional(Schema.String)
 })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type VerifiableAddress = typeof VerifiableAddress.Type
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const RecoveryAddress = Schema.Struct({
   id: wireOptional(Schema.String),
   value: Schema.String,
@@ -83,14 +122,18 @@ export const RecoveryAddress = Schema.Struct({
   created_at: wireOptional(Schema.String),
   updated_at: wireOptional(Schema.String)
 })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type RecoveryAddress = typeof RecoveryAddress.Type
 
 /**
  * An identity as the admin API returns it. `credentials` is present on get and on lists filtered
  * by identifier; `config` is blanked unless `include_credential` names the type.
  *
- * @since 0.1.0 @category models
+ * @since 0.1.0
+ * @category models
  */
 export const Identity = Schema.Struct({
   id: IdentityId,
@@ -109,22 +152,34 @@ export const Identity = Schema.Struct({
   updated_at: wireOptional(Schema.String),
   organization_id: wireOptional(Schema.NullOr(Schema.String))
 }).annotations({ identifier: "Identity" })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Identity = typeof Identity.Type
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies
 
-/** @since 0.1.0 @category credentials import */
+/**
+ * @since 0.1.0
+ * @category credentials import
+ */
 export const PasswordImportConfig = Schema.Struct({
   hashed_password: Schema.optional(Schema.Redacted(Schema.String)),
   password: Schema.optional(Schema.Redacted(Schema.String)),
   use_password_migration_hook: Schema.optional(Schema.Boolean)
 })
-/** @since 0.1.0 @category credentials import */
+/**
+ * @since 0.1.0
+ * @category credentials import
+ */
 export type PasswordImportConfig = typeof PasswordImportConfig.Type
 
-/** @since 0.1.0 @category credentials import */
+/**
+ * @since 0.1.0
+ * @category credentials import
+ */
 export const OidcImportProvider = Schema.Struct({
   provider: Schema.String,
   subject: Schema.String,
@@ -132,14 +187,22 @@ export const OidcImportProvider = Schema.Struct({
   organization: Schema.optional(Schema.NullOr(Schema.String))
 })
 
-/** @since 0.1.0 @category credentials import */
+/**
+ * @since 0.1.0
+ * @category credentials import
+ */
 export const SamlImportProvider = Schema.Struct({
   provider: Schema.String,
   subject: Schema.String,
   organization: Schema.optional(Schema.NullOr(Schema.String))
 })
 
-/** Credentials importable on create and update (K26: password, oidc, saml). @since 0.1.0 @category credentials import */
+/**
+ * Credentials importable on create and update (K26: password, oidc, saml).
+ *
+ * @since 0.1.0
+ * @category credentials import
+ */
 export const IdentityWithCredentials = Schema.Struct({
   password: Schema.optional(Schema.Struct({ config: Schema.optional(PasswordImportConfig) })),
   oidc: Schema.optional(
@@ -149,10 +212,16 @@ export const IdentityWithCredentials = Schema.Struct({
     Schema.Struct({ config: Schema.optional(Schema.Struct({ providers: Schema.optional(Schema.Array(SamlImportProvider)) })) })
   )
 })
-/** @since 0.1.0 @category credentials import */
+/**
+ * @since 0.1.0
+ * @category credentials import
+ */
 export type IdentityWithCredentials = typeof IdentityWithCredentials.Type
 
-/** @since 0.1.0 @category request bodies */
+/**
+ * @since 0.1.0
+ * @category request bodies
+ */
 export const VerifiableAddressInput = Schema.Struct({
   id: Schema.optional(Schema.String),
   value: Schema.String,
@@ -164,7 +233,10 @@ export const VerifiableAddressInput = Schema.Struct({
   updated_at: Schema.optional(Schema.String)
 })
 
-/** @since 0.1.0 @category request bodies */
+/**
+ * @since 0.1.0
+ * @category request bodies
+ */
 export const RecoveryAddressInput = Schema.Struct({
   id: Schema.optional(Schema.String),
   value: Schema.String,
@@ -178,7 +250,8 @@ export const RecoveryAddressInput = Schema.Struct({
  * field is a 400, so decode it with `onExcessProperty: "error"` on the server side.
  * An empty or missing `schema_id` means the project's default schema.
  *
- * @since 0.1.0 @category request bodies
+ * @since 0.1.0
+ * @category request bodies
  */
 export const CreateIdentityBody = Schema.Struct({
   schema_id: Schema.optional(Schema.String),
@@ -192,9 +265,15 @@ export const CreateIdentityBody = Schema.Struct({
   verifiable_addresses: Schema.optional(Schema.Array(VerifiableAddressInput)),
   state: Schema.optional(IdentityState)
 }).annotations({ identifier: "CreateIdentityBody" })
-/** @since 0.1.0 @category request bodies */
+/**
+ * @since 0.1.0
+ * @category request bodies
+ */
 export type CreateIdentityBody = typeof CreateIdentityBody.Type
-/** @since 0.1.0 @category request bodies */
+/**
+ * @since 0.1.0
+ * @category request bodies
+ */
 export type CreateIdentityBodyEncoded = typeof CreateIdentityBody.Encoded
 
 /**
@@ -202,7 +281,8 @@ export type CreateIdentityBodyEncoded = typeof CreateIdentityBody.Encoded
  * `metadata_admin` and `external_id` even when they are omitted: send the whole identity.
  * `credentials`, when present, are merged (password replaced, oidc/saml providers appended).
  *
- * @since 0.1.0 @category request bodies
+ * @since 0.1.0
+ * @category request bodies
  */
 export const UpdateIdentityBody = Schema.Struct({
   schema_id: Schema.optional(Schema.String),
@@ -213,10 +293,17 @@ export const UpdateIdentityBody = Schema.Struct({
   metadata_public: Schema.optional(Schema.Unknown),
   metadata_admin: Schema.optional(Schema.Unknown)
 }).annotations({ identifier: "UpdateIdentityBody" })
-/** @since 0.1.0 @category request bodies */
+/**
+ * @since 0.1.0
+ * @category request bodies
+ */
 export type UpdateIdentityBody = typeof UpdateIdentityBody.Type
 
-/** True when the body imports a non-empty plaintext password (what the 200-per-batch limit counts). @since 0.1.0 */
+/**
+ * True when the body imports a non-empty plaintext password (what the 200-per-batch limit counts).
+ *
+ * @since 0.1.0
+ */
 export const hasPlaintextPassword = (body: {
   readonly credentials?: { readonly password?: { readonly config?: { readonly password?: unknown } } }
 }): boolean => {

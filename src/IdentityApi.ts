@@ -2,15 +2,22 @@
  * The admin Identity API client: one method per operationId, derived from the declarations in
  * `Operations` by a single interpreter, plus a `Stream` per list operation and the client's status.
  *
+ * @example
  * ```ts
+ * import { Effect, Option } from "effect"
+ * import { IdentityApi } from "effect-kratos/IdentityApi"
+ * import * as UndiciHttpClient from "effect-kratos/UndiciHttpClient"
+ *
  * const program = Effect.gen(function*() {
  *   const api = yield* IdentityApi
  *   const page = yield* api.listIdentities({ page_size: 100 })
- *   // page.nextPageToken: Option<string>, page.totalCount: Option<number>
+ *   return { ids: page.items.map((identity) => identity.id), next: Option.getOrUndefined(page.nextPageToken) }
  * })
+ *
  * program.pipe(
  *   Effect.provide(IdentityApi.layer({ baseUrl: "http://127.0.0.1:4434" })),
- *   Effect.provide(UndiciHttpClient.layer) // the leanest transport; any HttpClient works
+ *   // the leanest transport; any HttpClient works
+ *   Effect.provide(UndiciHttpClient.layer)
  * )
  * ```
  *
@@ -35,13 +42,22 @@ export {
   operations
 }
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ClientOptions = KratosHttpClient.ClientOptions
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ClientStatus = KratosHttpClient.ClientStatus
 
 export type {
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ListOperationName
 } from "./Operations.js"
 
@@ -49,13 +65,19 @@ export type {
  * What a call returns: a `Page` for list operations, `void` for 204-only operations, otherwise the
  * decoded body (with `undefined` for a 204 among other success statuses, e.g. extendSession).
  *
- * @since 0.1.0 @category models
+ * @since 0.1.0
+ * @category models
  */
 export type Result<Op> = unknown extends Operation.Item<Op>
   ? [Operation.Success<Op>] extends [undefined] ? void : Operation.Success<Op>
   : Page<Operation.Item<Op>>
 
-/** A method of the service; the input may be omitted when all its fields are optional. @since 0.1.0 @category models */
+/**
+ * A method of the service; the input may be omitted when all its fields are optional.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Method<Op> = Operation.InputOptional<Op> extends true
   ? (input?: Operation.Input<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
   : (input: Operation.Input<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
@@ -66,24 +88,39 @@ export type Method<Op> = Operation.InputOptional<Op> extends true
  * body as `Operation.JsonText`: the bulk importer's path. The server validates it; responses and
  * errors are the same as `Method`'s.
  *
- * @since 0.1.0 @category models
+ * @since 0.1.0
+ * @category models
  */
 export type EncodedMethod<Op> = Operation.InputEncodedOptional<Op> extends true
   ? (input?: Operation.WireInput<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
   : (input: Operation.WireInput<Op>) => Effect.Effect<Result<Op>, Operation.Failure<Op>>
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type EncodedMethods = { readonly [K in keyof Operations]: EncodedMethod<Operations[K]> }
 
-/** A stream over every page of a list operation. @since 0.1.0 @category models */
+/**
+ * A stream over every page of a list operation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type StreamMethod<Op> = Operation.InputOptional<Op> extends true
   ? (input?: Operation.Input<Op>) => Stream.Stream<Operation.Item<Op>, Operation.Failure<Op>>
   : (input: Operation.Input<Op>) => Stream.Stream<Operation.Item<Op>, Operation.Failure<Op>>
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Methods = { readonly [K in keyof Operations]: Method<Operations[K]> }
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service extends Methods {
   readonly listIdentitiesStream: StreamMethod<Operations["listIdentities"]>
   readonly listSessionsStream: StreamMethod<Operations["listSessions"]>
@@ -104,7 +141,8 @@ const streamNames: { readonly [K in ListOperationName]: `${K}Stream` } = {
 /**
  * Interprets every declaration of `Operations` against a built client.
  *
- * @since 0.1.0 @category constructors
+ * @since 0.1.0
+ * @category constructors
  */
 export const fromHttpClient = (http: KratosHttpClient.Service): Service => {
   const encoded: Record<string, unknown> = {}
@@ -122,14 +160,20 @@ export const fromHttpClient = (http: KratosHttpClient.Service): Service => {
 /**
  * Builds the client, failing with `ClientConfigError` on unusable options.
  *
- * @since 0.1.0 @category constructors
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   options: ClientOptions
 ): Effect.Effect<Service, KratosHttpClient.ClientConfigError, HttpClient.HttpClient> =>
   Effect.map(KratosHttpClient.make(options), fromHttpClient)
 
-/** The environment variables `layerConfig` reads. @since 0.1.0 @category config */
+/**
+ * The environment variables `layerConfig` reads.
+ *
+ * @since 0.1.0
+ * @category config
+ */
 export const config: Config.Config<{
   readonly baseUrl: string
   readonly apiKey: Option.Option<import("effect/Redacted").Redacted<string>>
@@ -145,13 +189,16 @@ export const config: Config.Config<{
  * The client service. Build its layer once and share it: the rate limiter, concurrency cap and
  * retry budget live in it.
  *
- * @since 0.1.0 @category tags
+ * @since 0.1.0
+ * @category tags
  */
 export class IdentityApi extends Context.Tag("effect-kratos/IdentityApi")<IdentityApi, Service>() {
   /**
    * A client over the `HttpClient` you provide (`UndiciHttpClient.layer`, `NodeHttpClient.layerUndici`,
    * `FetchHttpClient.layer`). Unusable options (a bad base URL, user info in it, a key over plain
    * http to a non-loopback host) fail the build with `ClientConfigError`: no request is sent.
+   *
+   * @since 0.1.0
    */
   static layer(
     options: ClientOptions
@@ -159,7 +206,11 @@ export class IdentityApi extends Context.Tag("effect-kratos/IdentityApi")<Identi
     return Layer.effect(IdentityApi, make(options))
   }
 
-  /** The same as `layer` (kept for callers written when `layer` did not fail). */
+  /**
+   * The same as `layer` (kept for callers written when `layer` did not fail).
+   *
+   * @since 0.1.0
+   */
   static layerStrict(
     options: ClientOptions
   ): Layer.Layer<IdentityApi, KratosHttpClient.ClientConfigError, HttpClient.HttpClient> {
@@ -173,6 +224,8 @@ export class IdentityApi extends Context.Tag("effect-kratos/IdentityApi")<Identi
   /**
    * Reads `ORY_SDK_URL` (else `KRATOS_ADMIN_URL`) and `ORY_API_KEY` (else `ORY_PROJECT_API_KEY`);
    * `options` sets everything else.
+   *
+   * @since 0.1.0
    */
   static layerConfig(
     options?: Omit<ClientOptions, "baseUrl" | "apiKey">

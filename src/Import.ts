@@ -29,31 +29,66 @@ import type { ImportClient, ImportEvent, ImportOptions, ImportReport } from "./i
 import { SourceParser, type SourceItem } from "./internal/import/source.js"
 
 export {
-  /** @since 0.1.0 @category errors */
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
   ImportError,
-  /** @since 0.1.0 @category errors */
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
   ImportIncomplete,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   importDefaults,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ImportReport
 } from "./internal/import/model.js"
 export type {
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   FailureStatus,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ImportClient,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ImportEvent,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ImportFailure,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ImportOptions,
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   ImportProgress
 } from "./internal/import/model.js"
 export type {
-  /** One source record with its line number, or a line that is not JSON. @since 0.1.0 @category models */
+  /**
+   * One source record with its line number, or a line that is not JSON.
+   *
+   * @since 0.1.0
+   * @category models
+   */
   SourceItem
 } from "./internal/import/source.js"
 
@@ -62,7 +97,8 @@ export type {
  * never the whole document in memory) or JSON objects one after the other. The format is detected
  * from the first value. Each record comes as its JSON text, parsed when the import validates it.
  *
- * @since 0.1.0 @category sources
+ * @since 0.1.0
+ * @category sources
  */
 export const readSource = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<SourceItem, E, R> =>
   Stream.suspend(() => {
@@ -82,7 +118,8 @@ export const readSource = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream
 /**
  * Streams the records of a file, or of stdin for `"-"`.
  *
- * @since 0.1.0 @category sources
+ * @since 0.1.0
+ * @category sources
  */
 export const readFile = (path: string): Stream.Stream<SourceItem, ImportError> =>
   readSource(
@@ -133,7 +170,8 @@ const fileBytes = (path: string): Stream.Stream<Uint8Array, ImportError> =>
 /**
  * Records from values already in memory (scripts, tests); line numbers are 1-based positions.
  *
- * @since 0.1.0 @category sources
+ * @since 0.1.0
+ * @category sources
  */
 export const fromValues = (values: Iterable<unknown>): Stream.Stream<SourceItem> =>
   Stream.fromIterable(values).pipe(
@@ -145,7 +183,8 @@ export const fromValues = (values: Iterable<unknown>): Stream.Stream<SourceItem>
  * Runs an import with the given client: a stream of events (`Started`, `Warning`, `Progress`,
  * `RecordFailed`) ending with `Finished` and the report.
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const runWith: <E>(
   client: ImportClient,
@@ -157,7 +196,8 @@ export const runWith: <E>(
  * Runs an import with the `IdentityApi` in context (its adaptive rate limiter is shared by every
  * batch in flight).
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const run = <E>(
   source: Stream.Stream<SourceItem, E>,
@@ -168,7 +208,8 @@ export const run = <E>(
 /**
  * Imports a file with the `IdentityApi` in context; see `importFileWith`.
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const importFile = (path: string, options?: ImportOptions): Stream.Stream<ImportEvent, ImportError, IdentityApi> =>
   Stream.unwrap(Effect.map(IdentityApi, (api) => importFileWith(api, path, options)))
@@ -176,7 +217,8 @@ export const importFile = (path: string, options?: ImportOptions): Stream.Stream
 /**
  * The default journal and failures paths next to an input file (none for stdin).
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const defaultPaths = (path: string): { readonly journal?: string; readonly failures?: string } =>
   path === "-" ? {} : { journal: `${path}.journal.jsonl`, failures: `${path}.failures.jsonl` }
@@ -185,7 +227,8 @@ export const defaultPaths = (path: string): { readonly journal?: string; readonl
  * Imports a file (or stdin, `"-"`): its size drives progress, the journal and failures file default
  * to `<file>.journal.jsonl` / `<file>.failures.jsonl`.
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const importFileWith = (
   client: ImportClient,
@@ -227,7 +270,8 @@ const statSize = (path: string): number | undefined => {
  * The final report of an event stream (progress ignored); fails with `ImportIncomplete` when not
  * every record was imported.
  *
- * @since 0.1.0 @category running
+ * @since 0.1.0
+ * @category running
  */
 export const report = <E, R>(
   events: Stream.Stream<ImportEvent, E, R>

@@ -30,7 +30,12 @@ const statusErrorFields = {
   retryAfter: Schema.optional(Schema.DurationFromSelf)
 }
 
-/** The constructor arguments of every status error. @since 0.1.0 @category models */
+/**
+ * The constructor arguments of every status error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StatusErrorProps {
   readonly operation: string
   readonly status: number
@@ -43,41 +48,86 @@ export interface StatusErrorProps {
   readonly retryAfter?: Duration.Duration | undefined
 }
 
-/** 400: malformed request, failed validation, bad page token, batch over the limits. @since 0.1.0 @category errors */
+/**
+ * 400: malformed request, failed validation, bad page token, batch over the limits.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", statusErrorFields) {
   static readonly status = 400
 }
-/** 401: missing or invalid API key. @since 0.1.0 @category errors */
+/**
+ * 401: missing or invalid API key.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", statusErrorFields) {
   static readonly status = 401
 }
-/** 403: the key may not do this. @since 0.1.0 @category errors */
+/**
+ * 403: the key may not do this.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", statusErrorFields) {
   static readonly status = 403
 }
-/** 404: no such identity, session, schema or credential. @since 0.1.0 @category errors */
+/**
+ * 404: no such identity, session, schema or credential.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", statusErrorFields) {
   static readonly status = 404
 }
-/** 409: a credential identifier, external_id or address already belongs to another identity. @since 0.1.0 @category errors */
+/**
+ * 409: a credential identifier, external_id or address already belongs to another identity.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", statusErrorFields) {
   static readonly status = 409
 }
-/** 429: rate limited, or a concurrent write to the same path on Ory Network. @since 0.1.0 @category errors */
+/**
+ * 429: rate limited, or a concurrent write to the same path on Ory Network.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", statusErrorFields) {
   static readonly status = 429
 }
-/** 500. @since 0.1.0 @category errors */
+/**
+ * 500.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InternalServerError
   extends Schema.TaggedError<InternalServerError>()("InternalServerError", statusErrorFields)
 {
   static readonly status = 500
 }
-/** 502. @since 0.1.0 @category errors */
+/**
+ * 502.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class BadGateway extends Schema.TaggedError<BadGateway>()("BadGateway", statusErrorFields) {
   static readonly status = 502
 }
-/** 503. @since 0.1.0 @category errors */
+/**
+ * 503.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ServiceUnavailable
   extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", statusErrorFields)
 {
@@ -87,12 +137,18 @@ export class ServiceUnavailable
  * 504: the gateway gave up waiting; the server may still have done (part of) the work, so an
  * unsafe write must be reconciled, not resent.
  *
- * @since 0.1.0 @category errors
+ * @since 0.1.0
+ * @category errors
  */
 export class GatewayTimeout extends Schema.TaggedError<GatewayTimeout>()("GatewayTimeout", statusErrorFields) {
   static readonly status = 504
 }
-/** Any status the operation does not declare. @since 0.1.0 @category errors */
+/**
+ * Any status the operation does not declare.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("UnexpectedStatus", statusErrorFields) {}
 
 /**
@@ -100,7 +156,8 @@ export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("Un
  * `sent` is false only when no attempt of the call can have reached the server's handler (each
  * was refused, or answered 429), which is what makes an unsafe write safe to send again.
  *
- * @since 0.1.0 @category errors
+ * @since 0.1.0
+ * @category errors
  */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
   operation: Schema.String,
@@ -110,7 +167,12 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   attempts: Schema.Number
 }) {}
 
-/** A response whose body does not match the operation's schema (a server that lies). @since 0.1.0 @category errors */
+/**
+ * A response whose body does not match the operation's schema (a server that lies).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>()("ResponseDecodeError", {
   operation: Schema.String,
   status: Schema.Number,
@@ -120,13 +182,23 @@ export class ResponseDecodeError extends Schema.TaggedError<ResponseDecodeError>
   attempts: Schema.Number
 }) {}
 
-/** Input the server would refuse, caught before any request was sent. @since 0.1.0 @category errors */
+/**
+ * Input the server would refuse, caught before any request was sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   operation: Schema.String,
   message: Schema.String
 }) {}
 
-/** The status error classes, by status. @since 0.1.0 @category models */
+/**
+ * The status error classes, by status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const statusErrors = {
   400: BadRequest,
   401: Unauthorized,
@@ -140,16 +212,27 @@ export const statusErrors = {
   504: GatewayTimeout
 } as const
 
-/** A class of `statusErrors`. @since 0.1.0 @category models */
+/**
+ * A class of `statusErrors`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type StatusErrorClass = (typeof statusErrors)[keyof typeof statusErrors]
 
-/** Every error built from an HTTP status. @since 0.1.0 @category models */
+/**
+ * Every error built from an HTTP status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type StatusError = InstanceType<StatusErrorClass> | UnexpectedStatus
 
 /**
  * The failures any operation can meet, whatever it documents.
  *
- * @since 0.1.0 @category models
+ * @since 0.1.0
+ * @category models
  */
 export type CommonError =
   | Unauthorized
@@ -164,10 +247,19 @@ export type CommonError =
   | ResponseDecodeError
   | InvalidInput
 
-/** The statuses every operation can meet; their classes are added to each operation's failures. @since 0.1.0 */
+/**
+ * The statuses every operation can meet; their classes are added to each operation's failures.
+ *
+ * @since 0.1.0
+ */
 export const commonStatuses: ReadonlyArray<number> = [401, 403, 429, 500, 502, 503, 504]
 
-/** Any error of this module. @since 0.1.0 @category models */
+/**
+ * Any error of this module.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type KratosError = StatusError | TransportError | ResponseDecodeError | InvalidInput
 
 const tags: ReadonlySet<string> = new Set([
@@ -178,11 +270,17 @@ const tags: ReadonlySet<string> = new Set([
   "InvalidInput"
 ])
 
-/** @since 0.1.0 @category guards */
+/**
+ * @since 0.1.0
+ * @category guards
+ */
 export const isKratosError = (u: unknown): u is KratosError =>
   Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
 
-/** @since 0.1.0 @category guards */
+/**
+ * @since 0.1.0
+ * @category guards
+ */
 export const isStatusError = (u: unknown): u is StatusError =>
   isKratosError(u) && "status" in u && u._tag !== "ResponseDecodeError"
 
@@ -190,7 +288,8 @@ export const isStatusError = (u: unknown): u is StatusError =>
  * Builds the error for a status: the declared class when `declared` lists it, `UnexpectedStatus`
  * otherwise.
  *
- * @since 0.1.0 @category constructors
+ * @since 0.1.0
+ * @category constructors
  */
 export const fromStatus = (props: StatusErrorProps, declared: ReadonlySet<number>): StatusError => {
   const Class = declared.has(props.status)

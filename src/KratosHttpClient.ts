@@ -23,7 +23,10 @@ import { Gate } from "./internal/client/gate.js"
 import { type Admission, withAttempt, withBase, withRetry } from "./internal/client/pipeline.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ClientOptions {
   /** The admin API's base URL, e.g. `http://127.0.0.1:4434` or `https://<slug>.projects.oryapis.com`. */
   readonly baseUrl: string
@@ -55,7 +58,12 @@ export interface ClientOptions {
   readonly resolveHost?: ((hostname: string) => Promise<ReadonlyArray<string>>) | undefined
 }
 
-/** What a client reports about itself (never the key). @since 0.1.0 @category models */
+/**
+ * What a client reports about itself (never the key).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ClientStatus {
   readonly baseUrl: string
   readonly authConfigured: boolean
@@ -68,13 +76,21 @@ export interface ClientStatus {
   readonly serializeWritesPerPath?: boolean
 }
 
-/** The client cannot be built from these options. @since 0.1.0 @category errors */
+/**
+ * The client cannot be built from these options.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ClientConfigError extends Schema.TaggedError<ClientConfigError>()("ClientConfigError", {
   reason: Schema.Literal("InsecureApiKey", "InvalidBaseUrl"),
   message: Schema.String
 }) {}
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Service {
   readonly client: HttpClient.HttpClient
   readonly baseUrl: string
@@ -83,7 +99,10 @@ export interface Service {
   readonly status: Effect.Effect<ClientStatus>
 }
 
-/** @since 0.1.0 @category tags */
+/**
+ * @since 0.1.0
+ * @category tags
+ */
 export class KratosHttpClient extends Context.Tag("effect-kratos/KratosHttpClient")<KratosHttpClient, Service>() {}
 
 const bare = (hostname: string): string => hostname.replace(/^\[|\]$/g, "").toLowerCase()
@@ -96,13 +115,19 @@ const isLoopback = (hostname: string): boolean => {
   return h === "localhost" || isLoopbackAddress(h)
 }
 
-/** A URL as it may be printed: user info (`user:password@`) removed, even from text that does not parse. */
+/**
+ * A URL as it may be printed: user info (`user:password@`) removed, even from text that does not parse.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const printableUrl = (text: string): string => text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1")
 
 /**
  * Checks the base URL and refuses a key over plain http to a non-loopback host.
  *
- * @since 0.1.0 @category constructors
+ * @since 0.1.0
+ * @category constructors
  */
 export const validateOptions = (options: ClientOptions): Either.Either<URL, ClientConfigError> => {
   let url: URL
@@ -158,7 +183,8 @@ const resolvesToLoopback = (
  * Builds the layered client from options, once: the limiter, semaphore and retry budget it holds
  * are shared by every operation and fiber using it.
  *
- * @since 0.1.0 @category constructors
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   options: ClientOptions
@@ -210,7 +236,10 @@ export const make = (
     }
   })
 
-/** @since 0.1.0 @category layers */
+/**
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (
   options: ClientOptions
 ): Layer.Layer<KratosHttpClient, ClientConfigError, HttpClient.HttpClient> =>

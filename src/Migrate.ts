@@ -13,7 +13,10 @@
 import * as Engine from "./internal/workflows/migrate.js"
 
 export type {
-  /** @since 0.1.0 @category models */
+  /**
+   * @since 0.1.0
+   * @category models
+   */
   FirebaseHashConfig
 } from "./internal/workflows/migrate.js"
 
@@ -23,7 +26,8 @@ export type {
  * split), `blocked` → inactive, social identities → OIDC providers (`google-oauth2` → google),
  * the bcrypt hash as it is (`passwordHash` or `custom_password_hash.hash.value`).
  *
- * @since 0.1.0 @category mappings
+ * @since 0.1.0
+ * @category mappings
  */
 export const fromAuth0 = Engine.fromAuth0
 
@@ -33,15 +37,31 @@ export const fromAuth0 = Engine.fromAuth0
  * → inactive, linked providers → OIDC providers (`google.com` → google, subject `rawId`), the scrypt
  * hash as `$firescrypt$` with the project's hash config.
  *
- * @since 0.1.0 @category mappings
+ * @since 0.1.0
+ * @category mappings
  */
 export const fromFirebase = Engine.fromFirebase
 
-/** Kratos' `$firescrypt$` form of a Firebase scrypt hash. @since 0.1.0 @category mappings */
+/**
+ * Kratos' `$firescrypt$` form of a Firebase scrypt hash.
+ *
+ * @since 0.1.0
+ * @category mappings
+ */
 export const firescrypt = Engine.firescrypt
 
-/** Firebase's hash config, as JSON or as the console prints it. @since 0.1.0 @category mappings */
+/**
+ * Firebase's hash config, as JSON or as the console prints it.
+ *
+ * @since 0.1.0
+ * @category mappings
+ */
 export const parseFirebaseHashConfig = Engine.parseFirebaseHashConfig
 
-/** The users of a Firebase export document. @since 0.1.0 @category mappings */
+/**
+ * The users of a Firebase export document.
+ *
+ * @since 0.1.0
+ * @category mappings
+ */
 export const firebaseUsers = Engine.firebaseUsers

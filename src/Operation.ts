@@ -9,7 +9,10 @@
 import type * as Schema from "effect/Schema"
 import type { CommonError, StatusErrorClass } from "./KratosError.js"
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
 
 /**
@@ -19,7 +22,8 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
  * - `unsafe`: create, batch, recovery, JSON Patch; retry only when the server provably did not act
  *   (429, connection refused), otherwise fail so the caller can reconcile.
  *
- * @since 0.1.0 @category models
+ * @since 0.1.0
+ * @category models
  */
 export type Safety = "safe" | "idempotent" | "unsafe"
 
@@ -28,16 +32,30 @@ export type Safety = "safe" | "idempotent" | "unsafe"
  * expensive operations (every write), `kratos-admin-low` the cheap single reads, and so the smallest
  * allowance belongs to `high`. Each operation's bucket is the Kratos v26.2.0 document's.
  *
- * @since 0.1.0 @category models
+ * @since 0.1.0
+ * @category models
  */
 export type Bucket = "kratos-admin-high" | "kratos-admin-medium" | "kratos-admin-low"
 
-/** A 204 (or any bodiless) success. @since 0.1.0 @category models */
+/**
+ * A 204 (or any bodiless) success.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const NoContent: unique symbol = Symbol.for("effect-kratos/Operation/NoContent")
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type NoContent = typeof NoContent
 
-/** Success statuses to the schema of their body, or `NoContent`. @since 0.1.0 @category models */
+/**
+ * Success statuses to the schema of their body, or `NoContent`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type SuccessMap = { readonly [status: number]: Schema.Schema<any, any, never> | NoContent }
 
 /**
@@ -46,7 +64,8 @@ export type SuccessMap = { readonly [status: number]: Schema.Schema<any, any, ne
  * - `offset`: the same parameters, but the server also sends `X-Total-Count`.
  * Both are followed through `Link: <...>; rel="next"`.
  *
- * @since 0.1.0 @category models
+ * @since 0.1.0
+ * @category models
  */
 export interface Pagination<Item> {
   readonly style: "keyset" | "offset"
@@ -55,7 +74,12 @@ export interface Pagination<Item> {
   readonly maxPageSize: number
 }
 
-/** Where each input field goes on the wire. @since 0.1.0 @category models */
+/**
+ * Where each input field goes on the wire.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ParamLocations<I> {
   readonly path: ReadonlyArray<keyof I & string>
   readonly query: ReadonlyArray<keyof I & string>
@@ -63,7 +87,10 @@ export interface ParamLocations<I> {
   readonly body?: keyof I & string
 }
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Operation<
   Name extends string = string,
   I = any,
@@ -98,7 +125,12 @@ export interface Operation<
   readonly check?: ((input: IE) => string | undefined) | undefined
 }
 
-/** Declares an operation, keeping every type parameter. @since 0.1.0 @category constructors */
+/**
+ * Declares an operation, keeping every type parameter.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = <
   const Name extends string,
   I,
@@ -108,29 +140,64 @@ export const make = <
   Item = unknown
 >(op: Operation<Name, I, IE, S, Errs, Item>): Operation<Name, I, IE, S, Errs, Item> => op
 
-/** The input an operation takes. @since 0.1.0 @category type-level */
+/**
+ * The input an operation takes.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
 export type Input<Op> = Op extends Operation<any, infer I, any, any, any, any> ? I : never
 
-/** The input's wire form (what `JSON.parse` of a valid input gives). @since 0.1.0 @category type-level */
+/**
+ * The input's wire form (what `JSON.parse` of a valid input gives).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
 export type InputEncoded<Op> = Op extends Operation<any, any, infer IE, any, any, any> ? IE : never
 
-/** What the success statuses decode to (`undefined` for `NoContent`). @since 0.1.0 @category type-level */
+/**
+ * What the success statuses decode to (`undefined` for `NoContent`).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
 export type Success<Op> = Op extends Operation<any, any, any, infer S, any, any>
   ? { [K in keyof S]: S[K] extends Schema.Schema<infer A, any, any> ? A : undefined }[keyof S]
   : never
 
-/** The item type of a list operation. @since 0.1.0 @category type-level */
+/**
+ * The item type of a list operation.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
 export type Item<Op> = Op extends Operation<any, any, any, any, any, infer Item> ? Item : never
 
-/** Exactly the errors an operation can fail with. @since 0.1.0 @category type-level */
+/**
+ * Exactly the errors an operation can fail with.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
 export type Failure<Op> = Op extends Operation<any, any, any, any, infer Errs, any>
   ? InstanceType<Errs[number]> | CommonError
   : never
 
-/** True when every input field is optional, so the input object may be omitted. @since 0.1.0 @category type-level */
+/**
+ * True when every input field is optional, so the input object may be omitted.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
 export type InputOptional<Op> = {} extends Input<Op> ? true : false
 
-/** The same for the wire form. @since 0.1.0 @category type-level */
+/**
+ * The same for the wire form.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
 export type InputEncodedOptional<Op> = {} extends InputEncoded<Op> ? true : false
 
 /**
@@ -138,15 +205,22 @@ export type InputEncodedOptional<Op> = {} extends InputEncoded<Op> ? true : fals
  * text (the importer sends the lines it read). Only the `encoded` methods take it; the server
  * alone validates it, including limits the client would otherwise check first.
  *
- * @since 0.1.0 @category models
+ * @since 0.1.0
+ * @category models
  */
 export class JsonText {
+  /** @since 0.1.0 */
   readonly _tag = "JsonText"
   /** The text, or its UTF-8 bytes (encoded ahead of time, they are sent without another copy). */
   constructor(readonly text: string | Uint8Array) {}
 }
 
-/** The wire-form input, whose `body` may also be `JsonText`. @since 0.1.0 @category type-level */
+/**
+ * The wire-form input, whose `body` may also be `JsonText`.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
 export type WireInput<Op> = InputEncoded<Op> extends infer IE
   ? IE extends { readonly body: infer B } ? Omit<IE, "body"> & { readonly body: B | JsonText } : IE
   : never

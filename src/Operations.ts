@@ -76,7 +76,10 @@ const DeleteIdentityCredentialsInput = Schema.Struct({
 
 const sessionExpand = { expand: Schema.optional(Schema.Array(SessionExpand)) }
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const listIdentities = Operation.make({
   name: "listIdentities",
   summary: "List identities",
@@ -106,7 +109,10 @@ export const listIdentities = Operation.make({
   pagination: { style: "keyset", item: Identity, defaultPageSize: 250, maxPageSize: 500 }
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const batchPatchIdentities = Operation.make({
   name: "batchPatchIdentities",
   summary: "Create multiple identities (up to 1000, or 200 with plaintext passwords)",
@@ -122,7 +128,10 @@ export const batchPatchIdentities = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const createIdentity = Operation.make({
   name: "createIdentity",
   summary: "Create an identity",
@@ -137,7 +146,10 @@ export const createIdentity = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const getIdentityByExternalID = Operation.make({
   name: "getIdentityByExternalID",
   summary: "Get an identity by its external ID",
@@ -152,7 +164,10 @@ export const getIdentityByExternalID = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const deleteIdentity = Operation.make({
   name: "deleteIdentity",
   summary: "Delete an identity, its credentials and sessions",
@@ -167,7 +182,10 @@ export const deleteIdentity = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const getIdentity = Operation.make({
   name: "getIdentity",
   summary: "Get an identity",
@@ -182,7 +200,10 @@ export const getIdentity = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const patchIdentity = Operation.make({
   name: "patchIdentity",
   summary: "Patch an identity with JSON Patch (add, remove, replace)",
@@ -197,7 +218,10 @@ export const patchIdentity = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const updateIdentity = Operation.make({
   name: "updateIdentity",
   summary: "Replace an identity (omitted traits, metadata and external_id are cleared)",
@@ -212,7 +236,10 @@ export const updateIdentity = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const deleteIdentityCredentials = Operation.make({
   name: "deleteIdentityCredentials",
   summary: "Delete a credential of an identity",
@@ -227,7 +254,10 @@ export const deleteIdentityCredentials = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const deleteIdentitySessions = Operation.make({
   name: "deleteIdentitySessions",
   summary: "Delete all sessions of an identity (404 when it has none)",
@@ -242,7 +272,10 @@ export const deleteIdentitySessions = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const listIdentitySessions = Operation.make({
   name: "listIdentitySessions",
   summary: "List the sessions of an identity",
@@ -258,7 +291,10 @@ export const listIdentitySessions = Operation.make({
   pagination: { style: "offset", item: Session, defaultPageSize: 250, maxPageSize: 1000 }
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const createRecoveryCodeForIdentity = Operation.make({
   name: "createRecoveryCodeForIdentity",
   summary: "Create a recovery code (and link) for an identity",
@@ -273,7 +309,10 @@ export const createRecoveryCodeForIdentity = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const createRecoveryLinkForIdentity = Operation.make({
   name: "createRecoveryLinkForIdentity",
   summary: "Create a recovery link for an identity",
@@ -288,7 +327,10 @@ export const createRecoveryLinkForIdentity = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const listSessions = Operation.make({
   name: "listSessions",
   summary: "List all sessions",
@@ -304,7 +346,10 @@ export const listSessions = Operation.make({
   pagination: { style: "keyset", item: Session, defaultPageSize: 250, maxPageSize: 1000 }
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const disableSession = Operation.make({
   name: "disableSession",
   summary: "Disable (revoke) a session",
@@ -319,7 +364,10 @@ export const disableSession = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const getSession = Operation.make({
   name: "getSession",
   summary: "Get a session",
@@ -334,7 +382,10 @@ export const getSession = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const extendSession = Operation.make({
   name: "extendSession",
   summary: "Extend a session (200 with the session, or 204 on projects with faster_session_extend)",
@@ -349,7 +400,10 @@ export const extendSession = Operation.make({
   auth: true
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const listIdentitySchemas = Operation.make({
   name: "listIdentitySchemas",
   summary: "List identity schemas",
@@ -365,7 +419,10 @@ export const listIdentitySchemas = Operation.make({
   pagination: { style: "offset", item: IdentitySchemaContainer, defaultPageSize: 250, maxPageSize: 1000 }
 })
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export const getIdentitySchema = Operation.make({
   name: "getIdentitySchema",
   summary: "Get an identity schema",
@@ -383,7 +440,8 @@ export const getIdentitySchema = Operation.make({
 /**
  * All 19 operations by operationId, in the spec's order.
  *
- * @since 0.1.0 @category operations
+ * @since 0.1.0
+ * @category operations
  */
 export const operations = {
   listIdentities,
@@ -407,12 +465,23 @@ export const operations = {
   getIdentitySchema
 } as const
 
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export type Operations = typeof operations
-/** @since 0.1.0 @category operations */
+/**
+ * @since 0.1.0
+ * @category operations
+ */
 export type OperationName = keyof Operations
 
-/** The list operations (those with `pagination`). @since 0.1.0 @category operations */
+/**
+ * The list operations (those with `pagination`).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
 export type ListOperationName = {
   [K in OperationName]: Operations[K] extends { readonly pagination: Operation.Pagination<any> } ? K : never
 }[OperationName]

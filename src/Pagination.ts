@@ -6,7 +6,12 @@
  */
 import * as Option from "effect/Option"
 
-/** One page of a list operation. @since 0.1.0 @category models */
+/**
+ * One page of a list operation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Page<A> {
   readonly items: ReadonlyArray<A>
   /** The token of the next page; `None` on the last page. */
@@ -15,7 +20,11 @@ export interface Page<A> {
   readonly totalCount: Option.Option<number>
 }
 
-/** A link of the `Link` header: its URL (relative, as Kratos sends it) and query parameters. @since 0.1.0 */
+/**
+ * A link of the `Link` header: its URL (relative, as Kratos sends it) and query parameters.
+ *
+ * @since 0.1.0
+ */
 export interface Link {
   readonly rel: string
   readonly url: string
@@ -75,5 +84,9 @@ export const formatLinkHeader = (
     })
     .join(",")
 
-/** The first-page token of identity keyset pagination (the nil UUID). @since 0.1.0 */
+/**
+ * The first-page token of identity keyset pagination (the nil UUID).
+ *
+ * @since 0.1.0
+ */
 export const nilUuid = "00000000-0000-0000-0000-000000000000"

@@ -41,7 +41,12 @@ export const parseGoDuration = (input: string): Option.Option<Duration.Duration>
   return Option.some(negative ? Duration.zero : Duration.nanos(BigInt(Math.round(nanos))))
 }
 
-/** A positive Go duration string; checked before any request. @since 0.1.0 @category models */
+/**
+ * A positive Go duration string; checked before any request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const GoDuration = Schema.String.pipe(
   Schema.filter((s) =>
     Option.match(parseGoDuration(s), {
@@ -51,39 +56,68 @@ export const GoDuration = Schema.String.pipe(
   )
 ).annotations({ identifier: "GoDuration" })
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const RecoveryFlowType = Schema.Literal("browser", "api")
 
-/** @since 0.1.0 @category request bodies */
+/**
+ * @since 0.1.0
+ * @category request bodies
+ */
 export const CreateRecoveryLinkForIdentityBody = Schema.Struct({
   identity_id: IdentityId,
   expires_in: Schema.optional(GoDuration)
 }).annotations({ identifier: "CreateRecoveryLinkForIdentityBody" })
-/** @since 0.1.0 @category request bodies */
+/**
+ * @since 0.1.0
+ * @category request bodies
+ */
 export type CreateRecoveryLinkForIdentityBody = typeof CreateRecoveryLinkForIdentityBody.Type
 
-/** @since 0.1.0 @category request bodies */
+/**
+ * @since 0.1.0
+ * @category request bodies
+ */
 export const CreateRecoveryCodeForIdentityBody = Schema.Struct({
   identity_id: IdentityId,
   expires_in: Schema.optional(GoDuration),
   flow_type: Schema.optional(RecoveryFlowType)
 }).annotations({ identifier: "CreateRecoveryCodeForIdentityBody" })
-/** @since 0.1.0 @category request bodies */
+/**
+ * @since 0.1.0
+ * @category request bodies
+ */
 export type CreateRecoveryCodeForIdentityBody = typeof CreateRecoveryCodeForIdentityBody.Type
 
-/** The link carries a one-time token: it is a secret. @since 0.1.0 @category models */
+/**
+ * The link carries a one-time token: it is a secret.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const RecoveryLinkForIdentity = Schema.Struct({
   recovery_link: Schema.Redacted(Schema.String),
   expires_at: Schema.optional(Schema.String)
 }).annotations({ identifier: "RecoveryLinkForIdentity" })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type RecoveryLinkForIdentity = typeof RecoveryLinkForIdentity.Type
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export const RecoveryCodeForIdentity = Schema.Struct({
   recovery_link: Schema.String,
   recovery_code: Schema.Redacted(Schema.String),
   expires_at: Schema.optional(Schema.String)
 }).annotations({ identifier: "RecoveryCodeForIdentity" })
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type RecoveryCodeForIdentity = typeof RecoveryCodeForIdentity.Type

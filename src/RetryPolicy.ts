@@ -10,7 +10,10 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Safety } from "./Operation.js"
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface RetryBudgetOptions {
   /** Tokens the bucket starts with and is capped at (AWS: 500). */
   readonly capacity?: number
@@ -20,7 +23,10 @@ export interface RetryBudgetOptions {
   readonly timeoutCost?: number
 }
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface RetryOptions {
   /** Attempts in total, the first included (default 4). */
   readonly maxAttempts?: number
@@ -38,7 +44,12 @@ export interface RetryOptions {
   readonly retryInternalServerError?: boolean
 }
 
-/** The options with every default filled in. @since 0.1.0 @category models */
+/**
+ * The options with every default filled in.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ResolvedRetryOptions {
   readonly maxAttempts: number
   readonly base: Duration.Duration
@@ -49,7 +60,10 @@ export interface ResolvedRetryOptions {
   readonly retryInternalServerError: boolean
 }
 
-/** @since 0.1.0 @category constructors */
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
 export const resolve = (options: RetryOptions | undefined): ResolvedRetryOptions => ({
   maxAttempts: Math.max(1, options?.maxAttempts ?? 4),
   base: Duration.decode(options?.base ?? "200 millis"),
@@ -65,7 +79,8 @@ export const resolve = (options: RetryOptions | undefined): ResolvedRetryOptions
 /**
  * What an attempt ended with, as far as retrying is concerned.
  *
- * @since 0.1.0 @category models
+ * @since 0.1.0
+ * @category models
  */
 export type Outcome =
   | { readonly _tag: "Status"; readonly status: number }
@@ -74,14 +89,20 @@ export type Outcome =
     readonly reason: "ConnectionRefused" | "ConnectionReset" | "Timeout" | "Other"
   }
 
-/** Why a retry is allowed; it decides the budget cost. @since 0.1.0 @category models */
+/**
+ * Why a retry is allowed; it decides the budget cost.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RetryKind = "throttle" | "transient" | "timeout"
 
 /**
  * Whether an outcome may be retried given the operation's safety. `unsafe` operations retry only
  * when the server provably did not act: a 429 (rejected before any work) or a refused connection.
  *
- * @since 0.1.0 @category classification
+ * @since 0.1.0
+ * @category classification
  */
 export const classify = (
   safety: Safety,
@@ -101,7 +122,12 @@ export const classify = (
   return Option.some(outcome.reason === "Other" ? "transient" : "timeout")
 }
 
-/** True for statuses that some safety class may retry. @since 0.1.0 @category classification */
+/**
+ * True for statuses that some safety class may retry.
+ *
+ * @since 0.1.0
+ * @category classification
+ */
 export const isRetryableStatus = (status: number): boolean =>
   status === 429 || status === 500 || status === 502 || status === 503 || status === 504
 
@@ -109,7 +135,8 @@ export const isRetryableStatus = (status: number): boolean =>
  * The backoff before retry number `retry` (1-based): `min(cap, base · 2^(retry-1))`, scaled by
  * `random` in [0, 1) for full jitter.
  *
- * @since 0.1.0 @category backoff
+ * @since 0.1.0
+ * @category backoff
  */
 export const backoff = (
   options: Pick<ResolvedRetryOptions, "base" | "cap" | "jitter">,
@@ -123,7 +150,8 @@ export const backoff = (
 /**
  * Parses `Retry-After`: delta-seconds or an HTTP date (relative to `now`, epoch millis).
  *
- * @since 0.1.0 @category hints
+ * @since 0.1.0
+ * @category hints
  */
 export const parseRetryAfter = (value: string | undefined, now: number): Option.Option<Duration.Duration> => {
   if (value === undefined) return Option.none()
@@ -137,7 +165,8 @@ export const parseRetryAfter = (value: string | undefined, now: number): Option.
  * The server's hint from a response's headers: `Retry-After`, else (on a 429) Ory's
  * `x-ratelimit-reset` (seconds until the window resets).
  *
- * @since 0.1.0 @category hints
+ * @since 0.1.0
+ * @category hints
  */
 export const hint = (
   status: number,
@@ -156,7 +185,8 @@ export const hint = (
  * The delay before a retry: the jittered backoff, raised to the server's hint. A hint beyond
  * `retryAfterCap` means "do not retry" (`None`): the caller gets the error with its `retryAfter`.
  *
- * @since 0.1.0 @category backoff
+ * @since 0.1.0
+ * @category backoff
  */
 export const delay = (
   options: ResolvedRetryOptions,
@@ -175,7 +205,8 @@ export const delay = (
  * (`timeoutCost` after a timeout), a success gives back what its retry took, or 1 when it needed
  * none. An empty bucket stops retries until successes refill it.
  *
- * @since 0.1.0 @category budget
+ * @since 0.1.0
+ * @category budget
  */
 export interface RetryBudget {
   readonly tokens: Effect.Effect<number>
@@ -185,14 +216,22 @@ export interface RetryBudget {
   readonly release: (retried: Option.Option<RetryKind>) => Effect.Effect<void>
 }
 
-/** A budget that never runs out. @since 0.1.0 @category budget */
+/**
+ * A budget that never runs out.
+ *
+ * @since 0.1.0
+ * @category budget
+ */
 export const unlimitedBudget: RetryBudget = {
   tokens: Effect.succeed(Infinity),
   tryAcquire: () => Effect.succeed(true),
   release: () => Effect.void
 }
 
-/** @since 0.1.0 @category budget */
+/**
+ * @since 0.1.0
+ * @category budget
+ */
 export const makeBudget = (options: Required<RetryBudgetOptions>): Effect.Effect<RetryBudget> =>
   Effect.sync(() => {
     let tokens = options.capacity

@@ -31,7 +31,10 @@ import { close, serve } from "./internal/sandbox/node.js"
 import { optionProblems } from "./internal/sandbox/options.js"
 import { KratosHttpError } from "./internal/sandbox/response.js"
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface SandboxOptions {
   /** Set → admin routes need `Authorization: Bearer <key>`, else 401. */
   readonly apiKey?: Redacted.Redacted<string> | string
@@ -90,7 +93,8 @@ export interface SandboxOptions {
  * to the same path answers 429. Spread it and override what a test needs:
  * `Sandbox.layer({ ...Sandbox.oryNetwork, latency: "50 millis" })`.
  *
- * @since 0.1.0 @category options
+ * @since 0.1.0
+ * @category options
  */
 export const oryNetwork: SandboxOptions = {
   batchAllFailStatus: true,
@@ -99,7 +103,12 @@ export const oryNetwork: SandboxOptions = {
   rateLimit: { retryAfter: false, inflight: true }
 }
 
-/** One scripted answer for the next matching request. @since 0.1.0 @category models */
+/**
+ * One scripted answer for the next matching request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ScriptedResponse {
   /** Answer this status with a Kratos error body (no work done) ... */
   readonly status?: number
@@ -112,7 +121,10 @@ export interface ScriptedResponse {
   readonly retryAfter?: number
 }
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface SandboxRequestLog {
   readonly method: string
   readonly path: string
@@ -120,13 +132,19 @@ export interface SandboxRequestLog {
   readonly status: number
 }
 
-/** @since 0.1.0 @category errors */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export class SandboxError extends Schema.TaggedError<SandboxError>()("SandboxError", {
   message: Schema.String,
   cause: Schema.optional(Schema.Defect)
 }) {}
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface SandboxService {
   /** e.g. `http://127.0.0.1:43123` (no trailing slash). */
   readonly url: string
@@ -151,10 +169,16 @@ export interface SandboxService {
   readonly requests: Effect.Effect<ReadonlyArray<SandboxRequestLog>>
 }
 
-/** @since 0.1.0 @category tags */
+/**
+ * @since 0.1.0
+ * @category tags
+ */
 export class Sandbox extends Context.Tag("effect-kratos/Sandbox")<Sandbox, SandboxService>() {}
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface MakeOptions extends SandboxOptions {
   /** Default 0 (any free port). */
   readonly port?: number
@@ -277,7 +301,8 @@ const makeCore = (options: MakeOptions): SandboxCore => {
 /**
  * A sandbox on a real `node:http` server (port 0 by default); closed with the scope.
  *
- * @since 0.1.0 @category constructors
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: MakeOptions = {}): Effect.Effect<SandboxService, SandboxError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -295,14 +320,20 @@ export const make = (options: MakeOptions = {}): Effect.Effect<SandboxService, S
     return service
   })
 
-/** A real loopback server as a layer. @since 0.1.0 @category layers */
+/**
+ * A real loopback server as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (options: MakeOptions = {}): Layer.Layer<Sandbox, SandboxError> => Layer.scoped(Sandbox, make(options))
 
 /**
  * The sandbox without a socket, plus an `HttpClient` that serves requests straight from it.
  * `url` is the placeholder base `http://sandbox.test`.
  *
- * @since 0.1.0 @category layers
+ * @since 0.1.0
+ * @category layers
  */
 export const layerInProcess = (options: SandboxOptions = {}): Layer.Layer<Sandbox | HttpClient.HttpClient, SandboxError> =>
   Layer.effectContext(

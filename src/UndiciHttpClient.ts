@@ -33,13 +33,21 @@ import { Agent, type Dispatcher } from "undici"
 import { activeCall } from "./internal/client/context.js"
 import { type AttemptTimeout, NativeAttemptTimer } from "./internal/client/transport.js"
 
-/** The dispatcher the client sends through. @since 0.1.0 @category tags */
+/**
+ * The dispatcher the client sends through.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
 export class UndiciDispatcher extends Context.Tag("effect-kratos/UndiciHttpClient/UndiciDispatcher")<
   UndiciDispatcher,
   Dispatcher
 >() {}
 
-/** @since 0.1.0 @category models */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** Options of the keep-alive `Agent` the layer owns (e.g. `connections`, `keepAliveTimeout`, `connect`). */
   readonly agent?: Agent.Options | undefined
@@ -211,7 +219,8 @@ const traced = (
  * `HttpClient.make`: the same URL building, span and interruption, without the per-request abort
  * controller, response wrapper and finalization registry (a third of this client's CPU on loopback).
  *
- * @since 0.1.0 @category constructors
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (dispatcher: Dispatcher): HttpClient.HttpClient =>
   Object.assign(HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
@@ -239,7 +248,8 @@ export const make = (dispatcher: Dispatcher): HttpClient.HttpClient =>
  * A keep-alive `Agent` for the life of the scope (destroyed on release: nothing in flight can
  * outlive the client).
  *
- * @since 0.1.0 @category constructors
+ * @since 0.1.0
+ * @category constructors
  */
 export const makeDispatcher = (options?: Agent.Options): Effect.Effect<Dispatcher, never, import("effect/Scope").Scope> =>
   Effect.acquireRelease(
@@ -250,7 +260,8 @@ export const makeDispatcher = (options?: Agent.Options): Effect.Effect<Dispatche
 /**
  * The client over a scoped keep-alive `Agent`.
  *
- * @since 0.1.0 @category layers
+ * @since 0.1.0
+ * @category layers
  */
 export const layerWith = (options: Options = {}): Layer.Layer<HttpClient.HttpClient> =>
   Layer.scoped(HttpClient.HttpClient, Effect.map(makeDispatcher(options.agent), make))
@@ -258,14 +269,16 @@ export const layerWith = (options: Options = {}): Layer.Layer<HttpClient.HttpCli
 /**
  * The client over a scoped keep-alive `Agent` with undici's defaults.
  *
- * @since 0.1.0 @category layers
+ * @since 0.1.0
+ * @category layers
  */
 export const layer: Layer.Layer<HttpClient.HttpClient> = layerWith()
 
 /**
  * The client over the `UndiciDispatcher` in context (share one dispatcher between clients).
  *
- * @since 0.1.0 @category layers
+ * @since 0.1.0
+ * @category layers
  */
 export const layerWithoutDispatcher: Layer.Layer<HttpClient.HttpClient, never, UndiciDispatcher> = Layer.effect(
   HttpClient.HttpClient,
