@@ -79,3 +79,28 @@ export const page = (root: Tree.Node, node: Tree.Node): string => {
   if (ex.length > 0) lines.push("", "Examples:", ...ex.map((e) => `  ${e}`))
   return lines.join("\n")
 }
+
+/**
+ * A description's first clause, for a one-line listing: `List identities (GET /admin/identities)`
+ * → `List identities`; what follows `; ` or `: `, and a closing aside, are left to the command's
+ * own page.
+ */
+export const summary = (description: string): string => {
+  const first = description.split(/; |: | \((?:GET|POST|PUT|PATCH|DELETE) /)[0].trim()
+  // a closing aside, "(batches of 1000, resumable, …)", is for the command's own page
+  return first.replace(/\.$/, "").replace(/ \([^()]*\)$/, "")
+}
+
+/** The page of a group (`kratos-admin identities --help`): its commands a line each, examples. */
+export const groupPage = (root: Tree.Node, node: Tree.Node): string => {
+  const name = [root.name, ...node.path].join(" ")
+  const children = Array.from(node.children.values())
+  const width = Math.max(...children.map((c) => c.name.length))
+  const lines: Array<string> = [`Usage: ${name} <command> [flags]`, ""]
+  if (node.description !== "") lines.push(node.description, "")
+  lines.push("Commands:", ...children.map((c) => `  ${c.name.padEnd(width)}  ${summary(c.description)}`))
+  const ex = examples[node.path.join(" ")] ?? []
+  if (ex.length > 0) lines.push("", "Examples:", ...ex.map((e) => `  ${e}`))
+  lines.push("", `Run '${name} <command> --help' for a command's flags and examples.`)
+  return lines.join("\n")
+}

@@ -56,17 +56,21 @@ export const overview = (tree: Tree.Node, repl: boolean): string =>
     "  sandbox    serve an in-memory Kratos admin API (sandbox --help)",
     ...(repl
       ? [
-        "  connect    connect --url URL [--api-key KEY] | connect sandbox",
+        "  connect    connect --url URL [--api-key KEY] | connect <context> | connect sandbox",
+        "  clear      clear the screen (or Ctrl-L)",
         "  help       help [command...]: usage of a command (or: <command> --help)",
         "  exit       leave (or Ctrl-D)"
       ]
       : [
+        "  completion completion bash|zsh|fish: the shell completion script",
         "  repl       the interactive shell (embedded sandbox when no server is configured)",
         "",
-        "Server: --url/--api-key, else ORY_SDK_URL + ORY_API_KEY (Ory Network) or KRATOS_ADMIN_URL (self-hosted)."
+        "Server: --url/--api-key or --context NAME, else ORY_SDK_URL + ORY_API_KEY (Ory Network) or KRATOS_ADMIN_URL (self-hosted).",
+        "Global: --timeout D, --deadline D, --debug (every HTTP exchange on stderr)."
       ]),
-    "Output: --output table|json|jsonl (json when piped). Lists: --page-size N, --page-token T, --all.",
-    "Destructive commands ask for confirmation unless --yes. `<command> --help` for its flags."
+    "Output: -o table|wide|json|jsonl|yaml (json when piped), --jq EXPR, -q (ids only), --columns a,b. Lists: --page-size N, --all.",
+    "Bulk: --all | --ids-from F | --organization-id ID, narrowed by --where EXPR (jq); --dry-run first.",
+    "Destructive commands ask for confirmation unless --yes. `<command> --help` for its flags and examples."
   ].join("\n")
 
 /** What a run of one line needs. */
@@ -147,7 +151,7 @@ export const make = <Name extends string, R, E, A>(
         group.node !== tree && group.node.children.size > 0 &&
         (group.consumed === tokens.length || (group.consumed === tokens.length - 1 && ["--help", "-h"].includes(tokens[tokens.length - 1])))
       ) {
-        yield* Effect.flatMap(Io, (io) => io.out(Tree.groupHelp(tree, group.node)))
+        yield* Effect.flatMap(Io, (io) => io.out(Help.groupPage(tree, group.node)))
         return ExitCode.ok
       }
       // a command's own help page (full usage, flags, global flags, examples)

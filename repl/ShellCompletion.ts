@@ -59,34 +59,42 @@ const header = (shell: Shell, install: ReadonlyArray<string>): string =>
 /** The scripts' key of a command path: `_` is the root (bash refuses an empty key), `_ identities list`. */
 const keyed = (es: ReadonlyArray<Entry>): Array<Entry> => es.map((e) => ({ ...e, path: e.path === "" ? "_" : `_ ${e.path}` }))
 
-/** bash (4+; works with and without the bash-completion package). */
-const bash = (root: Tree.Node, globals: ReadonlyArray<GlobalFlag>): string => {
-  const es = keyed(entries(root))
-  const assoc = (name: string, pairs: ReadonlyArray<readonly [string, string]>) =>
-    `declare -gA ${name}=(\n${pairs.map(([k, v]) => `  [${shq(k)}]=${shq(v)}`).join("\n")}\n)`
+/** The per-command tables both bash and zsh scripts declare, with the shell's `assoc` syntax. */
+const tables = (
+  es: ReadonlyArray<Entry>,
+  assoc: (name: string, pairs: ReadonlyArray<readonly [string, string]>) => string,
+  child: (c: Entry["children"][number]) => string,
+  childSeparator: string
+): string => {
   const valued = (e: Entry) => e.flags.filter((f) => f.takesValue).flatMap((f) => f.names)
-  return `${header("bash", [
-    "Install: kratos-admin completion bash > ~/.local/share/bash-completion/completions/kratos-admin",
-    "     or: echo 'source <(kratos-admin completion bash)' >> ~/.bashrc"
-  ])}
-${assoc("_kratos_admin_children", es.filter((e) => e.children.length > 0).map((e) => [e.path, e.children.map((c) => c.name).join(" ")]))}
-${assoc("_kratos_admin_flags", es.map((e) => [e.path, e.flags.flatMap((f) => f.names).join(" ")]))}
-${assoc("_kratos_admin_valued", es.map((e) => [e.path, ` ${valued(e).join(" ")} `]))}
-${
+  return [
+    assoc("_kratos_admin_children", es.filter((e) => e.children.length > 0).map((e) => [e.path, e.children.map(child).join(childSeparator)])),
+    assoc("_kratos_admin_flags", es.map((e) => [e.path, e.flags.flatMap((f) => f.names).join(" ")])),
+    assoc("_kratos_admin_valued", es.map((e) => [e.path, ` ${valued(e).join(" ")} `])),
     assoc(
       "_kratos_admin_choices",
       es.flatMap((e) => e.flags.filter((f) => f.choices.length > 0).flatMap((f) => f.names.map((n) => [`${e.path}|${n}`, f.choices.join(" ")] as const)))
-    )
-  }
-${assoc("_kratos_admin_files", es.map((e) => [e.path, ` ${e.flags.filter((f) => f.path).flatMap((f) => f.names).join(" ")} `]))}
-${
+    ),
+    assoc("_kratos_admin_files", es.map((e) => [e.path, ` ${e.flags.filter((f) => f.path).flatMap((f) => f.names).join(" ")} `])),
     assoc(
       "_kratos_admin_args",
       es.filter((e) => e.pathArg || e.contextArg || e.argChoices.length > 0).map((e) =>
         [e.path, e.pathArg ? "@files" : e.contextArg ? "@contexts" : e.argChoices.join(" ")] as const
       )
     )
-  }
+  ].join("\n")
+}
+
+/** bash (4+; works with and without the bash-completion package). */
+const bash = (root: Tree.Node, globals: ReadonlyArray<GlobalFlag>): string => {
+  const es = keyed(entries(root))
+  const assoc = (name: string, pairs: ReadonlyArray<readonly [string, string]>) =>
+    `declare -gA ${name}=(\n${pairs.map(([k, v]) => `  [${shq(k)}]=${shq(v)}`).join("\n")}\n)`
+  return `${header("bash", [
+    "Install: kratos-admin completion bash > ~/.local/share/bash-completion/completions/kratos-admin",
+    "     or: echo 'source <(kratos-admin completion bash)' >> ~/.bashrc"
+  ])}
+${tables(es, assoc, (c) => c.name, " ")}
 _kratos_admin_globals=${shq(globals.flatMap((g) => g.names).join(" "))}
 _kratos_admin_global_valued=${shq(` ${globals.filter((g) => g.takesValue).flatMap((g) => g.names).join(" ")} `)}
 _kratos_admin_context_flags=${shq(` ${globals.filter((g) => g.context).flatMap((g) => g.names).join(" ")} `)}
@@ -172,36 +180,13 @@ const zsh = (root: Tree.Node, globals: ReadonlyArray<GlobalFlag>): string => {
   const es = keyed(entries(root))
   const assoc = (name: string, pairs: ReadonlyArray<readonly [string, string]>) =>
     `typeset -gA ${name}\n${name}=(\n${pairs.map(([k, v]) => `  ${shq(k)} ${shq(v)}`).join("\n")}\n)`
-  const valued = (e: Entry) => e.flags.filter((f) => f.takesValue).flatMap((f) => f.names)
   const describeLine = (name: string, description: string) => `${name.replace(/:/g, "\\:")}:${description.replace(/\n/g, " ")}`
   return `#compdef kratos-admin
 ${header("zsh", [
     "Install: kratos-admin completion zsh > \"\${fpath[1]}/_kratos-admin\"  (then restart zsh)",
     "     or: echo 'source <(kratos-admin completion zsh)' >> ~/.zshrc  (after compinit)"
   ])}
-${
-    assoc(
-      "_kratos_admin_children",
-      es.filter((e) => e.children.length > 0).map((e) => [e.path, e.children.map((c) => describeLine(c.name, c.description)).join("\n")])
-    )
-  }
-${assoc("_kratos_admin_flags", es.map((e) => [e.path, e.flags.flatMap((f) => f.names).join(" ")]))}
-${assoc("_kratos_admin_valued", es.map((e) => [e.path, ` ${valued(e).join(" ")} `]))}
-${
-    assoc(
-      "_kratos_admin_choices",
-      es.flatMap((e) => e.flags.filter((f) => f.choices.length > 0).flatMap((f) => f.names.map((n) => [`${e.path}|${n}`, f.choices.join(" ")] as const)))
-    )
-  }
-${assoc("_kratos_admin_files", es.map((e) => [e.path, ` ${e.flags.filter((f) => f.path).flatMap((f) => f.names).join(" ")} `]))}
-${
-    assoc(
-      "_kratos_admin_args",
-      es.filter((e) => e.pathArg || e.contextArg || e.argChoices.length > 0).map((e) =>
-        [e.path, e.pathArg ? "@files" : e.contextArg ? "@contexts" : e.argChoices.join(" ")] as const
-      )
-    )
-  }
+${tables(es, assoc, (c) => describeLine(c.name, c.description), "\n")}
 _kratos_admin_globals=(${globals.flatMap((g) => g.names).join(" ")})
 _kratos_admin_global_valued=${shq(` ${globals.filter((g) => g.takesValue).flatMap((g) => g.names).join(" ")} `)}
 _kratos_admin_context_flags=${shq(` ${globals.filter((g) => g.context).flatMap((g) => g.names).join(" ")} `)}

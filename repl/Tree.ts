@@ -289,17 +289,6 @@ export const resolve = (root: Node, tokens: ReadonlyArray<string>): { readonly n
   return { node, consumed: i }
 }
 
-/** A group's commands, one per line with its description. */
-export const groupHelp = (root: Node, node: Node): string => {
-  const names = Array.from(node.children.keys())
-  const width = Math.max(...names.map((n) => n.length))
-  return [
-    `${[root.name, ...node.path].join(" ")}${node.description ? ": " + node.description : ""}`,
-    ...Array.from(node.children.values()).map((c) => `  ${c.name.padEnd(width)}  ${c.description}`),
-    `Run '${[...node.path].join(" ")} <command> --help' for a command's flags.`
-  ].join("\n")
-}
-
 /** The full usage line of a command path (`kratos-admin identities get ...`). */
 export const usageOf = (root: Node, node: Node): string =>
   node.children.size > 0

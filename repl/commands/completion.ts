@@ -13,7 +13,10 @@ import type * as Tree from "../Tree.js"
 export const globalFlags: ReadonlyArray<GlobalFlag> = [
   { names: ["--url"], takesValue: true, description: "Admin API base URL" },
   { names: ["--api-key"], takesValue: true, description: "API key" },
-  { names: ["--context"], takesValue: true, context: true, description: "Use this context of the config file" }
+  { names: ["--context"], takesValue: true, context: true, description: "Use this context of the config file" },
+  { names: ["--timeout"], takesValue: true, description: "Per attempt, until the response headers arrive (e.g. 30s)" },
+  { names: ["--deadline"], takesValue: true, description: "The whole call, retries included (e.g. 2m)" },
+  { names: ["--debug"], takesValue: false, description: "Every HTTP exchange on stderr" }
 ]
 
 /** The command; `tree` is read when it runs (the tree it completes contains this command). */

@@ -1,9 +1,9 @@
 /** Real examples for each command's help page, by command path. */
 export const examples: Readonly<Record<string, ReadonlyArray<string>>> = {
   "identities list": [
-    "kratos-admin identities list --page-size 50",
+    "kratos-admin identities list --page-size 50 --columns id,traits.email,state",
     "kratos-admin identities list --all -o jsonl > identities.jsonl",
-    "kratos-admin identities list --credentials-identifier ann@example.com"
+    "kratos-admin identities list --all --jq '.[] | select(.state == \"inactive\") | .traits.email'"
   ],
   "identities get": [
     "kratos-admin identities get 8f2b8a3e-2f5a-4c7e-9d1a-1b2c3d4e5f60",
@@ -35,10 +35,18 @@ export const examples: Readonly<Record<string, ReadonlyArray<string>>> = {
     "kratos-admin identities import users.jsonl --dry-run",
     "cat users.jsonl | kratos-admin identities import - --prehash"
   ],
+  "identities deactivate": [
+    "kratos-admin identities deactivate --organization-id <org-id> --dry-run",
+    "kratos-admin identities deactivate --all --where '.traits.email | endswith(\"@old.example.com\")' --yes"
+  ],
+  "identities activate": ["kratos-admin identities activate --ids-from ids.txt --yes"],
   "sessions list": ["kratos-admin sessions list --active true", "kratos-admin sessions list --expand identity -o wide"],
   "sessions get": ["kratos-admin sessions get <session-id> --expand devices"],
   "sessions extend": ["kratos-admin sessions extend <session-id>"],
-  "sessions disable": ["kratos-admin sessions disable <session-id> --yes"],
+  "sessions disable": [
+    "kratos-admin sessions disable <session-id> --yes",
+    "kratos-admin sessions disable --all --where '.metadata_admin.compromised == true' --dry-run"
+  ],
   "schemas list": ["kratos-admin schemas list"],
   "schemas get": ["kratos-admin schemas get default"],
   "recovery link": ["kratos-admin recovery link <identity-id> --expires-in 1h"],
@@ -49,5 +57,15 @@ export const examples: Readonly<Record<string, ReadonlyArray<string>>> = {
     "kratos-admin sandbox --port 4434 --api-key dev-key --rate-limit",
     "kratos-admin sandbox --ory-network --latency 50"
   ],
-  repl: ["kratos-admin repl", "kratos-admin --url http://127.0.0.1:4434 repl"]
+  repl: ["kratos-admin repl", "kratos-admin --url http://127.0.0.1:4434 repl"],
+  // groups: shown by `kratos-admin <group> --help` under the list of its commands
+  identities: [
+    "kratos-admin identities list --all -q | head",
+    "kratos-admin identities get <id1> <id2> <id3> -o yaml",
+    "kratos-admin identities deactivate --all --where '.metadata_public.plan == \"trial\"' --dry-run"
+  ],
+  sessions: ["kratos-admin sessions list --expand identity -o wide", "kratos-admin identities sessions <identity-id> --active true"],
+  schemas: ["kratos-admin schemas list", "kratos-admin schemas get default --jq '.properties.traits.required'"],
+  recovery: ["kratos-admin recovery link <identity-id> --expires-in 1h"],
+  context: ["kratos-admin context add prod --url https://<slug>.projects.oryapis.com --key-env ORY_PROD_KEY", "kratos-admin context use prod"]
 }

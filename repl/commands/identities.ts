@@ -30,7 +30,7 @@ const list = fromOperation("list", Ops.listIdentities, {
 
 const get = fromOperation("get", Ops.getIdentity, {
   flags: { ids: idArg("id", "Identity id(s)").pipe(Args.atLeast(1)) },
-  describe: "; several ids: fetched through the list's ids filter (one call per 500), missing ones reported per id",
+  describe: "; several ids: fetched through the list's ids filter (a call per chunk of ids), missing ones reported per id",
   run: ({ ids, query }, { api, decode, format }) =>
     Effect.gen(function*() {
       // every id checked before any request

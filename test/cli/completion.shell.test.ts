@@ -69,27 +69,32 @@ describe("shell completion scripts", () => {
       ["kratos-admin", "completion", ""],
       ["kratos-admin", "identities", "create", "--file", "kratos-admin.b"],
       ["kratos-admin", "identities", "import", "kratos-admin.f"],
-      ["kratos-admin", "--co"]
+      ["kratos-admin", "--co"],
+      // a global flag's value is not taken for a command word
+      ["kratos-admin", "--timeout", "30s", "identities", "li"],
+      ["kratos-admin", "--de"]
     ]
     const got = bash(lines)
     levels.forEach((n, i) => expect(got[i].sort(), n.path.join(" ")).toEqual(Array.from(n.children.keys()).sort()))
     leaves.forEach((n, i) => {
       const words = got[levels.length + i]
       for (const f of n.flags) for (const name of f.names.filter((x) => x.startsWith("-"))) expect(words, `${n.path.join(" ")} ${name}`).toContain(name)
-      expect(words).toEqual(expect.arrayContaining(["--help", "--url", "--api-key", "--context"]))
+      expect(words).toEqual(expect.arrayContaining(["--help", "--url", "--api-key", "--context", "--debug", "--timeout", "--deadline"]))
     })
     const rest = got.slice(levels.length + leaves.length)
     expect(rest).toEqual([
       ["list"],
       ["json", "jsonl"],
-      ["table", "json", "jsonl"],
+      ["table", "wide", "json", "jsonl", "yaml"],
       ["table"],
       ["identity", "devices"],
       ["password", "passkey"],
       ["bash", "zsh", "fish"],
       ["kratos-admin.bash"],
       ["kratos-admin.fish"],
-      ["--context"]
+      ["--context"],
+      ["list"],
+      ["--deadline", "--debug"]
     ])
   })
 

@@ -3,6 +3,7 @@ import * as Option from "effect/Option"
 import { replRoot } from "../../repl/Commands.js"
 import { complete, SeenIds } from "../../repl/Completion.js"
 import { extractGlobalFlags, resolveTarget } from "../../repl/Config.js"
+import * as Help from "../../repl/Help.js"
 import * as Tree from "../../repl/Tree.js"
 
 const tree = Tree.withExtraCommands(Tree.fromCommand(replRoot, "kratos-admin"), ["help", "exit"])
@@ -23,9 +24,11 @@ describe("Completion and the command tree", () => {
   })
 
   it("describes each command of a group from the operation table", () => {
-    const help = Tree.groupHelp(tree, tree.children.get("sessions")!)
-    expect(help).toContain("disable  Disable (revoke) a session (DELETE /admin/sessions/{id})")
-    expect(help.split("\n")).toHaveLength(6)
+    const help = Help.groupPage(tree, tree.children.get("sessions")!)
+    expect(help).toContain("Usage: kratos-admin sessions <command> [flags]")
+    // one line each: the description's first clause
+    expect(help).toContain("  disable  Disable (revoke) a session\n")
+    expect(help).toContain("Examples:\n  kratos-admin sessions list --expand identity -o wide")
   })
 
   it("derives list flags from the operation table", () => {

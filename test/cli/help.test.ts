@@ -25,6 +25,30 @@ describe("help pages", () => {
     expect(text).toMatch(/Examples:\n {2}kratos-admin identities create /)
   }, 60_000)
 
+  it("a group's page lists its commands a line each, with examples; the overview names every command", async () => {
+    const [identities, viaHelp, overview] = await Promise.all([
+      run(["identities", "--help"]),
+      run(["help", "identities"]),
+      run(["--help"])
+    ])
+    expect(identities.code).toBe(0)
+    expect(viaHelp.stdout).toBe(identities.stdout)
+    const text = identities.stdout
+    expect(text).toMatch(/^Usage: kratos-admin identities <command> \[flags\]\n/)
+    expect(text).toMatch(/\n {2}list +List identities\n/)
+    expect(text).toMatch(/\n {2}get +Get an identity\n/)
+    expect(text).toMatch(/\n {2}deactivate +Deactivate the selected identities\n/)
+    // one line each, no HTTP route nor flag list
+    const commandLines = text.slice(text.indexOf("Commands:\n") + 10, text.indexOf("\n\nExamples:")).split("\n")
+    expect(commandLines.length).toBeGreaterThanOrEqual(16)
+    for (const line of commandLines) {
+      expect(line.length).toBeLessThanOrEqual(100)
+      expect(line).not.toMatch(/\/admin\//)
+    }
+    expect(text).toMatch(/Examples:\n {2}kratos-admin identities /)
+    for (const word of ["completion", "context", "--jq", "--where", "--debug", "--timeout"]) expect(overview.stdout).toContain(word)
+  }, 60_000)
+
   it("every command page has a usage line naming the command, global flags and at least one example", async () => {
     const commands = [
       ["identities", "list"],
