@@ -209,7 +209,29 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
   const dispatch = (response: HttpClientResponse.HttpClientResponse, call: CallContext): AnyEffect => {
     // matchStatus over the declared success statuses; everything else becomes the typed error
     const handler = cases[response.status]
-    return handler !== undefined ? handler(response, call) : failure(response, call)
+    if (handler !== undefined) return handler(response, call)
+    const moved = op.auth ? undefined : redirectTarget(response)
+    return moved === undefined
+      ? failure(response, call)
+      : Effect.zipRight(Effect.ignore(response.text), sendRequest(HttpClientRequest.get(moved)))
+  }
+
+  // Kratos serves the schemas on its public API, and its admin port answers them with a redirect
+  // there. Those calls carry no key, so the redirect is followed once, to another origin only (the
+  // key is never sent along: see `withBase`); any other redirect is an unexpected status.
+  const baseOrigin = URL.canParse(http.baseUrl) ? new URL(http.baseUrl).origin : undefined
+  const redirectTarget = (response: HttpClientResponse.HttpClientResponse): string | undefined => {
+    if (response.status < 300 || response.status > 308 || op.method !== "GET") return undefined
+    const location = response.headers["location"]
+    const from = response.request.url
+    if (location === undefined || baseOrigin === undefined || !URL.canParse(from) || new URL(from).origin !== baseOrigin) {
+      return undefined
+    }
+    const target = URL.canParse(location, from) ? new URL(location, from) : undefined
+    if (target === undefined || target.origin === baseOrigin || (target.protocol !== "http:" && target.protocol !== "https:")) {
+      return undefined
+    }
+    return target.href
   }
 
   const renderPath = Operation.pathRenderer(op)
@@ -243,9 +265,11 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       ? undefined
       : op.check?.(encoded)
     if (refused !== undefined) return Effect.fail(new InvalidInput({ operation: name, message: refused }))
-    const request = buildRequest(encoded)
+    return sendRequest(buildRequest(encoded))
+  }
+  const sendRequest = (request: HttpClientRequest.HttpClientRequest): AnyEffect =>
     // one uninterruptible region opens and ends the call however it goes: the context and the span
-    return Effect.uninterruptibleMask((restore) =>
+    Effect.uninterruptibleMask((restore) =>
       Effect.withFiberRuntime((fiber) => {
         const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
         const traced = Span.open(fiber, spanName, "client", spanAttributes)
@@ -254,7 +278,6 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
         return send(request, ctx, fresh, traced, clock, restore, fiber.getFiberRef(currentResponseListener))
       })
     )
-  }
   const call = (input: unknown): AnyEffect =>
     Effect.suspend(() => {
       const encoded = encodeInput(input ?? {})

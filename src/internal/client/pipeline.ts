@@ -37,15 +37,25 @@ export const withBase = (options: {
 }) =>
 <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> => {
   const base = options.baseUrl.replace(/\/+$/, "")
+  const baseOrigin = new URL(base).origin
   const userAgent = options.userAgent ?? "effect-kratos/0.1.0"
   const apiKey = options.apiKey
-  const withHeaders = HttpClient.mapRequest(client, (request) =>
-    HttpClientRequest.setHeaders(
+  const plain = { "user-agent": userAgent, accept: "application/json" }
+  const withHeaders = HttpClient.mapRequest(client, (request) => {
+    // A request already absolute (a redirect the interpreter follows) keeps its URL, and gets the
+    // key only on the base URL's own origin: the key never goes to another host.
+    if (/^https?:\/\//i.test(request.url)) {
+      const sameOrigin = URL.canParse(request.url) && new URL(request.url).origin === baseOrigin
+      return HttpClientRequest.setHeaders(
+        request,
+        apiKey === undefined || !sameOrigin ? plain : { ...plain, authorization: `Bearer ${Redacted.value(apiKey)}` }
+      )
+    }
+    return HttpClientRequest.setHeaders(
       HttpClientRequest.prependUrl(request, base),
-      apiKey === undefined
-        ? { "user-agent": userAgent, accept: "application/json" }
-        : { "user-agent": userAgent, accept: "application/json", authorization: `Bearer ${Redacted.value(apiKey)}` }
-    ))
+      apiKey === undefined ? plain : { ...plain, authorization: `Bearer ${Redacted.value(apiKey)}` }
+    )
+  })
   // without the attempt span there is nothing to propagate: one fiber-ref change per attempt, not two
   if (options.attemptSpans) {
     // the attempt spans are children of the operation's span, which the interpreter does not make current
