@@ -8,6 +8,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -50,8 +51,8 @@ const engine = <E>(
   mailbox: Mailbox.Mailbox<ImportEvent, E | ImportError>
 ): Effect.Effect<void, E | ImportError> =>
   Effect.scoped(Effect.gen(function*() {
-    const startedAt = new Date()
-    const started = startedAt.getTime()
+    const started = yield* Clock.currentTimeMillis
+    const startedAt = new Date(started)
     const config = settings(options)
     const { batchMax, concurrency, dryRun, lookAhead, namespace, prehash, sourceName } = config
     const runId = Date.now().toString(36)
@@ -234,7 +235,7 @@ const engine = <E>(
       )
     }
     if (stats.keyless > 0) tally.warnings.push(`${stats.keyless} record(s) without external_id or password identifier`)
-    const report = tally.report({
+    const report = tally.report(yield* Clock.currentTimeMillis, {
       source: sourceName,
       dryRun,
       journal: journal !== undefined ? options.journal : undefined,

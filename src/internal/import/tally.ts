@@ -3,6 +3,7 @@
  * the progress model, the one path every record outcome takes (counted, journaled when final,
  * written to the failures file when a failure) and the final report.
  */
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { externalIdOf, sourceRecord } from "./batchBytes.js"
 import type { FailureWriter } from "./failures.js"
@@ -145,7 +146,7 @@ export class Tally {
     return s.failed + s.conflicts + s.unknown + s.invalid + s.malformed + s.duplicates
   }
 
-  progressEvent(now = Date.now()): ImportEvent {
+  progressEvent(now: number): ImportEvent {
     const s = this.stats
     return {
       _tag: "Progress",
@@ -159,10 +160,9 @@ export class Tally {
     }
   }
 
-  /** A progress event, at most one per interval unless forced. */
+  /** A progress event, at most one per interval unless forced (time from `Clock`: tests drive it with `TestClock`). */
   progress(force: boolean): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      const now = Date.now()
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       if (!force && now - this.lastProgress < this.progressInterval) return Effect.void
       this.lastProgress = now
       return this.emit(this.progressEvent(now))
@@ -252,14 +252,14 @@ export class Tally {
     return this.failuresOut.failed === undefined ? Effect.void : Effect.fail(writeError(this.failuresOut.failed))
   })
 
-  report(info: {
+  report(now: number, info: {
     readonly source: string
     readonly dryRun: boolean
     readonly journal: string | undefined
     readonly failuresFile: string | undefined
   }): ImportReport {
     const s = this.stats
-    const durationMs = Date.now() - this.started
+    const durationMs = now - this.started
     return {
       source: info.source,
       dryRun: info.dryRun,
