@@ -282,7 +282,18 @@ export const plan = (
       deletes: count("Delete"),
       invalid: count("Invalid")
     }
-  }).pipe(Effect.withSpan("Workflow.apply.plan"))
+  }).pipe(
+    Effect.tap((plan) =>
+      Effect.annotateCurrentSpan({
+        "kratos.apply.creates": plan.creates,
+        "kratos.apply.updates": plan.updates,
+        "kratos.apply.unchanged": plan.unchanged,
+        "kratos.apply.deletes": plan.deletes,
+        "kratos.apply.invalid": plan.invalid
+      })
+    ),
+    Effect.withSpan("kratos.apply.plan")
+  )
 
 const updateBody = (body: CreateIdentityBodyEncoded) => ({
   ...(body.schema_id !== undefined ? { schema_id: body.schema_id } : {}),
@@ -341,7 +352,9 @@ export const run = (client: ApplyClient, plan: ApplyPlan, options: ApplyOptions 
               return { _tag: "Applied", item }
             }),
             Effect.catchAll((e) => Effect.succeed(failure({ key: item.key, action: "update", code: statusOf(e), reason: reasonOf(e) }))),
-            Effect.withSpan("Workflow.apply.update")
+            Effect.withSpan("kratos.apply.update", {
+              attributes: { "kratos.identity.id": item.id, "kratos.apply.operation": item.credentials ? "updateIdentity" : "patchIdentity" }
+            })
           )
         }
         case "Delete":
@@ -351,7 +364,7 @@ export const run = (client: ApplyClient, plan: ApplyPlan, options: ApplyOptions 
               return { _tag: "Applied", item }
             }),
             Effect.catchAll((e) => Effect.succeed(failure({ key: item.key, action: "delete", code: statusOf(e), reason: reasonOf(e) }))),
-            Effect.withSpan("Workflow.apply.delete")
+            Effect.withSpan("kratos.apply.delete", { attributes: { "kratos.identity.id": item.id } })
           )
         default:
           return Effect.succeed(undefined)

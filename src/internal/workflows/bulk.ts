@@ -102,7 +102,9 @@ export type BulkEvent =
   | { readonly _tag: "ItemFailed"; readonly failure: BulkFailure }
   | { readonly _tag: "Finished"; readonly report: BulkReport }
 
-const actionName = (a: BulkAction) => a._tag
+// the action's kind for a span (a patch's document may hold secrets: never its content)
+const actionName = (a: BulkAction): string =>
+  a._tag === "SetState" ? (a.state === "active" ? "activate" : "deactivate") : a._tag
 
 /** A digest of the action, journaled instead of the action (a patch may hold secrets). */
 export const actionDigest = (action: BulkAction): string =>
@@ -129,7 +131,8 @@ export const plan = (
         if (sample.length < sampleSize) sample.push(identity)
       })).pipe(
         Effect.map((): BulkPlan => ({ action, ids, unchanged, sample })),
-        Effect.withSpan("Workflow.bulk.plan", { attributes: { "workflow.action": actionName(action) } })
+        Effect.tap((plan) => Effect.annotateCurrentSpan({ "kratos.bulk.planned": plan.ids.length, "kratos.bulk.unchanged": plan.unchanged })),
+        Effect.withSpan("kratos.bulk.plan", { attributes: { "kratos.bulk.action": actionName(action) } })
       )
   })
 
@@ -369,7 +372,10 @@ export const run = (
           events.push({ _tag: "Progress", progress: progress() })
         }
         return events
-      }).pipe(Effect.withSpan("Workflow.bulk.wave", { attributes: { "workflow.action": actionName(plan.action), "workflow.wave.size": lines.length } }))
+      }).pipe(
+        Effect.tap(() => Effect.annotateCurrentSpan({ "kratos.bulk.done": doneCount, "kratos.bulk.failed": failures.length })),
+        Effect.withSpan("kratos.bulk.wave", { attributes: { "kratos.bulk.action": actionName(plan.action), "kratos.bulk.wave.size": lines.length } })
+      )
     const finished = Effect.sync((): BulkEvent => {
       const failedOnly = failures.length - unknown
       return {

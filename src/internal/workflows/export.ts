@@ -166,7 +166,7 @@ export const run = (
           exported += piece.count
           pages++
           return { _tag: "Progress", progress: progress() }
-        }).pipe(Effect.withSpan("Workflow.export.page", { attributes: { "workflow.page.identities": piece.count } }))
+        }).pipe(Effect.withSpan("kratos.export.page", { attributes: { "kratos.export.page.number": pages + 1, "kratos.export.page.identities": piece.count } }))
       )
     )
     const finished = Stream.fromEffect(Effect.suspend(() => {
