@@ -84,6 +84,8 @@ export const resolve = (options: RetryOptions | undefined): ResolvedRetryOptions
  */
 export type Outcome =
   | { readonly _tag: "Status"; readonly status: number }
+  /** Kratos' 400 for a database transaction it aborted on a conflict with another (see `isConcurrentUpdate`). */
+  | { readonly _tag: "ConcurrentUpdate" }
   | {
     readonly _tag: "Transport"
     readonly reason: "ConnectionRefused" | "ConnectionReset" | "Timeout" | "Other"
@@ -109,6 +111,8 @@ export const classify = (
   outcome: Outcome,
   options: Pick<ResolvedRetryOptions, "retryInternalServerError">
 ): Option.Option<RetryKind> => {
+  // the transaction was rolled back: nothing was written, whatever the operation
+  if (outcome._tag === "ConcurrentUpdate") return Option.some("transient")
   if (outcome._tag === "Status") {
     const s = outcome.status
     if (s === 429) return Option.some("throttle")
@@ -121,6 +125,25 @@ export const classify = (
   if (safety === "unsafe") return Option.none()
   return Option.some(outcome.reason === "Other" ? "transient" : "timeout")
 }
+
+/**
+ * Kratos answers a write whose database transaction lost a serialization conflict with another
+ * (CockroachDB on Ory Network, SQLite under concurrent writes) with a 400 of this message
+ * (`sqlcon.ErrConcurrentUpdate`); the transaction was rolled back, so the request may be sent again.
+ *
+ * @since 0.1.0
+ * @category classification
+ */
+export const concurrentUpdateMessage = "Unable to serialize access due to a concurrent update in another session"
+
+/**
+ * True when an error body (its text) is Kratos' concurrent-update 400.
+ *
+ * @since 0.1.0
+ * @category classification
+ */
+export const isConcurrentUpdate = (status: number, body: string): boolean =>
+  status === 400 && body.includes(concurrentUpdateMessage)
 
 /**
  * True for statuses that some safety class may retry.

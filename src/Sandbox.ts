@@ -119,6 +119,9 @@ export interface ScriptedResponse {
   readonly reset?: boolean
   /** Seconds; adds a `Retry-After` header. */
   readonly retryAfter?: number
+  /** The error body's `message` (default: herodot's for the status) and `reason`. */
+  readonly message?: string
+  readonly reason?: string
 }
 
 /**

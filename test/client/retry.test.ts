@@ -10,6 +10,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import { IdentityApi } from "../../src/IdentityApi.js"
+import * as RetryPolicy from "../../src/RetryPolicy.js"
+import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 import type { ClientOptions } from "../../src/KratosHttpClient.js"
 import type { OperationName } from "../../src/Operations.js"
 import * as Sandbox from "../../src/Sandbox.js"
@@ -326,4 +328,79 @@ describe("Ory Network write rules", () => {
       expect(throttled).toBe(0)
       expect(failed).toBe(0)
     }).pipe(Effect.provide(loopback({ serializeWritesPerPath: true }))))
+})
+
+describe("Kratos' concurrent-update 400 (a transaction it rolled back)", () => {
+  const concurrent = { status: 400, message: RetryPolicy.concurrentUpdateMessage } as const
+
+  it.effect("a PATCH and an unsafe create are sent again after the backoff; the batch is left to its caller", () =>
+    Effect.gen(function*() {
+      const api = yield* IdentityApi
+      const sb = yield* Sandbox.Sandbox
+      const g = yield* fixture
+      yield* sb.script("patchIdentity", [concurrent, concurrent])
+      const patched = yield* Effect.fork(api.patchIdentity({ id: g.identityId, body: [{ op: "replace", path: "/state", value: "inactive" }] }))
+      yield* settle
+      expect(yield* sent("patchIdentity")).toBe(1)
+      yield* TestClock.adjust("200 millis")
+      yield* settle
+      expect(yield* sent("patchIdentity")).toBe(2)
+      yield* TestClock.adjust("400 millis")
+      yield* settle
+      expect((yield* Fiber.join(patched)).state).toBe("inactive")
+      expect(yield* sent("patchIdentity")).toBe(3)
+
+      const createsBefore = yield* sent("createIdentity")
+      yield* sb.script("createIdentity", [concurrent])
+      const created = yield* Effect.fork(api.createIdentity({ body: { traits: { email: "again@example.com" } } }))
+      yield* settle
+      yield* TestClock.adjust("200 millis")
+      yield* settle
+      expect((yield* Fiber.join(created)).traits).toEqual({ email: "again@example.com" })
+      expect((yield* sent("createIdentity")) - createsBefore).toBe(2)
+
+      yield* sb.script("batchPatchIdentities", [concurrent])
+      const batch = yield* Effect.flip(api.batchPatchIdentities({ body: { identities: [{ create: { traits: { email: "b@example.com" } } }] } }))
+      expect([batch._tag, batch.message]).toEqual(["BadRequest", RetryPolicy.concurrentUpdateMessage])
+      expect(yield* sent("batchPatchIdentities")).toBe(1)
+    }).pipe(Effect.provide(env())))
+
+  it.effect("any other 400 is answered once, its body intact; retry: false sends once", () =>
+    Effect.gen(function*() {
+      const api = yield* IdentityApi
+      const sb = yield* Sandbox.Sandbox
+      const g = yield* fixture
+      yield* sb.script("patchIdentity", [{ status: 400, message: "not this one", reason: "a reason" }])
+      const refused = yield* Effect.flip(api.patchIdentity({ id: g.identityId, body: [{ op: "replace", path: "/state", value: "inactive" }] }))
+      expect(refused).toMatchObject({ _tag: "BadRequest", message: "not this one", reason: "a reason" })
+      expect(yield* sent("patchIdentity")).toBe(1)
+    }).pipe(Effect.provide(env())))
+
+  it.effect("retry: false leaves the concurrent update to the caller", () =>
+    Effect.gen(function*() {
+      const api = yield* IdentityApi
+      const sb = yield* Sandbox.Sandbox
+      const g = yield* fixture
+      yield* sb.script("patchIdentity", [concurrent])
+      const refused = yield* Effect.flip(api.patchIdentity({ id: g.identityId, body: [{ op: "replace", path: "/state", value: "inactive" }] }))
+      expect(refused.message).toBe(RetryPolicy.concurrentUpdateMessage)
+      expect(yield* sent("patchIdentity")).toBe(1)
+    }).pipe(Effect.provide(env({ retry: false }))))
+
+  it.live("over loopback with undici, as against Kratos: retried, and the write lands once", () =>
+    Effect.gen(function*() {
+      const api = yield* IdentityApi
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const [identity] = yield* sb.insertIdentities([{ traits: { email: "loop@example.com" } }])
+      yield* sb.script("patchIdentity", [concurrent])
+      const patched = yield* api.patchIdentity({ id: identity.id, body: [{ op: "add", path: "/metadata_admin", value: { n: 1 } }] })
+      expect(patched.metadata_admin).toEqual({ n: 1 })
+      const log = (yield* sb.requests).filter((r) => r.operation === "patchIdentity").map((r) => r.status)
+      expect(log).toEqual([400, 200])
+    }).pipe(Effect.provide(
+      clientFor({ rateLimit: false, retry: { base: "10 millis" } }).pipe(
+        Layer.provideMerge(Layer.merge(Sandbox.layer(), UndiciHttpClient.layer))
+      )
+    )))
 })

@@ -7,7 +7,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -223,12 +223,27 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
     Effect.withFiberRuntime((fiber) => {
       const call = activeCall(fiber)
       const safety = call?.safety ?? safetyOfMethod(request.method)
+      // a batch may have created some identities before its transaction failed: the importer decides
+      const batch = call?.labels.operation === "batchPatchIdentities"
       const loop = (
         attempt: number,
         lastKind: Option.Option<RetryPolicy.RetryKind>
       ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, R> => {
         return Effect.matchEffect(effect, {
           onSuccess: (response) => {
+            if (response.status === 400 && !batch) {
+              // a 400 is read here only to tell Kratos' aborted transaction from a refusal; the
+              // caller gets the same answer back
+              return Effect.flatMap(Effect.orElseSucceed(response.text, () => ""), (text) => {
+                const again = HttpClientResponse.fromWeb(
+                  response.request,
+                  new Response(text, { status: 400, headers: response.headers as Record<string, string> })
+                )
+                return RetryPolicy.isConcurrentUpdate(400, text)
+                  ? retry(attempt, { _tag: "ConcurrentUpdate" }, Option.none(), Effect.succeed(again))
+                  : Effect.as(budget.release(lastKind), again)
+              })
+            }
             if (!RetryPolicy.isRetryableStatus(response.status)) {
               return Effect.as(budget.release(lastKind), response)
             }
@@ -254,7 +269,11 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
         // anything but a refused connection or a 429 may have reached the handler: the call's
         // final transport error must not claim otherwise
         if (call !== undefined) {
-          call.retryableOutcome(outcome._tag === "Status" ? outcome.status !== 429 : outcome.reason !== "ConnectionRefused")
+          call.retryableOutcome(
+            outcome._tag === "Status"
+              ? outcome.status !== 429
+              : outcome._tag === "Transport" && outcome.reason !== "ConnectionRefused"
+          )
         }
         if (attempt >= options.maxAttempts) return giveUp
         const kind = RetryPolicy.classify(safety, outcome, options)
@@ -274,7 +293,7 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
           if (call !== undefined) {
             call.retryScheduled(
               attempt,
-              outcome._tag === "Status" ? String(outcome.status) : outcome.reason,
+              outcome._tag === "Status" ? String(outcome.status) : outcome._tag === "Transport" ? outcome.reason : "ConcurrentUpdate",
               Duration.toMillis(wait.value),
               yield* Clock.currentTimeNanos
             )

@@ -307,7 +307,11 @@ export class SandboxCore {
         return tagged(res, name)
       }
       const scriptedError = (status: number) =>
-        err(status, { headers: script?.retryAfter !== undefined ? { "retry-after": String(script.retryAfter) } : undefined })
+        err(status, {
+          headers: script?.retryAfter !== undefined ? { "retry-after": String(script.retryAfter) } : undefined,
+          message: script?.message,
+          reason: script?.reason
+        })
       if (script?.reset && script.delay === undefined && !script.afterCommit) return { status: 0, headers: {}, reset: true }
       if (script && script.status !== undefined && !script.afterCommit) {
         if (script.delay !== undefined) yield* Effect.sleep(script.delay)
