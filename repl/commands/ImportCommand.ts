@@ -9,6 +9,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as fs from "node:fs"
 import { maxItems, maxPlaintextItems } from "../../src/BatchPatch.js"
 import { IdentityApi } from "../../src/IdentityApi.js"
 import type * as Import from "../../src/Import.js"
@@ -59,6 +60,10 @@ const restart = Options.boolean("restart").pipe(
 )
 const failures = Options.file("failures").pipe(
   Options.withDescription("Failures file (default <file>.failures.jsonl): fix it and import it again"),
+  Options.optional
+)
+const schemaFile = Options.file("schema-file").pipe(
+  Options.withDescription("Validate traits against this identity schema (JSON) instead of the server's: with --dry-run, no server is needed"),
   Options.optional
 )
 const quiet = Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("No progress output"))
@@ -117,10 +122,17 @@ const summaryView = (r: Import.ImportReport) => ({
   ...(r.warnings.length > 0 ? { warnings: r.warnings } : {})
 })
 
+/** The identity schema of `--schema-file`: JSON, or a usage error naming the file. */
+const readSchemaFile = (file: string) =>
+  Effect.try({
+    try: () => ({ name: file, document: JSON.parse(fs.readFileSync(file, "utf8")) as unknown }),
+    catch: (e) => new UsageError({ message: `--schema-file ${file}: ${e instanceof SyntaxError ? `not JSON (${e.message})` : e instanceof Error ? e.message : String(e)}` })
+  })
+
 /** @since 0.1.0 */
 export const importCommand = Command.make(
   "import",
-  { files, dryRun, concurrency, batchSize, prehash, prehashCost, journal, resume, retryFailed, restart, failures, quiet, output, ...migrationOptions },
+  { files, dryRun, concurrency, batchSize, prehash, prehashCost, journal, resume, retryFailed, restart, failures, schemaFile, quiet, output, ...migrationOptions },
   (o) =>
     Effect.gen(function*() {
       const api = yield* IdentityApi
@@ -137,6 +149,7 @@ export const importCommand = Command.make(
       if (o.resume && o.restart) return yield* new UsageError({ message: "--resume and --restart exclude each other" })
       if (o.retryFailed && !o.resume) return yield* new UsageError({ message: "--retry-failed goes with --resume" })
       if (o.files.filter((f) => f === "-").length > 1) return yield* new UsageError({ message: "stdin (-) can be read once" })
+      const identitySchema = Option.isNone(o.schemaFile) ? undefined : yield* readSchemaFile(o.schemaFile.value)
       const stderrTTY = process.stderr.isTTY === true
       const incomplete: Array<Import.ImportReport> = []
       for (const file of o.files) {
@@ -149,7 +162,8 @@ export const importCommand = Command.make(
           restart: o.restart,
           ...(o.prehash ? { prehash: { cost: o.prehashCost } } : {}),
           ...(Option.isSome(o.journal) ? { journal: o.journal.value } : {}),
-          ...(Option.isSome(o.failures) ? { failures: o.failures.value } : {})
+          ...(Option.isSome(o.failures) ? { failures: o.failures.value } : {}),
+          ...(identitySchema !== undefined ? { identitySchema } : {})
         }
         let lastPlain = Date.now()
         let lastProgress: Import.ImportProgress | undefined

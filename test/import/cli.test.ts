@@ -32,10 +32,10 @@ interface Result {
   readonly stderr: string
 }
 
-export const cli = (args: ReadonlyArray<string>, input = "") =>
+export const cli = (args: ReadonlyArray<string>, input = "", target = url) =>
   new Promise<Result>((resolve) => {
     const child = execFile("node", [binPath, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: target },
       timeout: 120_000
     }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr })
@@ -192,5 +192,80 @@ describe("kratos-admin identities import (child process)", () => {
     expect(bytes.subarray(expected[0].offset, expected[0].offset + 9).toString()).toBe("{not json")
     const table = await cli(["identities", "import", file, "-o", "table", "--restart"])
     expect(table.stdout).toContain(`2:${offsetOf(1)}, 4:${offsetOf(3)}, 7:${offsetOf(6)}`)
+  })
+
+  it("--dry-run refuses exactly the hash formats the server (Kratos v26.2.0's prefix check) refuses", async () => {
+    const dir = tmpDir()
+    const hashes = [
+      "$2a$04$abcdefghijklmnopqrstuu5GQZQ8fb1qfGx0mJy8j3aO6V2Wy", // bcrypt
+      "$2y$10$whatever", // a bcrypt prefix with a malformed rest: imported (prefix only)
+      "$argon2id$v=19$m=16,t=2,p=1$c2FsdA$aGFzaA",
+      "$pbkdf2-sha256$i=1000,l=32$c2FsdA$aGFzaA",
+      "{SSHA}c2FsdGVkaGFzaA==",
+      "$hmac-sha256$aGFzaA==$a2V5",
+      "$firescrypt$ln=14,r=8,p=1$c2FsdA$aGFzaA$c2VwYXJhdG9y$c2lnbmVy",
+      "nope",
+      "$pbkdf2-sha$i=1$x$y",
+      "$hmac-sha3$x$y",
+      "2a$04$missing-dollar",
+      "{SHA}c2FsdA=="
+    ]
+    const input = hashes.map((h, k) => record(7000 + k, { credentials: { password: { config: { hashed_password: h } } } }))
+    const file = writeJsonl(dir, "hashes.jsonl", [...input, record(7100, { credentials: { password: { config: {} } } })])
+    const dry = await cli(["identities", "import", file, "--dry-run", "-o", "json"])
+    expect(dry.code).toBe(1)
+    const dryReport = JSON.parse(dry.stdout)
+    const dryFailures = fs.readFileSync(`${file}.failures.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    for (const f of dryFailures) expect(f.reason).toContain("not a hash format Kratos v26.2.0 imports")
+    // the same file for real: the server refuses exactly those lines
+    fs.renameSync(`${file}.failures.jsonl`, path.join(dir, "dry-failures.jsonl"))
+    const real = await cli(["identities", "import", file, "-o", "json"])
+    expect(real.code).toBe(1)
+    const realFailures = fs.readFileSync(`${file}.failures.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    expect(dryFailures.map((f) => f.line)).toEqual(realFailures.map((f) => f.line))
+    expect(dryFailures.map((f) => f.line)).toEqual([8, 9, 10, 11, 12, 13])
+    expect(dryReport).toMatchObject({ invalid: 6, valid: 7, created: 0 })
+    // the reason never shows the hash
+    for (const f of dryFailures) expect(f.reason).not.toContain(hashes[f.line - 1])
+  })
+
+  it("--dry-run --schema-file validates traits offline: no server needed", async () => {
+    const dir = tmpDir()
+    const schema = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "object",
+      properties: {
+        traits: {
+          type: "object",
+          properties: {
+            email: { type: "string", format: "email", "ory.sh/kratos": { credentials: { password: { identifier: true } } } },
+            name: { type: "object", properties: { first: { type: "string" }, last: { type: "string" } } }
+          },
+          required: ["email"],
+          additionalProperties: false
+        }
+      }
+    }
+    const schemaFile = path.join(dir, "schema.json")
+    fs.writeFileSync(schemaFile, JSON.stringify(schema))
+    const file = writeJsonl(dir, "offline.jsonl", [
+      record(1),
+      { ...record(2), traits: { email: "not-an-email" } },
+      { ...record(3), traits: { email: "u3@example.com", nickname: "x" } },
+      record(4, { traits: { email: "USER1@example.com" } })
+    ])
+    const nowhere = "http://127.0.0.1:9"
+    const offline = await cli(["identities", "import", file, "--dry-run", "--schema-file", schemaFile, "-o", "json"], "", nowhere)
+    expect(offline.code, offline.stderr).toBe(1)
+    expect(JSON.parse(offline.stdout)).toMatchObject({ valid: 1, invalid: 2, duplicates: 1 })
+    const failures = fs.readFileSync(`${file}.failures.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    expect(failures.map((f) => [f.line, f.status])).toEqual([[2, "invalid"], [3, "invalid"], [4, "duplicate"]])
+    // without the schema file the dry run needs the server's schema
+    const online = await cli(["identities", "import", file, "--dry-run", "--restart"], "", nowhere)
+    expect(online.code).not.toBe(0)
+    expect(online.stderr).toContain("schema")
+    const bad = await cli(["identities", "import", file, "--dry-run", "--schema-file", file], "", nowhere)
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("--schema-file")
   })
 })

@@ -99,7 +99,8 @@ const engine = <E>(
       journaled: journal !== undefined,
       previous,
       totalBytes: options.totalBytes,
-      retryFailed: options.retryFailed === true
+      retryFailed: options.retryFailed === true,
+      schemaDocument: options.identitySchema
     })
     const reconciler = makeReconciler({
       client,

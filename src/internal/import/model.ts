@@ -70,6 +70,11 @@ export interface ImportOptions {
   readonly defaultSchemaId?: string
   /** Validate traits against the server's identity schema (default true). */
   readonly validateSchema?: boolean
+  /**
+   * Validate every record's traits against this identity schema document instead of fetching the
+   * server's: with `dryRun`, a check that needs no server at all.
+   */
+  readonly identitySchema?: { readonly name: string; readonly document: unknown }
   /** UUID namespace of patch ids (default: a fixed effect-kratos namespace). */
   readonly namespace?: string
   /** Input size in bytes, for progress (files: set by `importFile`). */

@@ -9,8 +9,10 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type { KratosError } from "../../KratosError.js"
 import { CreateIdentityBody, type CreateIdentityBodyEncoded, hasPlaintextPassword } from "../../Identity.js"
 import { yieldToEventLoop } from "../eventLoop.js"
+import { hashChecked, isKnownHashFormat } from "../hashFormats.js"
 import { formatParseError } from "../parseIssues.js"
 import { wireCheck } from "../wireCheck.js"
 import { errorReason } from "./attempts.js"
@@ -63,6 +65,11 @@ const parseText = (text: string): unknown => {
  */
 export const prepareSlice = 50
 
+/** Why a hash is refused (never the hash: it is a secret). */
+const unknownHashFormat = "credentials.password.config.hashed_password: not a hash format Kratos v26.2.0 imports " +
+  "(known prefixes: $2a$/$2b$/$2y$ bcrypt, $argon2id$, $argon2i$, $pbkdf2-sha…$, $scrypt$, $firescrypt$, " +
+  "$sha1$/$sha256$/$sha512$, $md5$, $md5-crypt$, $sha256-crypt$, $sha512-crypt$, {SSHA}, $hmac-…$; see https://www.ory.sh/dr/2)"
+
 export interface PrepareDeps {
   readonly client: ImportClient
   readonly settings: Settings
@@ -73,6 +80,8 @@ export interface PrepareDeps {
   readonly previous: Journal.JournalState | undefined
   readonly totalBytes: number | undefined
   readonly retryFailed: boolean
+  /** A schema document every record is validated against instead of the server's (offline). */
+  readonly schemaDocument: { readonly name: string; readonly document: unknown } | undefined
 }
 
 export type Preparer = ReturnType<typeof makePreparer>
@@ -92,11 +101,16 @@ export const makePreparer = (deps: PrepareDeps) => {
   const schemaFor = (id: string): Effect.Effect<IdSchema.CompiledSchema | string, ImportError> => {
     const cached = schemas.get(id)
     if (cached !== undefined) return Effect.succeed(cached)
-    return client.getIdentitySchema({ id }).pipe(
+    const offline = deps.schemaDocument
+    const document: Effect.Effect<unknown, KratosError> = offline === undefined
+      ? client.getIdentitySchema({ id })
+      : Effect.succeed(offline.document)
+    return document.pipe(
       Effect.flatMap((doc) =>
         Effect.try({
           try: () => IdSchema.compile(id, doc),
-          catch: (e) => `identity schema \`${id}\` cannot be compiled: ${e instanceof Error ? e.message : String(e)}`
+          catch: (e) =>
+            `identity schema ${offline === undefined ? `\`${id}\`` : offline.name} cannot be compiled: ${e instanceof Error ? e.message : String(e)}`
         }).pipe(Effect.merge)
       ),
       Effect.catchAll((e) =>
@@ -156,6 +170,14 @@ export const makePreparer = (deps: PrepareDeps) => {
         const problem = IdSchema.check(schema, body.traits)
         if (problem !== undefined) {
           failSync(item.line, "invalid", problem, { raw, externalId: rawExternalId, offset: item.offset })
+          return undefined
+        }
+      }
+      // A dry run predicts the server's refusal of a hash format it does not import.
+      if (dryRun) {
+        const hash = hashChecked(body.credentials?.password?.config)
+        if (hash !== undefined && !isKnownHashFormat(hash)) {
+          failSync(item.line, "invalid", unknownHashFormat, { raw, externalId: rawExternalId, offset: item.offset })
           return undefined
         }
       }

@@ -5,24 +5,8 @@
  */
 import * as bcrypt from "@node-rs/bcrypt"
 import * as Effect from "effect/Effect"
+import { isKnownHashFormat } from "../hashFormats.js"
 import { fail } from "./response.js"
-
-/** The hash formats Kratos v26.2.0 imports, recognised by their prefix alone (`hash.IsValidHashFormat`). */
-const knownFormats: ReadonlyArray<RegExp> = [
-  /^\$md5-crypt\$/,
-  /^\$2[abzy]?\$/,
-  /^\$sha256-crypt\$/,
-  /^\$sha512-crypt\$/,
-  /^\$argon2id\$/,
-  /^\$argon2i\$/,
-  /^\$pbkdf2-sha[0-9]{1,3}\$/,
-  /^\$scrypt\$/,
-  /^\{SSHA(256|512)?\}/,
-  /^\$sha(1|256|512)\$/,
-  /^\$firescrypt\$/,
-  /^\$md5\$/,
-  /^\$hmac-(md4|md5|sha1|sha224|sha256|sha384|sha512)\$/
-]
 
 /** @internal */
 export const reasons = {
@@ -35,7 +19,7 @@ export const reasons = {
  * @internal
  */
 export const checkImportedHash = (hash: string): void => {
-  if (!knownFormats.some((f) => f.test(hash))) fail(400, { reason: reasons.unknownFormat })
+  if (!isKnownHashFormat(hash)) fail(400, { reason: reasons.unknownFormat })
 }
 
 /** bcrypt-hashes a plaintext password off the main thread. @internal */
