@@ -133,14 +133,23 @@ export const makeReconciler = (deps: LookupDeps) => {
       stats.reconciled += recs.length
       const results = yield* Effect.forEach(recs, lookup, { concurrency: 8 })
       const missing: Array<PreparedRecord> = []
+      const found = { Found: 0, Stale: 0, Foreign: 0, Missing: 0, Unknown: 0 }
       for (let i = 0; i < recs.length; i++) {
         const r = results[i]
+        found[r._tag]++
         if (r._tag === "Missing") missing.push(recs[i])
         else yield* settle(recs[i], r)
       }
+      yield* Effect.annotateCurrentSpan({
+        "kratos.import.lookup.found": found.Found,
+        "kratos.import.lookup.stale": found.Stale,
+        "kratos.import.lookup.foreign": found.Foreign,
+        "kratos.import.lookup.missing": found.Missing,
+        "kratos.import.lookup.unknown": found.Unknown
+      })
       yield* commit
       return missing
-    })
+    }).pipe(Effect.withSpan("kratos.import.lookup", { attributes: { "kratos.import.lookup.records": recs.length } }))
 
   return { lookup, settle, reconcile }
 }

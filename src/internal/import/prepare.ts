@@ -27,7 +27,7 @@ import { ImportError } from "./model.js"
 import * as IdSchema from "./schema.js"
 import type { Settings } from "./settings.js"
 import type { SourceItem } from "./source.js"
-import type { Tally } from "./tally.js"
+import { countRecords, type Tally } from "./tally.js"
 
 const decodeBody = Schema.decodeUnknownEither(CreateIdentityBody, { onExcessProperty: "error", errors: "all" })
 const encodeBody = Schema.encodeEither(CreateIdentityBody)
@@ -235,6 +235,7 @@ export const makePreparer = (deps: PrepareDeps) => {
         } else if (Journal.succeeded(code)) {
           stats.resumed++
           stats.done++
+          countRecords("resumed")
           if (code === Journal.Code.created) stats.created++
           else if (code === Journal.Code.updated) stats.updated++
           else stats.alreadyPresent++
@@ -255,6 +256,7 @@ export const makePreparer = (deps: PrepareDeps) => {
       }
       if (dryRun) {
         stats.done++
+        countRecords("dry_run_valid")
         return undefined
       }
       if (out.at > 0) out.constant(comma)

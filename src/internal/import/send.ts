@@ -57,6 +57,8 @@ export const makeSender = (deps: SendDeps) => {
     Effect.gen(function*() {
       const items = response.identities
       const check: Array<PreparedRecord> = []
+      let created = 0
+      let failed = 0
       // Built only if a server reorders results (never seen): the common case costs no map.
       let byPatch: Map<string, number> | undefined
       const indexOf = (patchId: string, i: number): number => {
@@ -72,10 +74,13 @@ export const makeSender = (deps: SendDeps) => {
         const at = patchIds.is(items[i]?.patch_id, rec.line) ? i : indexOf(patchIds.of(rec.line), i)
         const item = items[at]
         if (item === null || item === undefined) {
+          failed++
           yield* finalFailure(rec, "failed", undefined, "the server returned no result for this record")
         } else if (item.action === "create") {
+          created++
           tally.created(rec)
         } else {
+          failed++
           const code = item.error?.code ?? 0
           const reason = item.error?.reason ?? item.error?.message ?? "unknown error"
           if (code === 409 && rec.ambiguous) check.push(rec)
@@ -83,6 +88,11 @@ export const makeSender = (deps: SendDeps) => {
           else yield* finalFailure(rec, "failed", code || undefined, reason)
         }
       }
+      yield* Effect.annotateCurrentSpan({
+        "kratos.import.batch.created": created,
+        "kratos.import.batch.failed": failed - check.length,
+        "kratos.import.batch.checked": check.length
+      })
       // A 409 on a record an earlier ambiguous attempt carried: probably our own create.
       if (check.length > 0) {
         const results = yield* Effect.forEach(check, lookup, { concurrency: 8 })
@@ -117,35 +127,50 @@ export const makeSender = (deps: SendDeps) => {
     started?: Deferred.Deferred<void>
   ): Effect.Effect<void, ImportError> =>
     Effect.gen(function*() {
-      const batchId = nextBatchId()
-      if (journal !== undefined) {
-        const lines = new Array<number>(recs.length)
-        const digests = new Array<number>(recs.length * 2)
-        const keys = new Array<number>(recs.length * 2)
-        for (let i = 0; i < recs.length; i++) {
-          lines[i] = recs[i].line
-          digests[2 * i] = recs[i].da
-          digests[2 * i + 1] = recs[i].db
-          keys[2 * i] = recs[i].ka
-          keys[2 * i + 1] = recs[i].kb
+      // One span an attempt: the journal entry, the request and what its answer says (a resend or a
+      // bisection is a span of its own, beside this one).
+      const failure = yield* Effect.gen(function*() {
+        const batchId = nextBatchId()
+        if (journal !== undefined) {
+          const lines = new Array<number>(recs.length)
+          const digests = new Array<number>(recs.length * 2)
+          const keys = new Array<number>(recs.length * 2)
+          for (let i = 0; i < recs.length; i++) {
+            lines[i] = recs[i].line
+            digests[2 * i] = recs[i].da
+            digests[2 * i + 1] = recs[i].db
+            keys[2 * i] = recs[i].ka
+            keys[2 * i + 1] = recs[i].kb
+          }
+          yield* journalStep(() => journal.sent(batchId, lines, digests, keys))
+          yield* Effect.mapError(journal.sync, writeError)
         }
-        yield* journalStep(() => journal.sent(batchId, lines, digests, keys))
-        yield* Effect.mapError(journal.sync, writeError)
-      }
-      stats.batches++
-      // The request is on its way (encoded synchronously below): the pump may go on reading.
-      if (started !== undefined) Deferred.unsafeDone(started, Exit.void)
-      const body = batchBody(recs)
-      const result = yield* onWire(
-        client.encoded.batchPatchIdentities({ body }).pipe(
-          Effect.timeoutFail({ duration: requestTimeout, onTimeout: () => timedOut("batchPatchIdentities", requestTimeout) })
-        )
-      ).pipe(Effect.either)
-      if (Either.isRight(result)) {
-        sizer.grow()
-        return yield* handleResponse(recs, result.right)
-      }
-      const e = result.left
+        stats.batches++
+        // The request is on its way (encoded synchronously below): the pump may go on reading.
+        if (started !== undefined) Deferred.unsafeDone(started, Exit.void)
+        const body = batchBody(recs)
+        const result = yield* onWire(
+          client.encoded.batchPatchIdentities({ body }).pipe(
+            Effect.timeoutFail({ duration: requestTimeout, onTimeout: () => timedOut("batchPatchIdentities", requestTimeout) })
+          )
+        ).pipe(Effect.either)
+        if (Either.isRight(result)) {
+          sizer.grow()
+          yield* handleResponse(recs, result.right)
+          return undefined
+        }
+        yield* Effect.annotateCurrentSpan({
+          "kratos.import.batch.error": result.left._tag,
+          "kratos.import.batch.decision": decide(result.left, attempt, retry.maxAttempts)
+        })
+        return result.left
+      }).pipe(
+        Effect.withSpan("kratos.import.batch", {
+          attributes: { "kratos.import.batch.size": recs.length, "kratos.import.batch.attempt": attempt }
+        })
+      )
+      if (failure === undefined) return
+      const e = failure
       switch (decide(e, attempt, retry.maxAttempts)) {
         case "reconcile": {
           // The server may have committed some or all: look before resending, and send less at once.

@@ -5,6 +5,8 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as MetricLabel from "effect/MetricLabel"
+import { importRecords } from "../client/metrics.js"
 import { externalIdOf, sourceRecord } from "./batchBytes.js"
 import type { FailureWriter } from "./failures.js"
 import { withoutPassword } from "./failures.js"
@@ -23,6 +25,31 @@ export interface FailureDetails {
   readonly group?: string
   /** The byte offset of the record's line in the input (-1 or absent: not known). */
   readonly offset?: number | undefined
+}
+
+/** A record's outcome as the `kratos.import.records` counter labels it. */
+export type RecordOutcome =
+  | "created"
+  | "already_present"
+  | "updated"
+  | "resumed"
+  | "dry_run_valid"
+  | "failed"
+  | "conflict"
+  | "unknown"
+  | "invalid"
+  | "malformed"
+  | "duplicate"
+
+const outcomeLabels = new Map<RecordOutcome, ReadonlyArray<MetricLabel.MetricLabel>>()
+/** Counts `n` records with this outcome (label arrays made once: the registry caches its hook by them). */
+export const countRecords = (outcome: RecordOutcome, n = 1): void => {
+  let labels = outcomeLabels.get(outcome)
+  if (labels === undefined) {
+    labels = [MetricLabel.make("outcome", outcome)]
+    outcomeLabels.set(outcome, labels)
+  }
+  importRecords.unsafeUpdate(n, labels)
 }
 
 /** Malformed lines listed in the report (all are in the failures file). */
@@ -182,6 +209,7 @@ export class Tally {
     else if (status === "failed") s.failed++
     else if (status === "conflict") s.conflicts++
     else s.unknown++
+    countRecords(status)
     const key = reasonKey(status, details.code, details.group ?? reason)
     this.byReason.set(key, (this.byReason.get(key) ?? 0) + 1)
     const stripped = details.raw === undefined ? undefined : withoutPassword(details.raw)
@@ -221,18 +249,21 @@ export class Tally {
   }
 
   created(rec: PreparedRecord): void {
+    countRecords("created")
     this.stats.created++
     this.stats.done++
     this.createdLines.push(rec.line)
   }
 
   present(rec: PreparedRecord, id: string): void {
+    countRecords("already_present")
     this.stats.alreadyPresent++
     this.stats.done++
     this.finals.push([rec.line, "p", id])
   }
 
   updated(rec: PreparedRecord, id: string): void {
+    countRecords("updated")
     this.stats.updated++
     this.stats.done++
     this.finals.push([rec.line, "r", id])
@@ -247,7 +278,13 @@ export class Tally {
       this.finals = []
       this.failuresOut.flush()
       const journal = this.journal
-      if (journal !== undefined) return journalStep(() => journal.done(c, f))
+      if (journal !== undefined) {
+        return journalStep(() => journal.done(c, f)).pipe(
+          Effect.withSpan("kratos.import.journal.flush", {
+            attributes: { "kratos.import.journal.created": c.length, "kratos.import.journal.outcomes": f.length }
+          })
+        )
+      }
     }
     return this.failuresOut.failed === undefined ? Effect.void : Effect.fail(writeError(this.failuresOut.failed))
   })
