@@ -112,7 +112,7 @@ if (process.argv.includes("--serve")) {
           })
         )
         return exported
-      })).pipe(Effect.provide(UndiciHttpClient.layer))
+      })).pipe(Effect.provide(UndiciHttpClient.layer()))
     )
 
   const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]

@@ -217,7 +217,7 @@ interface RowSet {
 
 /** Ours, (a) and (b) against one sandbox (one latency setting). */
 const measure = async (url: string, latencyMs: number, file: string): Promise<RowSet> => {
-  const transport = TRANSPORT === "node" ? NodeHttpClient.layerUndici : UndiciHttpClient.layer
+  const transport = TRANSPORT === "node" ? NodeHttpClient.layerUndici : UndiciHttpClient.layer()
   // The client the CLI builds for a self-hosted Kratos (BENCH_IMPORT_SERIALIZE=1: for Ory Network)
   const importClient = IdentityApi.layer({ baseUrl: url, serializeWritesPerPath: SERIALIZE }).pipe(Layer.provide(transport))
   const importOptions = { progressInterval: 1000, lookAhead: LOOKAHEAD }

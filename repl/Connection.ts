@@ -50,7 +50,7 @@ export const clientLayer = (target: Target, settings: ClientSettings = {}): Laye
   }).pipe(
     Layer.provide(
       Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, (transport) => watch(transport, settings))).pipe(
-        Layer.provide(UndiciHttpClient.layer)
+        Layer.provide(UndiciHttpClient.layer())
       )
     )
   )

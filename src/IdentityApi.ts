@@ -17,7 +17,7 @@
  * program.pipe(
  *   Effect.provide(IdentityApi.layer({ baseUrl: "http://127.0.0.1:4434" })),
  *   // the leanest transport; any HttpClient works
- *   Effect.provide(UndiciHttpClient.layer)
+ *   Effect.provide(UndiciHttpClient.layer())
  * )
  * ```
  *
@@ -30,6 +30,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { compile } from "./internal/client/interpreter.js"
 import * as KratosHttpClient from "./KratosHttpClient.js"
@@ -169,19 +170,21 @@ export const make = (
   Effect.map(KratosHttpClient.make(options), fromHttpClient)
 
 /**
- * The environment variables `layerConfig` reads.
+ * The options the CLI reads from the environment (`ORY_SDK_URL`, else `KRATOS_ADMIN_URL`;
+ * `ORY_API_KEY`, else `ORY_PROJECT_API_KEY`), for `layerConfig`.
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<{
   readonly baseUrl: string
-  readonly apiKey: Option.Option<import("effect/Redacted").Redacted<string>>
+  readonly apiKey: Redacted.Redacted<string> | undefined
 }> = Config.all({
   baseUrl: Config.string("ORY_SDK_URL").pipe(Config.orElse(() => Config.string("KRATOS_ADMIN_URL"))),
   apiKey: Config.redacted("ORY_API_KEY").pipe(
     Config.orElse(() => Config.redacted("ORY_PROJECT_API_KEY")),
-    Config.option
+    Config.option,
+    Config.map(Option.getOrUndefined)
   )
 })
 
@@ -194,45 +197,83 @@ export const config: Config.Config<{
  */
 export class IdentityApi extends Context.Tag("effect-kratos/IdentityApi")<IdentityApi, Service>() {
   /**
-   * A client over the `HttpClient` you provide (`UndiciHttpClient.layer`, `NodeHttpClient.layerUndici`,
-   * `FetchHttpClient.layer`). Unusable options (a bad base URL, user info in it, a key over plain
-   * http to a non-loopback host) fail the build with `ClientConfigError`: no request is sent.
+   * The module's `layer`, on the tag.
    *
    * @since 0.1.0
    */
-  static layer(
-    options: ClientOptions
-  ): Layer.Layer<IdentityApi, KratosHttpClient.ClientConfigError, HttpClient.HttpClient> {
-    return Layer.effect(IdentityApi, make(options))
+  static layer(options: ClientOptions): Layer.Layer<IdentityApi, KratosHttpClient.ClientConfigError, HttpClient.HttpClient> {
+    return layer(options)
   }
 
   /**
-   * The same as `layer` (kept for callers written when `layer` did not fail).
-   *
-   * @since 0.1.0
-   */
-  static layerStrict(
-    options: ClientOptions
-  ): Layer.Layer<IdentityApi, KratosHttpClient.ClientConfigError, HttpClient.HttpClient> {
-    return Layer.effect(IdentityApi, make(options))
-  }
-
-  /** A client over a `KratosHttpClient` you built (or layered) yourself. */
-  static readonly layerWithoutHttpClient: Layer.Layer<IdentityApi, never, KratosHttpClient.KratosHttpClient> = Layer
-    .effect(IdentityApi, Effect.map(KratosHttpClient.KratosHttpClient, fromHttpClient))
-
-  /**
-   * Reads `ORY_SDK_URL` (else `KRATOS_ADMIN_URL`) and `ORY_API_KEY` (else `ORY_PROJECT_API_KEY`);
-   * `options` sets everything else.
+   * The module's `layerConfig`, on the tag.
    *
    * @since 0.1.0
    */
   static layerConfig(
-    options?: Omit<ClientOptions, "baseUrl" | "apiKey">
+    config: Config.Config.Wrap<ClientOptions>
   ): Layer.Layer<IdentityApi, ConfigError.ConfigError | KratosHttpClient.ClientConfigError, HttpClient.HttpClient> {
-    return Layer.unwrapEffect(
-      Effect.map(config, ({ apiKey, baseUrl }) =>
-        IdentityApi.layer({ ...options, baseUrl, apiKey: Option.getOrUndefined(apiKey) }))
-    )
+    return layerConfig(config)
+  }
+
+  /**
+   * The module's `config`, on the tag.
+   *
+   * @since 0.1.0
+   */
+  static readonly config = config
+
+  /**
+   * The module's `layerWithoutHttpClient`, on the tag.
+   *
+   * @since 0.1.0
+   */
+  static get layerWithoutHttpClient(): Layer.Layer<IdentityApi, never, KratosHttpClient.KratosHttpClient> {
+    return layerWithoutHttpClient
   }
 }
+
+/**
+ * A client over the `HttpClient` you provide (`UndiciHttpClient.layer()`, `NodeHttpClient.layerUndici`,
+ * `FetchHttpClient.layer`). Unusable options (a bad base URL, user info in it, a key over plain
+ * http to a non-loopback host) fail the build with `ClientConfigError`: no request is sent.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: ClientOptions): Layer.Layer<IdentityApi, KratosHttpClient.ClientConfigError, HttpClient.HttpClient> =>
+  Layer.effect(IdentityApi, make(options))
+
+/**
+ * `layer` with its options read from `Config`: a `Config` per option, or one `Config` of them all
+ * (`config` reads the CLI's environment variables).
+ *
+ * @example
+ * ```ts
+ * import { Config } from "effect"
+ * import * as IdentityApi from "effect-kratos/IdentityApi"
+ *
+ * // ORY_SDK_URL / KRATOS_ADMIN_URL and ORY_API_KEY / ORY_PROJECT_API_KEY
+ * const FromEnvironment = IdentityApi.layerConfig(IdentityApi.config)
+ * // or one Config an option
+ * const Custom = IdentityApi.layerConfig({ baseUrl: Config.string("KRATOS_URL"), maxConcurrency: Config.succeed(4) })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<ClientOptions>
+): Layer.Layer<IdentityApi, ConfigError.ConfigError | KratosHttpClient.ClientConfigError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
+
+/**
+ * A client over a `KratosHttpClient` you built (or layered) yourself.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithoutHttpClient: Layer.Layer<IdentityApi, never, KratosHttpClient.KratosHttpClient> = Layer.effect(
+  IdentityApi,
+  Effect.map(KratosHttpClient.KratosHttpClient, fromHttpClient)
+)

@@ -14,6 +14,8 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -237,6 +239,8 @@ export const make = (
   })
 
 /**
+ * The layered client from options (`make`).
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -244,3 +248,14 @@ export const layer = (
   options: ClientOptions
 ): Layer.Layer<KratosHttpClient, ClientConfigError, HttpClient.HttpClient> =>
   Layer.effect(KratosHttpClient, make(options))
+
+/**
+ * `layer` with its options read from `Config`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<ClientOptions>
+): Layer.Layer<KratosHttpClient, ClientConfigError | ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

@@ -14,6 +14,8 @@ import * as HttpClientTag from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -330,6 +332,15 @@ export const make = (options: MakeOptions = {}): Effect.Effect<SandboxService, S
  * @category layers
  */
 export const layer = (options: MakeOptions = {}): Layer.Layer<Sandbox, SandboxError> => Layer.scoped(Sandbox, make(options))
+
+/**
+ * `layer` with its options read from `Config`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (config: Config.Config.Wrap<MakeOptions>): Layer.Layer<Sandbox, SandboxError | ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
 
 /**
  * The sandbox without a socket, plus an `HttpClient` that serves requests straight from it.

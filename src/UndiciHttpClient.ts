@@ -25,6 +25,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -258,21 +260,22 @@ export const makeDispatcher = (options?: Agent.Options): Effect.Effect<Dispatche
   )
 
 /**
- * The client over a scoped keep-alive `Agent`.
+ * The client over a scoped keep-alive `Agent` (undici's defaults unless `options.agent`).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerWith = (options: Options = {}): Layer.Layer<HttpClient.HttpClient> =>
+export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient> =>
   Layer.scoped(HttpClient.HttpClient, Effect.map(makeDispatcher(options.agent), make))
 
 /**
- * The client over a scoped keep-alive `Agent` with undici's defaults.
+ * `layer` with its options read from `Config`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<HttpClient.HttpClient> = layerWith()
+export const layerConfig = (config: Config.Config.Wrap<Options>): Layer.Layer<HttpClient.HttpClient, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
 
 /**
  * The client over the `UndiciDispatcher` in context (share one dispatcher between clients).

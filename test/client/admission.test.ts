@@ -69,7 +69,7 @@ describe("the concurrency gate", () => {
       expect((yield* api.status).inFlight).toBe(0)
     }).pipe(
       Effect.provide(
-        clientFor({ maxConcurrency: 2 }).pipe(Layer.provideMerge(Layer.merge(Sandbox.layer({ latency: 5 }), UndiciHttpClient.layer)))
+        clientFor({ maxConcurrency: 2 }).pipe(Layer.provideMerge(Layer.merge(Sandbox.layer({ latency: 5 }), UndiciHttpClient.layer())))
       )
     ))
 })
@@ -104,7 +104,7 @@ const recordingTracer = (base: Tracer.Tracer, spans: Array<Recorded>): Tracer.Tr
 
 describe("the operation span and the call context", () => {
   const live = clientFor({ retry: { base: "1 millis" } }).pipe(
-    Layer.provideMerge(Layer.merge(Sandbox.layer(), UndiciHttpClient.layer))
+    Layer.provideMerge(Layer.merge(Sandbox.layer(), UndiciHttpClient.layer()))
   )
 
   it.live("one span per call, under the caller's span, with status, attempts and the exit", () =>

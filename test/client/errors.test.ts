@@ -6,6 +6,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
+import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as dns from "node:dns/promises"
@@ -18,7 +19,9 @@ import type { AddressInfo } from "node:net"
 import * as IdentityApiModule from "../../src/IdentityApi.js"
 import { IdentityApi } from "../../src/IdentityApi.js"
 import type { Conflict, NotFound } from "../../src/KratosError.js"
+import * as KratosHttpClient from "../../src/KratosHttpClient.js"
 import * as Sandbox from "../../src/Sandbox.js"
+import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 import { callOp, clientFor, fixture, id, key, sid } from "./helpers.js"
 
 const loopback = clientFor({ retry: false }).pipe(
@@ -171,7 +174,7 @@ describe("configuration", () => {
       const sb = yield* Sandbox.Sandbox
       const run = (env: Record<string, string>) =>
         Effect.flatMap(IdentityApi, (api) => api.listIdentities()).pipe(
-          Effect.provide(IdentityApi.layerConfig({ retry: false }).pipe(Layer.provide(withEnv(env)))),
+          Effect.provide(IdentityApi.layerConfig(Config.map(IdentityApi.config, (c) => ({ ...c, retry: false as const }))).pipe(Layer.provide(withEnv(env)))),
           Effect.provide(NodeHttpClient.layerUndici),
           Effect.exit
         )
@@ -186,6 +189,25 @@ describe("configuration", () => {
       const missing = yield* run({})
       expect(Exit.isFailure(missing) && JSON.stringify(missing.cause).includes("ORY_SDK_URL")).toBe(true)
     }).pipe(Effect.provide(Sandbox.layer({ apiKey: key }))))
+
+  it.live("layerConfig everywhere: a sandbox, a transport and a client read from Config", () =>
+    Effect.gen(function*() {
+      const api = yield* IdentityApi
+      const sb = yield* Sandbox.Sandbox
+      expect((yield* api.listIdentities()).items).toEqual([])
+      expect(sb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    }).pipe(
+      Effect.provide(
+        Layer.unwrapEffect(Effect.map(Sandbox.Sandbox, (sb) =>
+          IdentityApi.layerWithoutHttpClient.pipe(
+            Layer.provide(KratosHttpClient.layerConfig({ baseUrl: Config.succeed(sb.url), apiKey: Config.redacted("SANDBOX_KEY") })),
+            Layer.provide(UndiciHttpClient.layerConfig({ agent: Config.succeed({ connections: 2 }) }))
+          ))).pipe(
+          Layer.provideMerge(Sandbox.layerConfig({ apiKey: Config.string("SANDBOX_KEY") })),
+          Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["SANDBOX_KEY", Redacted.value(key)]]))))
+        )
+      )
+    ))
 
   it.effect("unusable options fail the layer with ClientConfigError, nothing is sent", () =>
     Effect.gen(function*() {
@@ -227,7 +249,7 @@ describe("configuration", () => {
         { baseUrl: "http://kratos.internal:4434" }
       ]) {
         const built = yield* Effect.exit(
-          Layer.build(IdentityApi.layerStrict(ok)).pipe(Effect.provide(counting), Effect.scoped)
+          Layer.build(IdentityApi.layer(ok)).pipe(Effect.provide(counting), Effect.scoped)
         )
         expect(Exit.isSuccess(built), ok.baseUrl).toBe(true)
       }

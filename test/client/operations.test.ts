@@ -42,7 +42,7 @@ const Env = (transport: Layer.Layer<import("@effect/platform/HttpClient").HttpCl
   )
 
 describe.each([
-  ["UndiciHttpClient", UndiciHttpClient.layer],
+  ["UndiciHttpClient", UndiciHttpClient.layer()],
   ["undici", NodeHttpClient.layerUndici],
   ["fetch", FetchHttpClient.layer]
 ] as const)("operations over %s", (_, transport) => {
@@ -176,7 +176,7 @@ layer(
     }))
 })
 
-layer(Env(UndiciHttpClient.layer), { excludeTestServices: true })("inputs in their wire form (api.encoded)", (it) => {
+layer(Env(UndiciHttpClient.layer()), { excludeTestServices: true })("inputs in their wire form (api.encoded)", (it) => {
   it.effect("every operation takes its input as Schema encodes it, with the same result", () =>
     Effect.gen(function*() {
       const api = yield* IdentityApi

@@ -69,7 +69,7 @@ const clientOn = (baseUrl: string, transport: Layer.Layer<import("@effect/platfo
   IdentityApi.layer({ baseUrl, apiKey: Redacted.make("ory_pat_secret-key"), retry: false }).pipe(Layer.provide(transport))
 
 describe("schema calls follow the admin port's redirect to the public API", () => {
-  for (const [name, transport] of [["undici", UndiciHttpClient.layer], ["fetch", FetchHttpClient.layer]] as const) {
+  for (const [name, transport] of [["undici", UndiciHttpClient.layer()], ["fetch", FetchHttpClient.layer]] as const) {
     it.scopedLive(`${name}: listed and fetched from the public origin, never with the key`, () =>
       Effect.gen(function*() {
         const { admin, pub } = yield* setup
@@ -101,7 +101,7 @@ describe("schema calls follow the admin port's redirect to the public API", () =
       const { admin } = yield* setup
       const base = `${admin.url}/same`
       const error = yield* Effect.flip(
-        Effect.flatMap(IdentityApi, (api) => api.listIdentitySchemas()).pipe(Effect.provide(clientOn(base, UndiciHttpClient.layer)))
+        Effect.flatMap(IdentityApi, (api) => api.listIdentitySchemas()).pipe(Effect.provide(clientOn(base, UndiciHttpClient.layer())))
       )
       expect(error._tag).toBe("UnexpectedStatus")
       expect(admin.seen).toHaveLength(1)

@@ -32,7 +32,7 @@ const setup = (options: Omit<ClientOptions, "baseUrl" | "apiKey"> = {}) => {
         ...options
       }))
   ).pipe(
-    Layer.provide(UndiciHttpClient.layer),
+    Layer.provide(UndiciHttpClient.layer()),
     Layer.provideMerge(Sandbox.layer({ apiKey }))
   )
   const tracing = NodeSdk.layer(() => ({

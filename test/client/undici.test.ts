@@ -73,7 +73,7 @@ describe("UndiciHttpClient", () => {
       expect(yield* Effect.flip(response.formData)).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
       expect(response.toJSON()).toMatchObject({ _id: "@effect/platform/HttpClientResponse", status: 200 })
       expect(inspect(response)).toContain("HttpClientResponse")
-    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
 
   it.scoped("empty and non-JSON bodies; a streamed request body", () =>
     Effect.gen(function*() {
@@ -103,7 +103,7 @@ describe("UndiciHttpClient", () => {
       expect(yield* text.text).toBe("got ab")
       expect(yield* Effect.flip(text.json)).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
       expect(Object.fromEntries(yield* text.urlParamsBody)).toEqual({ "got ab": "" })
-    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
 
   it.scoped("interruption aborts the request on the wire", () =>
     Effect.gen(function*() {
@@ -119,7 +119,7 @@ describe("UndiciHttpClient", () => {
       yield* Deferred.await(received)
       yield* Fiber.interrupt(fiber)
       yield* Deferred.await(closed).pipe(Effect.timeout("5 seconds"))
-    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
 
   it.scopedLive("through the client: a live attempt timeout and an interrupted call both abort the request", () =>
     Effect.gen(function*() {
@@ -146,7 +146,7 @@ describe("UndiciHttpClient", () => {
       yield* Effect.sleep("20 millis")
       yield* Fiber.interrupt(fiber)
       yield* closedCount(2)
-    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
 
   it.scoped("no trace headers to the server; the platform's attempt span only with attemptSpans", () =>
     Effect.gen(function*() {
@@ -172,7 +172,7 @@ describe("UndiciHttpClient", () => {
       expect(seen).toEqual([undefined, undefined])
       expect(spans.filter((s) => s.startsWith("http.client"))).toEqual(["http.client GET"])
       expect(spans.filter((s) => s === "Kratos.listIdentitySchemas")).toHaveLength(2)
-    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
 
   it.live("sent stays true when an earlier attempt may have acted, though the last was refused", () =>
     Effect.gen(function*() {
@@ -186,14 +186,14 @@ describe("UndiciHttpClient", () => {
       const api = yield* IdentityApiModule.make({ baseUrl: url, retry: { base: "1 millis", maxAttempts: 3 } })
       const error = yield* Effect.flip(api.deleteIdentity({ id: "5b9d0c3e-8e0f-4c55-9d0c-6f7a2b1c3d4e" as never }))
       expect(error).toMatchObject({ _tag: "TransportError", reason: "ConnectionRefused", sent: true, attempts: 3 })
-    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
 
   it.live("a refused connection is a TransportError ConnectionRefused, not sent", () =>
     Effect.gen(function*() {
       const api = yield* IdentityApiModule.make({ baseUrl: "http://127.0.0.1:1", retry: false })
       const error = yield* Effect.flip(api.createIdentity({ body: { traits: {} } }))
       expect(error).toMatchObject({ _tag: "TransportError", reason: "ConnectionRefused", sent: false, attempts: 1 })
-    }).pipe(Effect.provide(UndiciHttpClient.layer)))
+    }).pipe(Effect.provide(UndiciHttpClient.layer())))
 
   it.effect("a reset connection is a TransportError ConnectionReset, sent; a GET is retried over it", () =>
     Effect.gen(function*() {
@@ -208,7 +208,7 @@ describe("UndiciHttpClient", () => {
     }).pipe(
       Effect.provide(
         clientFor({ retry: { base: "1 millis" } }).pipe(
-          Layer.provideMerge(Layer.merge(Sandbox.layer(), UndiciHttpClient.layer))
+          Layer.provideMerge(Layer.merge(Sandbox.layer(), UndiciHttpClient.layer()))
         )
       )
     ))

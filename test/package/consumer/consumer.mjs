@@ -14,7 +14,7 @@ const Sandbox = await import("effect-kratos/Sandbox")
 
 const program = Effect.scoped(Effect.gen(function*() {
   const sandbox = yield* Sandbox.make({ demo: true })
-  const client = IdentityApi.layer({ baseUrl: sandbox.url }).pipe(Layer.provide(UndiciHttpClient.layer))
+  const client = IdentityApi.layer({ baseUrl: sandbox.url }).pipe(Layer.provide(UndiciHttpClient.layer()))
   return yield* Effect.gen(function*() {
     const api = yield* IdentityApi
     const page = yield* api.listIdentities({ page_size: 2 })

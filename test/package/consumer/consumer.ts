@@ -27,5 +27,5 @@ export const guard: (u: unknown) => u is KratosError.KratosError = RootErrors.is
 
 // a bad base URL or an insecure key is a typed failure of the layer, not of every call
 export const live: Layer.Layer<IdentityApi, ClientConfigError> = IdentityApi.layer({ baseUrl: "http://127.0.0.1:4434" }).pipe(
-  Layer.provide(UndiciHttpClient.layer)
+  Layer.provide(UndiciHttpClient.layer())
 )
