@@ -400,7 +400,7 @@ describe("Kratos' concurrent-update 400 (a transaction it rolled back)", () => {
       expect(log).toEqual([400, 200])
     }).pipe(Effect.provide(
       clientFor({ rateLimit: false, retry: { base: "10 millis" } }).pipe(
-        Layer.provideMerge(Layer.merge(Sandbox.layer(), UndiciHttpClient.layer))
+        Layer.provideMerge(Layer.merge(Sandbox.layer(), UndiciHttpClient.layer()))
       )
     )))
 })
