@@ -60,13 +60,13 @@ const shaped = (
     const shape = yield* shaping
     const list = many ? (value as ReadonlyArray<unknown>) : [value]
     if (shape.quiet) return list.map(idOf).filter((x): x is string => x !== undefined).join("\n")
-    if (shape.jq !== undefined) return yield* Shape.runJq(value, shape.jq, io.stdoutIsTTY)
+    if (shape.jq !== undefined) return yield* Shape.runJq(value, shape.jq, io.stdoutIsTTY, reveal)
     const cols = shape.columns
     if (format === "yaml") {
-      return yield* Shape.yaml(cols === undefined ? value : many ? list.map((i) => Shape.pick(i, cols)) : Shape.pick(value, cols), reveal)
+      return yield* Shape.yaml(cols === undefined ? value : many ? list.map((i) => Shape.pick(i, cols, reveal)) : Shape.pick(value, cols, reveal), reveal)
     }
     if (cols !== undefined && (format === "json" || format === "jsonl")) {
-      const picked = list.map((i) => Shape.pick(i, cols))
+      const picked = list.map((i) => Shape.pick(i, cols, reveal))
       if (format === "jsonl") return picked.map((p) => Render.jsonLine(p)).join("\n")
       return Render.json(many ? picked : picked[0], reveal, io.stdoutIsTTY)
     }

@@ -59,13 +59,13 @@ export const checkJq = (expr: string, flag = "--jq"): Effect.Effect<void, UsageE
     }))
 
 /**
- * Runs `expr` over `value` (its plain JSON, secrets redacted): each result on its own line,
- * strings raw (as `jq -r`), other values pretty or compact.
+ * Runs `expr` over `value` (its plain JSON, secrets redacted unless `reveal`): each result on its
+ * own line, strings raw (as `jq -r`), other values pretty or compact.
  */
-export const runJq = (value: unknown, expr: string, pretty: boolean): Effect.Effect<string, UsageError> =>
+export const runJq = (value: unknown, expr: string, pretty: boolean, reveal = false): Effect.Effect<string, UsageError> =>
   Effect.flatMap(loadJq, (jq) =>
     Effect.suspend(() => {
-      const r = jq.raw(JSON.stringify(Render.toPlain(value)), expr, pretty ? ["-r"] : ["-r", "-c"])
+      const r = jq.raw(JSON.stringify(Render.toPlain(value, reveal)), expr, pretty ? ["-r"] : ["-r", "-c"])
       return r.exitCode === 0 ? Effect.succeed(r.stdout) : Effect.fail(jqError("--jq", r.stderr))
     }))
 
@@ -165,8 +165,8 @@ export const selectColumns = (
   })
 
 /** Only the chosen fields of an item (dotted paths nest as in the item). */
-export const pick = (item: unknown, names: ReadonlyArray<string>): Record<string, unknown> => {
-  const plain = Render.toPlain(item)
+export const pick = (item: unknown, names: ReadonlyArray<string>, reveal = false): Record<string, unknown> => {
+  const plain = Render.toPlain(item, reveal)
   const out: Record<string, unknown> = {}
   for (const name of names) {
     const v = at(plain, name) ?? at(plain, name.replace(/[\s-]+/g, "_"))

@@ -89,7 +89,7 @@ describe("contexts", () => {
       const repl = await run(["repl"], { ...env, A_KEY: "key-from-env" }, "connect c\nstatus -o json\nidentities list -o json\n")
       expect(repl.code).toBe(0)
       expect(repl.stdout).toContain("connected to c")
-      expect(repl.stdout).toContain("\"target\": \"c\"")
+      expect(repl.stdout).toContain("\"target\":\"c\"")
       expect(b.seen.at(-1)).toBe("Bearer key-from-command")
 
       // use, show, remove

@@ -61,6 +61,13 @@ describe("--jq", () => {
     expect(Number(all.stdout)).toBeGreaterThanOrEqual(identities.length)
     expect(status.stdout).toBe("true\n")
   }, 60_000)
+
+  it("shows what the recovery commands reveal: --jq .recovery_link prints the link itself", async () => {
+    const r = await run(["recovery", "link", identities[0].id, "--jq", ".recovery_link"], { env })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^https?:\/\/\S+\n$/)
+    expect(r.stdout).not.toContain("redacted")
+  }, 60_000)
 })
 
 describe("-o yaml, -o wide, -q, --columns", () => {
