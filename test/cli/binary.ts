@@ -109,21 +109,24 @@ export const sandbox = async (options: Parameters<typeof Sandbox.make>[0] = {}) 
  * `stop` sends SIGINT and resolves with the exit code.
  */
 export const sandboxBinary = async (args: ReadonlyArray<string>) => {
-  const port = 20000 + Math.floor(Math.random() * 20000)
-  const child = spawn(process.execPath, [binPath, "sandbox", "--port", String(port), ...args], {
+  // port 0: the system picks a free one, which the sandbox names in its first line
+  const child = spawn(process.execPath, [binPath, "sandbox", "--port", "0", ...args], {
     env: { PATH: process.env.PATH ?? "" },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let out = ""
-  await new Promise<void>((resolve, reject) => {
+  let err = ""
+  child.stderr.on("data", (d) => (err += d))
+  const base = await new Promise<string>((resolve, reject) => {
     child.stdout.on("data", (d) => {
       out += d
-      if (out.includes("listening")) resolve()
+      const listening = /listening on (http:\/\/\S+?)(?:\s|$)/.exec(out)
+      if (listening !== null) resolve(listening[1])
     })
-    child.on("exit", () => reject(new Error(`sandbox exited: ${out}`)))
+    child.on("exit", (code) => reject(new Error(`sandbox exited (${code}): ${out}${err}`)))
   })
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  return { base: `http://127.0.0.1:${port}`, out, stop: () => (child.kill("SIGINT"), exited) }
+  return { base, out, stop: () => (child.kill("SIGINT"), exited) }
 }
 
 export const seed = async (url: string, count: number, pad = 0, prefix = "seed") => {
