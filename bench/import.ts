@@ -6,6 +6,11 @@
  * 3. (b) an ideal importer: pre-serialized 1000-record batches posted with raw undici.
  * 4. Peak RSS of a dry run over a 1,000,000-line file: through the library in a child process, and
  *    through the CLI as a user runs it (`kratos-admin identities import --dry-run`, GNU time).
+ * 5. Ory Network: the sandbox with its rate limits on (Ory's buckets; `batchPatchIdentities` is in
+ *    `kratos-admin-high`, Retry-After sent, a second concurrent write to a path refused) and 50 ms
+ *    latency, the importer with the client the CLI builds for Ory Network (adaptive limiter, writes
+ *    serialised per path). Throughput against what the bucket allows (batches/s × batch size), and
+ *    the share of requests answered 429.
  *
  * Fairness: (a)'s ratio depends on what one request costs. The in-memory sandbox answers a create in
  * ~1 ms, a real Kratos pays a DB transaction and a network round trip, so 1-3 run twice: with no added
@@ -20,11 +25,12 @@
  * BENCH_IMPORT_VERBOSE (1: every run's rate on stderr), BENCH_IMPORT_LOOKAHEAD (1, the default:
  * the next batch is encoded while one is on the wire; 0: `lookAhead: false`),
  * BENCH_IMPORT_SERIALIZE (0; 1: the importer's client serialises writes per path, as the CLI's does
- * for Ory Network).
+ * for Ory Network), BENCH_IMPORT_ORY_N (30000; 0 skips case 5), BENCH_IMPORT_ORY_LATENCY_MS (50).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as bcrypt from "@node-rs/bcrypt"
 import * as Effect from "effect/Effect"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
@@ -34,6 +40,7 @@ import * as path from "node:path"
 import { request } from "undici"
 import { IdentityApi } from "../src/IdentityApi.js"
 import * as Import from "../src/Import.js"
+import { defaultBuckets } from "../src/internal/sandbox/pressure.js"
 import * as Sandbox from "../src/Sandbox.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 
@@ -58,6 +65,8 @@ const TRANSPORT = process.env.BENCH_IMPORT_TRANSPORT === "node" ? "node" : "lean
 const LOOKAHEAD = process.env.BENCH_IMPORT_LOOKAHEAD !== "0"
 const SERIALIZE = process.env.BENCH_IMPORT_SERIALIZE === "1"
 const VERBOSE = process.env.BENCH_IMPORT_VERBOSE === "1"
+const ORY_N = Number(process.env.BENCH_IMPORT_ORY_N ?? 30_000)
+const ORY_LATENCY_MS = Number(process.env.BENCH_IMPORT_ORY_LATENCY_MS ?? 50)
 const root = path.resolve(import.meta.dirname, "..")
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-import-"))
 const hash = bcrypt.hashSync("bench-password", { cost: 4 })
@@ -83,10 +92,10 @@ const writeFile = (file: string, n: number, tag: string) => {
   fs.closeSync(fd)
 }
 
-const startSandbox = (latencyMs: number): Promise<{ url: string; child: ChildProcess }> =>
+const startSandbox = (latencyMs: number, ory = false): Promise<{ url: string; child: ChildProcess }> =>
   new Promise((resolve, reject) => {
     // --expose-gc: a reset collects the previous run's identities at once (see Sandbox's reset)
-    const args = ["--expose-gc", path.join(root, "bin/run-ts.js"), path.join(root, "bench/import.ts"), "--serve", String(latencyMs)]
+    const args = ["--expose-gc", path.join(root, "bin/run-ts.js"), path.join(root, "bench/import.ts"), "--serve", String(latencyMs), ...(ory ? ["--ory"] : [])]
     const child = hasTaskset
       ? spawn("taskset", ["-c", "1", process.execPath, ...args], { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
       : spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
@@ -285,6 +294,27 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
   }
 }
 
+/**
+ * Case 5: ours against the rate-limited sandbox, with the client the CLI builds for Ory Network.
+ * Every response's status is counted at the transport (the client's retries included).
+ */
+const measureOry = async (url: string, file: string, n: number) => {
+  const statuses = new Map<number, number>()
+  const transport = TRANSPORT === "node" ? NodeHttpClient.layerUndici : UndiciHttpClient.layer
+  const counting = Layer.effect(
+    HttpClient.HttpClient,
+    Effect.map(HttpClient.HttpClient, (c) =>
+      HttpClient.tap(c, (res) => Effect.sync(() => void statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1))))
+  ).pipe(Layer.provide(transport))
+  const client = IdentityApi.layer({ baseUrl: url, serializeWritesPerPath: true }).pipe(Layer.provide(counting))
+  for (const f of fs.readdirSync(dir)) if (f.startsWith("ory.jsonl.")) fs.rmSync(path.join(dir, f))
+  await resetSandbox(url)
+  const r = await Effect.runPromise(Effect.provide(ours(file, { progressInterval: 1000 }), client))
+  if (r.report.created !== n) throw new Error(`ory: ${r.report.created} created of ${n}`)
+  const requests = [...statuses.values()].reduce((a, b) => a + b, 0)
+  return { ms: r.ms, requests, limited: statuses.get(429) ?? 0, batches: r.report.batches }
+}
+
 const main = async () => {
   const sandboxes = [await startSandbox(0), await startSandbox(LATENCY_MS)]
   sandboxUrl = sandboxes[0].url
@@ -293,6 +323,18 @@ const main = async () => {
     writeFile(file, N, "ours")
     const sets: Array<RowSet> = []
     for (const [i, sb] of sandboxes.entries()) sets.push(await measure(sb.url, i === 0 ? 0 : LATENCY_MS, file))
+
+    let ory: { ms: number; requests: number; limited: number; batches: number } | undefined
+    if (ORY_N > 0) {
+      const orySandbox = await startSandbox(ORY_LATENCY_MS, true)
+      try {
+        const oryFile = path.join(dir, "ory.jsonl")
+        writeFile(oryFile, ORY_N, "ory")
+        ory = await measureOry(orySandbox.url, oryFile, ORY_N)
+      } finally {
+        orySandbox.child.kill("SIGKILL")
+      }
+    }
 
     const dryFile = path.join(dir, "dry.jsonl")
     writeFile(dryFile, DRY_N, "dry")
@@ -315,6 +357,19 @@ const main = async () => {
         [`(b) ideal: raw undici, pre-serialized 1000-batches`, `${idealRate} rec/s`, `ours = ${Math.round((oursRate / idealRate) * 100)}% (target ≥ 90%; median of ${2 * ROUNDS})`],
         // what batching itself is worth on this server: no importer gets further above (a)
         [`  (b) / (a): the most any batch importer reaches here`, `${(idealRate / singleRate).toFixed(1)}×`, ""]
+      )
+    }
+    if (ory !== undefined) {
+      // the fastest the bucket lets these batches through: its burst at once, the rest at its rate
+      const bucket = defaultBuckets["kratos-admin-high"]
+      const batches = Math.ceil(ORY_N / 1000)
+      const allowed = (ORY_N * bucket.perSecond) / Math.max(1, batches - bucket.burst)
+      const oursRate = rate(ORY_N, ory.ms)
+      rows.push(
+        [`— Ory Network: sandbox rate limits on (batch bucket ${bucket.burst} burst, ${bucket.perSecond}/s), +${ORY_LATENCY_MS} ms per request`, "", ""],
+        [`importer (ours), ${ORY_N} records, the CLI's client for Ory Network`, `${oursRate} rec/s`, `${(ory.ms / 1000).toFixed(1)} s, ${ory.batches} batches`],
+        [`  throughput / what the bucket allows (${Math.round(allowed)} rec/s)`, `${Math.round((oursRate / allowed) * 100)}%`, "target ≥ 90%"],
+        [`  requests answered 429`, `${((ory.limited / Math.max(1, ory.requests)) * 100).toFixed(1)}%`, `${ory.limited} of ${ory.requests} (target < 1%)`]
       )
     }
     rows.push(
@@ -341,7 +396,12 @@ const serve = () =>
     Effect.scoped(
       Effect.gen(function*() {
         const latencyMs = Number(process.argv[process.argv.indexOf("--serve") + 1] ?? 0)
-        const sandbox = yield* Sandbox.make({ hashCost: 4, ...(latencyMs > 0 ? { latency: `${latencyMs} millis` as const } : {}) })
+        const ory = process.argv.includes("--ory")
+        const sandbox = yield* Sandbox.make({
+          hashCost: 4,
+          ...(latencyMs > 0 ? { latency: `${latencyMs} millis` as const } : {}),
+          ...(ory ? { rateLimit: { retryAfter: true, inflight: true } } : {})
+        })
         console.log(`listening on ${sandbox.url}`)
         yield* Effect.never
       })

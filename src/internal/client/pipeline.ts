@@ -76,6 +76,20 @@ export const withBase = (options: {
     }))
 }
 
+/**
+ * The time one request's token takes to come back, from an `x-ratelimit-limit` such as
+ * `5, 5;w=1, 120;w=60` (quota per window in seconds): the slowest window's rate binds.
+ */
+export const refillMillis = (limit: string | undefined): number | undefined => {
+  if (limit === undefined) return undefined
+  let rate = Infinity
+  for (const part of limit.split(",")) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*;\s*w\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(part)
+    if (m !== null && Number(m[2]) > 0) rate = Math.min(rate, Number(m[1]) / Number(m[2]))
+  }
+  return Number.isFinite(rate) && rate > 0 ? Math.ceil(1000 / rate) : undefined
+}
+
 /** The shared admission state of `withAttempt`. */
 export interface Admission {
   readonly limiter: AdaptiveRateLimiter.AdaptiveRateLimiter | undefined
@@ -130,6 +144,24 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
         })
     )
   }
+  // The server's word on its bucket: a response that left no request (`x-ratelimit-remaining: 0`)
+  // holds the next one to the same method and path until a token is back at the rate it states, so
+  // a rate-limited server (Ory Network) is not asked in vain and answers no 429.
+  const holds = new Map<string, number>()
+  const holdKey = (request: HttpClientRequest.HttpClientRequest): string => {
+    let path: string
+    try {
+      path = new URL(request.url).pathname
+    } catch {
+      path = request.url
+    }
+    return `${request.method} ${path}`
+  }
+  const noteLimit = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse, now: number) => {
+    if (response.headers["x-ratelimit-remaining"] !== "0") return
+    const millis = refillMillis(response.headers["x-ratelimit-limit"])
+    if (millis !== undefined) holds.set(holdKey(request), now + millis)
+  }
   return HttpClient.transform(client, (effect, request) =>
     Effect.withFiberRuntime((fiber) => {
       const call = activeCall(fiber)
@@ -153,6 +185,15 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
           R
         > => {
           const now = clock.unsafeCurrentTimeMillis()
+          if (limiter !== undefined && holds.size > 0) {
+            const key = holdKey(request)
+            const until = holds.get(key)
+            if (until !== undefined && until > now) {
+              if (call !== undefined) call.rateLimitWait(until - now)
+              return Effect.flatMap(restore(Effect.sleep(Duration.millis(until - now))), attempt)
+            }
+            if (until !== undefined) holds.delete(key)
+          }
           if (limiter !== undefined) {
             const wait = limiter.unsafeTake(now)
             // re-check after a short sleep: the rate may have risen meanwhile
@@ -179,6 +220,7 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
             return Effect.failCause(cause)
           },
           onSuccess: (response) => {
+            if (limiter !== undefined) noteLimit(request, response, clock.unsafeCurrentTimeMillis())
             settle(response.status === 429)
             return Effect.succeed(response)
           }
