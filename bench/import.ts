@@ -300,7 +300,7 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
  */
 const measureOry = async (url: string, file: string, n: number) => {
   const statuses = new Map<number, number>()
-  const transport = TRANSPORT === "node" ? NodeHttpClient.layerUndici : UndiciHttpClient.layer
+  const transport = TRANSPORT === "node" ? NodeHttpClient.layerUndici : UndiciHttpClient.layer()
   const counting = Layer.effect(
     HttpClient.HttpClient,
     Effect.map(HttpClient.HttpClient, (c) =>
