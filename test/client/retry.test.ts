@@ -15,7 +15,7 @@ import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 import type { ClientOptions } from "../../src/KratosHttpClient.js"
 import type { OperationName } from "../../src/Operations.js"
 import * as Sandbox from "../../src/Sandbox.js"
-import { currentResponseListener } from "../../src/internal/client/context.js"
+import { currentCallObserver } from "../../src/internal/client/context.js"
 import { clientFor, fixture, unknownId } from "./helpers.js"
 
 const env = (options: Omit<ClientOptions, "baseUrl"> = {}) =>
@@ -273,15 +273,18 @@ describe("retry", () => {
       const g = yield* fixture
       const heard: Array<string> = []
       const listen = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        Effect.locally(effect, currentResponseListener, (status) => Effect.sync(() => heard.push(`status ${status}`)))
+        Effect.locally(effect, currentCallObserver, {
+          responded: (status) => Effect.sync(() => heard.push(`status ${status}`)),
+          waiting: (millis, reason) => Effect.sync(() => heard.push(`waiting ${millis} ms: ${reason}`))
+        })
       yield* sb.script("getIdentity", [{ status: 503 }])
       const fiber = yield* Effect.fork(listen(Effect.tap(api.getIdentity({ id: g.identityId }), () => heard.push("decoded"))))
       yield* settle
       yield* TestClock.adjust("200 millis")
       yield* settle
       yield* Fiber.join(fiber)
-      // the 503 was retried inside the call: only the 200 ends it
-      expect(heard).toEqual(["status 200", "decoded"])
+      // the 503 was retried inside the call (the observer told of the wait): only the 200 ends it
+      expect(heard).toEqual(["waiting 200 ms: 503, retrying", "status 200", "decoded"])
       expect(yield* sent("getIdentity")).toBe(2)
       heard.length = 0
       expect((yield* Effect.flip(listen(api.getIdentity({ id: unknownId }))))._tag).toBe("NotFound")

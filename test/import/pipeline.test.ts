@@ -8,6 +8,7 @@ import * as path from "node:path"
 import { IdentityApi } from "../../src/IdentityApi.js"
 import * as Import from "../../src/Import.js"
 import * as Sandbox from "../../src/Sandbox.js"
+import { progressLine } from "../../repl/commands/ImportCommand.js"
 import { countByExternalId, env, record, records, tmpDir, writeJsonl } from "./helpers.js"
 
 /** The report of an import expected to end incomplete. */
@@ -156,6 +157,25 @@ layer(env(), { excludeTestServices: true })("import pipeline", (it) => {
       expect((yield* sb.identities).length).toBe(31)
       expect(batchRequests(yield* sb.requests).length).toBe(1)
       yield* sb.setOptions({ identitySchemas: undefined })
+    }))
+
+  it.effect("a wait inside the client's call (429 with Retry-After) shows in the progress line", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      yield* sb.script("batchPatchIdentities", [{ status: 429, retryAfter: 2 }])
+      const events: Array<Import.ImportEvent> = []
+      const report = yield* Import.report(
+        Import.runWith(yield* IdentityApi, Import.fromValues(records(20))).pipe(Stream.tap((e) => Effect.sync(() => events.push(e))))
+      )
+      expect(report.created).toBe(20)
+      const waits = events.flatMap((e) => (e._tag === "Progress" && e.progress.waiting !== undefined ? [e.progress.waiting] : []))
+      expect(waits[0]).toEqual({ seconds: 2, reason: "429 rate limited" })
+      expect(progressLine((events.find((e) => e._tag === "Progress" && e.progress.waiting !== undefined) as { progress: Import.ImportProgress }).progress))
+        .toContain("waiting 2s (429 rate limited)")
+      // once the call went on, the wait is gone
+      const last = events.filter((e) => e._tag === "Progress").at(-1) as { progress: Import.ImportProgress }
+      expect(last.progress.waiting).toBeUndefined()
     }))
 
   it.effect("killed with SIGKILL mid-run, then resumed: every record exactly once", () =>

@@ -56,6 +56,8 @@ export class CallContext {
   /** Times the rate limiter made an attempt wait, and for how long in all. */
   rateLimitWaits = 0
   rateLimitWaitMillis = 0
+  /** Who watches this call (`currentCallObserver` when it began). */
+  observer: CallObserver | undefined = undefined
   /** Bytes of the last request body sent and of the final response body (`-1`: unknown). */
   requestBytes = -1
   responseBytes = -1
@@ -205,11 +207,15 @@ export const enterCall = (
 ): { readonly ctx: CallContext; readonly fresh: boolean } => {
   const owner = fiber.id()
   const previous = fiber.getFiberRef(currentCall)
+  const observer = fiber.getFiberRef(currentCallObserver)
   if (previous !== undefined && previous.done && previous.owner === owner) {
     previous.reuse(labels, safety, startedAt, deadlineAt, span)
+    previous.observer = observer
     return { ctx: previous, fresh: false }
   }
-  return { ctx: new CallContext(labels, safety, startedAt, deadlineAt, span, owner), fresh: true }
+  const ctx = new CallContext(labels, safety, startedAt, deadlineAt, span, owner)
+  ctx.observer = observer
+  return { ctx, fresh: true }
 }
 
 /** The layers: the call the fiber is in, if any (a finished one is absent). */
@@ -219,11 +225,23 @@ export const activeCall = (fiber: { getFiberRef<A>(ref: FiberRef.FiberRef<A>): A
 }
 
 /**
- * Run when a call's final response has arrived, before its body is read: the import engine frees
- * its wire slot there, so the next batch is on the socket while this one's results are decoded.
+ * The one hook for code above the client (the bulk importer) into calls it makes, set on its fiber
+ * with `Effect.locally` and read once per call (`enterCall`).
  */
-export const currentResponseListener: FiberRef.FiberRef<((status: number) => Effect.Effect<void>) | undefined> =
-  globalValue(
-    "effect-kratos/internal/client/currentResponseListener",
-    () => FiberRef.unsafeMake<((status: number) => Effect.Effect<void>) | undefined>(undefined)
-  )
+export interface CallObserver {
+  /**
+   * The final response arrived, before its body is read: the importer frees its wire slot there,
+   * so the next batch is on the socket while this one's results are decoded.
+   */
+  readonly responded?: ((status: number) => Effect.Effect<void>) | undefined
+  /**
+   * The call is about to wait `millis` before its next attempt (a retry's backoff or the server's
+   * Retry-After, or the rate limiter for a second or more), for `reason`: the importer shows it.
+   */
+  readonly waiting?: ((millis: number, reason: string) => Effect.Effect<void>) | undefined
+}
+
+export const currentCallObserver: FiberRef.FiberRef<CallObserver | undefined> = globalValue(
+  "effect-kratos/internal/client/currentCallObserver",
+  () => FiberRef.unsafeMake<CallObserver | undefined>(undefined)
+)

@@ -33,7 +33,7 @@ import { nextPageToken, type Page } from "../../Pagination.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import { lazyWireCheck } from "../lazyWireCheck.js"
 import { isPlainValidation } from "../plainValidation.js"
-import { type CallContext, currentCall, currentResponseListener, enterCall } from "./context.js"
+import { type CallContext, currentCall, enterCall } from "./context.js"
 import { OperationLabels } from "./metrics.js"
 import * as Span from "./span.js"
 import type * as ParseResult from "effect/ParseResult"
@@ -275,7 +275,7 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
         const traced = Span.open(fiber, spanName, "client", spanAttributes)
         const now = clock.unsafeCurrentTimeMillis()
         const { ctx, fresh } = enterCall(fiber, labels, op.safety, now, now + deadlineMillis, traced?.span)
-        return send(request, ctx, fresh, traced, clock, restore, fiber.getFiberRef(currentResponseListener))
+        return send(request, ctx, fresh, traced, clock, restore, ctx.observer?.responded)
       })
     )
   const call = (input: unknown): AnyEffect =>

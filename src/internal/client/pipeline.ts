@@ -18,7 +18,7 @@ import * as Redacted from "effect/Redacted"
 import type * as AdaptiveRateLimiter from "../../AdaptiveRateLimiter.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import { handOff } from "../eventLoop.js"
-import { activeCall } from "./context.js"
+import { activeCall, type CallContext } from "./context.js"
 import type { Gate } from "./gate.js"
 import { recordRate } from "./metrics.js"
 import { isLiveClock, timeoutFail } from "./timeout.js"
@@ -88,6 +88,14 @@ export const refillMillis = (limit: string | undefined): number | undefined => {
     if (m !== null && Number(m[2]) > 0) rate = Math.min(rate, Number(m[1]) / Number(m[2]))
   }
   return Number.isFinite(rate) && rate > 0 ? Math.ceil(1000 / rate) : undefined
+}
+
+/** A wait before the next attempt, told to the call's observer first. */
+const pause = (call: CallContext | undefined, millis: number, reason: string): Effect.Effect<void> => {
+  const told = call?.observer?.waiting
+  return told === undefined
+    ? Effect.sleep(Duration.millis(millis))
+    : Effect.zipRight(told(millis, reason), Effect.sleep(Duration.millis(millis)))
 }
 
 /** The shared admission state of `withAttempt`. */
@@ -190,7 +198,7 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
             const until = holds.get(key)
             if (until !== undefined && until > now) {
               if (call !== undefined) call.rateLimitWait(until - now)
-              return Effect.flatMap(restore(Effect.sleep(Duration.millis(until - now))), attempt)
+              return Effect.flatMap(restore(pause(call, until - now, "rate limited: the server's bucket is empty")), attempt)
             }
             if (until !== undefined) holds.delete(key)
           }
@@ -200,7 +208,10 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
             if (wait > 0) {
               const millis = Math.ceil(Math.min(wait, 0.25) * 1000)
               if (call !== undefined) call.rateLimitWait(millis)
-              return Effect.flatMap(restore(Effect.sleep(Duration.millis(millis))), attempt)
+              const told = wait >= 1 && call?.observer?.waiting !== undefined
+                ? Effect.zipRight(call.observer.waiting(Math.ceil(wait * 1000), "rate limited by the client's limiter"), Effect.sleep(Duration.millis(millis)))
+                : Effect.sleep(Duration.millis(millis))
+              return Effect.flatMap(restore(told), attempt)
             }
           }
           inFlight.value++
@@ -340,7 +351,10 @@ export const withRetry = (options: RetryPolicy.ResolvedRetryOptions, budget: Ret
               yield* Clock.currentTimeNanos
             )
           }
-          yield* Effect.sleep(wait.value)
+          const reason = outcome._tag === "Status"
+            ? outcome.status === 429 ? "429 rate limited" : `${outcome.status}, retrying`
+            : outcome._tag === "Transport" ? `${outcome.reason}, retrying` : "retrying"
+          yield* pause(call, Duration.toMillis(wait.value), reason)
           return yield* loop(attempt + 1, kind)
         })
       }

@@ -16,6 +16,7 @@ import * as FiberSet from "effect/FiberSet"
 import * as Mailbox from "effect/Mailbox"
 import * as Stream from "effect/Stream"
 import { maxBodyBytes, maxPlaintextItems } from "../../BatchPatch.js"
+import { type CallObserver, currentCallObserver } from "../client/context.js"
 import { Sizer } from "./attempts.js"
 import { FailureWriter } from "./failures.js"
 import * as Journal from "./journal.js"
@@ -213,7 +214,10 @@ const engine = <E>(
       yield* FiberSet.awaitEmpty(batches)
     })
 
+    // waits inside the client's calls (a Retry-After, the rate limiter) show in the progress line
+    const observer: CallObserver = { waiting: (millis, reason) => tally.inCallWait(millis, reason) }
     yield* Effect.scoped(Effect.raceFirst(pump, Deferred.await(fatal))).pipe(
+      Effect.locally(currentCallObserver, observer),
       Effect.ensuring(Effect.suspend(() => {
         failuresOut.close()
         return lookAheadDropped === undefined ? Effect.void : Fiber.interrupt(lookAheadDropped)

@@ -132,6 +132,8 @@ export class Tally {
   readonly warnings: Array<string> = []
   /** A wait between attempts, shown in the progress line. */
   waiting: ImportProgress["waiting"] = undefined
+  /** A wait inside a call (the client's retry or rate limiter): until when, and why. */
+  private inCall: { readonly until: number; readonly reason: string } | undefined = undefined
   /** The batch size shown in the progress line. */
   batchSize: () => number = () => 0
   readonly malformedAt: Array<{ readonly line: number; readonly offset: number }> = []
@@ -182,9 +184,19 @@ export class Tally {
         now - this.started,
         this.totalBytes,
         this.batchSize(),
-        this.waiting
+        this.waiting ?? (this.inCall !== undefined && this.inCall.until > now
+          ? { seconds: Math.ceil((this.inCall.until - now) / 1000), reason: this.inCall.reason }
+          : undefined)
       )
     }
+  }
+
+  /** A call is about to wait (told by the client): shown in a progress event now and until it ends. */
+  inCallWait(millis: number, reason: string): Effect.Effect<void> {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      this.inCall = { until: now + millis, reason }
+      return millis >= 1000 ? this.progress(true) : Effect.void
+    })
   }
 
   /** A progress event, at most one per interval unless forced (time from `Clock`: tests drive it with `TestClock`). */

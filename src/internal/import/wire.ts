@@ -1,12 +1,15 @@
 /**
- * The importer's one hook into the generic client: `currentResponseListener` (internal/client/
- * context.ts), which the interpreter runs when a call's final response has arrived, before its body
- * is read. `concurrency` batch requests are on the wire; one waiting here is encoded and ready. Its
- * slot is freed by the listener (or, failing that, when the call ends), and the waiting request is
- * then handed the turn (`handOff`) so it is on the socket before this one's results are decoded.
+ * The wire slots of batch requests, through the importer's one hook into the generic client:
+ * `currentCallObserver` (internal/client/context.ts), whose `responded` the interpreter runs when a
+ * call's final response has arrived, before its body is read. `concurrency` batch requests are on
+ * the wire; one waiting here is encoded and ready. Its slot is freed there (or, failing that, when
+ * the call ends), and the waiting request is then handed the turn (`handOff`) so it is on the
+ * socket before this one's results are decoded. (The observer's `waiting` is the engine's: waits
+ * inside a call are shown in the progress line.)
  */
 import * as Effect from "effect/Effect"
-import { currentResponseListener } from "../client/context.js"
+import * as FiberRef from "effect/FiberRef"
+import { currentCallObserver } from "../client/context.js"
 import { Gate } from "../client/gate.js"
 import { handOff } from "../eventLoop.js"
 
@@ -28,9 +31,10 @@ export const makeWire = (concurrency: number): OnWire => {
             return waiting
           }
           const arrived = () => (free() ? handOff : Effect.void)
-          return restore(Effect.locally(request, currentResponseListener, arrived)).pipe(
-            Effect.ensuring(Effect.suspend(arrived))
-          )
+          return FiberRef.getWith(currentCallObserver, (outer) =>
+            restore(Effect.locally(request, currentCallObserver, { ...outer, responded: arrived })).pipe(
+              Effect.ensuring(Effect.suspend(arrived))
+            ))
         })
       )
     )
