@@ -76,11 +76,13 @@ if (process.argv.includes("--serve")) {
       rss = Math.max(rss, m.rss)
       heap = Math.max(heap, m.heapUsed)
     }, 20)
+    const cpu0 = process.cpuUsage()
     const started = performance.now()
     const value = await f()
     const ms = performance.now() - started
+    const c = process.cpuUsage(cpu0)
     clearInterval(timer)
-    return { value, ms, rss, heap, baseRss: base.rss }
+    return { value, ms, cpuMs: (c.user + c.system) / 1000, rss, heap, baseRss: base.rss }
   }
 
   const raw = async (url: string) => {
@@ -128,6 +130,8 @@ if (process.argv.includes("--serve")) {
     await exportOnce(url, file)
     const rawMs: Array<number> = []
     const exportMs: Array<number> = []
+    const rawCpu: Array<number> = []
+    const exportCpu: Array<number> = []
     const peaks: Array<{ rss: number; heap: number; baseRss: number }> = []
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? ["raw", "export"] : ["export", "raw"]
@@ -136,10 +140,12 @@ if (process.argv.includes("--serve")) {
           const s = await sampled(() => raw(url))
           if (s.value !== total) throw new Error(`raw paging read ${s.value}`)
           rawMs.push(s.ms)
+          rawCpu.push(s.cpuMs)
         } else {
           const s = await sampled(() => exportOnce(url, file))
           if (s.value !== total) throw new Error(`export wrote ${s.value}`)
           exportMs.push(s.ms)
+          exportCpu.push(s.cpuMs)
           peaks.push(s)
         }
       }
@@ -152,6 +158,8 @@ if (process.argv.includes("--serve")) {
       ["identities", String(total)],
       ["raw paging (undici, page 500), median", `${(rawMed / 1000).toFixed(2)} s  (${Math.round(total / (rawMed / 1000))}/s)  runs ${rawMs.map((m) => (m / 1000).toFixed(2)).join(", ")}`],
       ["Export.toFile, median", `${(expMed / 1000).toFixed(2)} s  (${Math.round(total / (expMed / 1000))}/s)  runs ${exportMs.map((m) => (m / 1000).toFixed(2)).join(", ")}`],
+      ["raw paging client CPU, median", `${(median(rawCpu) / 1000).toFixed(2)} s  (${(median(rawCpu) * 1000 / total).toFixed(1)} µs/identity)`],
+      ["Export.toFile CPU, median", `${(median(exportCpu) / 1000).toFixed(2)} s  (${(median(exportCpu) * 1000 / total).toFixed(1)} µs/identity)`],
       ["export pace / raw paging", `${(ratio * 100).toFixed(1)}%  (target >= 90%)`],
       ["exporter RSS before -> peak", peaks.map((p) => `${mb(p.baseRss)} -> ${mb(p.rss)}`).join(", ")],
       ["exporter peak heap", peaks.map((p) => mb(p.heap)).join(", ")],

@@ -82,6 +82,10 @@ describe("Export", () => {
       const parsed = JSON.parse(fs.readFileSync(partial, "utf8")) as Array<{ external_id: string }>
       expect(parsed.length).toBeGreaterThanOrEqual(60)
       expect(parsed.length).toBeLessThan(100)
+      // stopped before the first write, while pages may already be fetched and rendered ahead
+      const unwritten = path.join(dir, "unwritten.json")
+      yield* Export.toFileWith(a.api, unwritten, { format: "json", pageSize: 30 }).pipe(Stream.take(1), Stream.runDrain)
+      expect(Array.isArray(JSON.parse(fs.readFileSync(unwritten, "utf8")))).toBe(true)
       const empty = path.join(dir, "empty.json")
       yield* Stream.runDrain(Export.toFileWith(a.api, empty, { format: "json", filter: { credentials_identifier: "nobody@example.com" } }))
       expect(JSON.parse(fs.readFileSync(empty, "utf8"))).toEqual([])

@@ -117,9 +117,9 @@ interface Piece {
 }
 
 /**
- * Runs an export into a sink: each page becomes one write, the next pages are fetched while the
- * previous one is rendered and written. JSON's closing bracket is written by a finalizer, so an interrupted export
- * leaves a valid array of what was exported.
+ * Runs an export into a sink: each page becomes one write, the next pages are fetched and
+ * rendered while earlier ones are written. JSON's closing bracket is written by a finalizer, so an
+ * interrupted export leaves a valid array of what was exported.
  */
 export const run = (
   client: ExportClient,
@@ -138,17 +138,21 @@ export const run = (
       const elapsedMs = Date.now() - started
       return { exported, pages, rate: elapsedMs > 0 ? (exported * 1000) / elapsedMs : 0, elapsedMs }
     }
+    // A page's text is joined once (one flat string, no tree of small pieces to collect). In JSON
+    // every body is preceded by ",\n"; the first write opens the array instead, so whether the
+    // array is open follows what was written, never what was only rendered.
+    const separator = format === "jsonl" ? "" : ",\n"
+    const terminator = format === "jsonl" ? "\n" : ""
     const render = (page: Chunk.Chunk<Identity>): Piece => {
-      let text = ""
-      for (const identity of page) {
-        const json = JSON.stringify(toCreateBody(identity, include))
-        if (format === "jsonl") text += json + "\n"
-        else {
-          text += (opened ? ",\n" : "[\n") + json
-          opened = true
-        }
-      }
-      return { text, count: page.length }
+      const parts: Array<string> = []
+      for (const identity of page) parts.push(separator, JSON.stringify(toCreateBody(identity, include)), terminator)
+      return { text: parts.join(""), count: page.length }
+    }
+    const write = (text: string) => {
+      if (format === "jsonl" || text === "") return sink(text)
+      const first = !opened
+      opened = true
+      return sink(first ? "[\n" + text.slice(separator.length) : text)
     }
     let closed = format !== "json"
     const close = Effect.suspend(() => {
@@ -156,13 +160,14 @@ export const run = (
       closed = true
       return sink(opened ? "\n]\n" : "[]\n")
     })
-    // Pages are fetched (and parsed) ahead while earlier ones are rendered and written: the next
-    // request is on the wire while this process turns a page into text.
+    // Each page is rendered as soon as it is decoded, and pages are fetched ahead of the writes as
+    // text: a decoded page lives only while it is rendered, so the collector never copies pages
+    // that wait in the buffer.
     const pieces = listed(client, options).pipe(
-      Stream.bufferChunks({ capacity: 2 }),
       Stream.mapChunks((page) => Chunk.of(render(page))),
+      Stream.bufferChunks({ capacity: 2 }),
       Stream.mapEffect((piece) =>
-        Effect.map(piece.text.length > 0 ? sink(piece.text) : Effect.void, (): ExportEvent => {
+        Effect.map(piece.text.length > 0 ? write(piece.text) : Effect.void, (): ExportEvent => {
           exported += piece.count
           pages++
           return { _tag: "Progress", progress: progress() }
@@ -185,9 +190,9 @@ export const run = (
       } satisfies ExportEvent)
     }))
     // interrupted or failed: the array is still closed over what was written
-    const body = Stream.concat(pieces, finished).pipe(Stream.ensuring(Effect.ignore(close)))
+    // (even when stopped before the first page: the file is then an empty array)
     return Stream.concat(
       Stream.make<[ExportEvent]>({ _tag: "Started", credentials, target: options.target }),
-      body
-    )
+      Stream.concat(pieces, finished)
+    ).pipe(Stream.ensuring(Effect.ignore(close)))
   })
