@@ -17,7 +17,6 @@ import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import type * as AdaptiveRateLimiter from "../../AdaptiveRateLimiter.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
-import { handOff } from "../eventLoop.js"
 import { activeCall, type CallContext } from "./context.js"
 import type { Gate } from "./gate.js"
 import { recordRate } from "./metrics.js"
@@ -141,11 +140,7 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
         lock.users++
         return lock
       }),
-      (lock) =>
-        lock.users > 1
-          // the waiting writer reaches the socket before this caller decodes its response
-          ? Effect.zipLeft(lock.semaphore.withPermits(1)(effect), handOff)
-          : lock.semaphore.withPermits(1)(effect),
+      (lock) => lock.semaphore.withPermits(1)(effect),
       (lock) =>
         Effect.sync(() => {
           if (--lock.users === 0) locks.delete(path)

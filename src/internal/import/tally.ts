@@ -42,14 +42,25 @@ export type RecordOutcome =
   | "duplicate"
 
 const outcomeLabels = new Map<RecordOutcome, ReadonlyArray<MetricLabel.MetricLabel>>()
-/** Counts `n` records with this outcome (label arrays made once: the registry caches its hook by them). */
-export const countRecords = (outcome: RecordOutcome, n = 1): void => {
-  let labels = outcomeLabels.get(outcome)
-  if (labels === undefined) {
-    labels = [MetricLabel.make("outcome", outcome)]
-    outcomeLabels.set(outcome, labels)
+const pendingCounts = new Map<RecordOutcome, number>()
+
+/** Counts a record with this outcome; the counter is updated in bulk (`publishCounts`), not per record. */
+export const countRecords = (outcome: RecordOutcome): void => {
+  pendingCounts.set(outcome, (pendingCounts.get(outcome) ?? 0) + 1)
+}
+
+/** Adds the records counted since the last call to `kratos.import.records` (label arrays made once). */
+export const publishCounts = (): void => {
+  if (pendingCounts.size === 0) return
+  for (const [outcome, n] of pendingCounts) {
+    let labels = outcomeLabels.get(outcome)
+    if (labels === undefined) {
+      labels = [MetricLabel.make("outcome", outcome)]
+      outcomeLabels.set(outcome, labels)
+    }
+    importRecords.unsafeUpdate(n, labels)
   }
-  importRecords.unsafeUpdate(n, labels)
+  pendingCounts.clear()
 }
 
 /** Malformed lines listed in the report (all are in the failures file). */
@@ -152,9 +163,10 @@ export class Tally {
   ) {}
 
   /** Hands the queued events over. */
-  readonly flush: Effect.Effect<void> = Effect.suspend(() =>
-    this.queued.length === 0 ? Effect.void : Effect.asVoid(this.offerAll(this.queued.splice(0)))
-  )
+  readonly flush: Effect.Effect<void> = Effect.suspend(() => {
+    publishCounts()
+    return this.queued.length === 0 ? Effect.void : Effect.asVoid(this.offerAll(this.queued.splice(0)))
+  })
 
   emit(event: ImportEvent): Effect.Effect<void> {
     this.queued.push(event)
@@ -283,6 +295,7 @@ export class Tally {
 
   /** Journals the outcomes since the last commit and checks the failures file took its lines. */
   readonly commit: Effect.Effect<void, ImportError> = Effect.suspend(() => {
+    publishCounts()
     if (this.createdLines.length > 0 || this.finals.length > 0) {
       const c = this.createdLines
       const f = this.finals
