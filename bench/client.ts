@@ -7,9 +7,9 @@
  * Every candidate runs in the same pool: `concurrency` workers (promises or fibers) each making its
  * share of the calls in sequence. Warm-up, then alternating rounds; the median per candidate.
  * Client CPU µs per request (`process.cpuUsage`) is the headline number. Then: decoding a
- * 500-identity page. Runs compiled (bin/run-ts.js), as a build of the library would.
+ * 500-identity page. Runs compiled (scripts/run-ts.mjs), as a build of the library would.
  *
- * `npm run bench -- client` (or `node bin/run-ts.js bench/client.ts`); `BENCH_QUICK=1` for a short run.
+ * `npm run bench -- client` (or `node scripts/run-ts.mjs bench/client.ts`); `BENCH_QUICK=1` for a short run.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -30,7 +30,7 @@ import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 
 const hasTaskset = spawnSync("taskset", ["--version"]).status === 0
 if (hasTaskset && process.env.BENCH_PINNED !== "1") {
-  const runTs = fileURLToPath(new URL("../bin/run-ts.js", import.meta.url))
+  const runTs = fileURLToPath(new URL("../scripts/run-ts.mjs", import.meta.url))
   const self = fileURLToPath(import.meta.url)
   const r = spawnSync("taskset", ["-c", "0", process.execPath, "--expose-gc", runTs, self], {
     stdio: "inherit",

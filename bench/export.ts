@@ -8,6 +8,7 @@
  *   npm run bench -- export        (BENCH_IDENTITIES=20000 for a quick run)
  */
 import { fork } from "node:child_process"
+import { nextMessage } from "./child.js"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -63,17 +64,8 @@ if (process.argv.includes("--serve")) {
     return yield* Effect.never
   })))
 } else {
-  const child = fork("bin/run-ts.js", ["bench/export.ts", "--serve"], { stdio: "inherit" })
-  const next = <T extends Msg["type"]>(type: T) =>
-    new Promise<Extract<Msg, { type: T }>>((resolve) => {
-      const on = (m: Msg) => {
-        if (m.type === type) {
-          child.off("message", on)
-          resolve(m as Extract<Msg, { type: T }>)
-        }
-      }
-      child.on("message", on)
-    })
+  const child = fork("scripts/run-ts.mjs", ["bench/export.ts", "--serve"], { stdio: "inherit" })
+  const next = nextMessage<Msg>(child)
 
   const serverCpu = () => {
     const answer = next("cpu")

@@ -48,7 +48,7 @@ import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 const hasTaskset = spawnSync("taskset", ["--version"]).status === 0 && os.cpus().length >= 2
 if (hasTaskset && process.env.BENCH_PINNED !== "1" && !process.argv.includes("--serve")) {
   const self = path.resolve(import.meta.dirname, "import.ts")
-  const runTs = path.resolve(import.meta.dirname, "../bin/run-ts.js")
+  const runTs = path.resolve(import.meta.dirname, "../scripts/run-ts.mjs")
   const r = spawnSync("taskset", ["-c", "0", process.execPath, runTs, self], {
     stdio: "inherit",
     env: { ...process.env, BENCH_PINNED: "1" }
@@ -95,7 +95,7 @@ const writeFile = (file: string, n: number, tag: string) => {
 const startSandbox = (latencyMs: number, ory = false): Promise<{ url: string; child: ChildProcess }> =>
   new Promise((resolve, reject) => {
     // --expose-gc: a reset collects the previous run's identities at once (see Sandbox's reset)
-    const args = ["--expose-gc", path.join(root, "bin/run-ts.js"), path.join(root, "bench/import.ts"), "--serve", String(latencyMs), ...(ory ? ["--ory"] : [])]
+    const args = ["--expose-gc", path.join(root, "scripts/run-ts.mjs"), path.join(root, "bench/import.ts"), "--serve", String(latencyMs), ...(ory ? ["--ory"] : [])]
     const child = hasTaskset
       ? spawn("taskset", ["-c", "1", process.execPath, ...args], { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
       : spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
@@ -199,7 +199,7 @@ const cliDryRunPeak = (file: string, url: string): { peakMb: number; ms: number 
 }
 
 const dryRunPeak = async (file: string): Promise<{ peakMb: number; ms: number; valid: number }> => {
-  const args = [path.join(root, "bin/run-ts.js"), path.join(root, "bench/import-dry-child.ts"), file]
+  const args = [path.join(root, "scripts/run-ts.mjs"), path.join(root, "bench/import-dry-child.ts"), file]
   const schemaDoc = await (await request(`${sandboxUrl}/schemas/default`)).body.json()
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {

@@ -16,7 +16,7 @@ for (const name of names) {
     continue
   }
   console.log(`\n## ${name}`)
-  const r = spawnSync(process.execPath, ["--expose-gc", "bin/run-ts.js", file], { stdio: "inherit" })
+  const r = spawnSync(process.execPath, ["--expose-gc", "scripts/run-ts.mjs", file], { stdio: "inherit" })
   if (r.status !== 0) failed++
 }
 process.exit(failed === 0 ? 0 : 1)

@@ -4,9 +4,10 @@
  * getIdentity throughput over one undici Pool, and the server's RSS. The server runs in a child
  * process so client and server do not share an event loop.
  *
- *   npm run bench -- sandbox        (or: node bin/run-ts.js bench/sandbox.ts)
+ *   npm run bench -- sandbox        (or: node scripts/run-ts.mjs bench/sandbox.ts)
  */
 import { fork } from "node:child_process"
+import { nextMessage } from "./child.js"
 import * as http from "node:http"
 import * as bcrypt from "@node-rs/bcrypt"
 import * as Effect from "effect/Effect"
@@ -61,17 +62,8 @@ if (process.argv.includes("--serve")) {
     return commands
   })))
 } else {
-  const child = fork("bin/run-ts.js", ["bench/sandbox.ts", "--serve"], { execArgv: ["--expose-gc", ...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : [])], stdio: "inherit" })
-  const next = <T extends Msg["type"]>(type: T) =>
-    new Promise<Extract<Msg, { type: T }>>((resolve) => {
-      const on = (m: Msg) => {
-        if (m.type === type) {
-          child.off("message", on)
-          resolve(m as Extract<Msg, { type: T }>)
-        }
-      }
-      child.on("message", on)
-    })
+  const child = fork("scripts/run-ts.mjs", ["bench/sandbox.ts", "--serve"], { execArgv: ["--expose-gc", ...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : [])], stdio: "inherit" })
+  const next = nextMessage<Msg>(child)
   const main = async () => {
     const { url } = await next("ready")
     child.send({ type: "load" })

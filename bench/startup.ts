@@ -24,11 +24,18 @@ const timed = (args: ReadonlyArray<string>) => {
   return performance.now() - t0
 }
 
-/** Milliseconds until `marker` appears on the child's stdout or stderr. */
+/**
+ * Milliseconds until `marker` appears on the child's terminal. The REPL prompts only on a
+ * terminal, so the child runs on a pseudo-terminal (python3's `pty`).
+ */
 const untilOutput = (command: string, args: ReadonlyArray<string>, marker: string, env: NodeJS.ProcessEnv = {}) =>
   new Promise<number>((resolve, reject) => {
     const t0 = performance.now()
-    const child: ChildProcess = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] })
+    const child: ChildProcess = spawn("python3", ["-c", "import pty, sys; pty.spawn(sys.argv[1:])", command, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["pipe", "pipe", "pipe"]
+    })
     let out = ""
     const onData = (d: Buffer) => {
       out += d.toString()
