@@ -40,20 +40,15 @@ export const withBase = (options: {
   const userAgent = options.userAgent ?? "effect-kratos/0.1.0"
   const apiKey = options.apiKey
   const plain = { "user-agent": userAgent, accept: "application/json" }
+  const keyed = apiKey === undefined ? plain : { ...plain, authorization: `Bearer ${Redacted.value(apiKey)}` }
   const withHeaders = HttpClient.mapRequest(client, (request) => {
     // A request already absolute (a redirect the interpreter follows) keeps its URL, and gets the
     // key only on the base URL's own origin: the key never goes to another host.
     if (/^https?:\/\//i.test(request.url)) {
       const sameOrigin = URL.canParse(request.url) && new URL(request.url).origin === baseOrigin
-      return HttpClientRequest.setHeaders(
-        request,
-        apiKey === undefined || !sameOrigin ? plain : { ...plain, authorization: `Bearer ${Redacted.value(apiKey)}` }
-      )
+      return HttpClientRequest.setHeaders(request, sameOrigin ? keyed : plain)
     }
-    return HttpClientRequest.setHeaders(
-      HttpClientRequest.prependUrl(request, base),
-      apiKey === undefined ? plain : { ...plain, authorization: `Bearer ${Redacted.value(apiKey)}` }
-    )
+    return HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, base), keyed)
   })
   // without the attempt span there is nothing to propagate: one fiber-ref change per attempt, not two
   if (options.attemptSpans) {

@@ -181,6 +181,12 @@ const engine = <E>(
       // Keep reading and validating while a batch is in flight (a file's chunk is ~250 records).
       Stream.bufferChunks({ capacity: 4 })
     )
+    const flush = (batches: FiberSet.FiberSet<void>, key: keyof typeof buffers, sizer: Sizer) => {
+      const batch = buffers[key]
+      buffers[key] = []
+      bufferedBytes[key] = 0
+      return dispatch(batches, batch, sizer)
+    }
     const acceptChunk = (batches: FiberSet.FiberSet<void>) => (chunk: Chunk.Chunk<PreparedRecord>) =>
       Effect.gen(function*() {
         const recs = Chunk.toReadonlyArray(chunk)
@@ -189,28 +195,18 @@ const engine = <E>(
           const key = rec.plaintext ? "plain" : "hashed"
           const sizer = rec.plaintext ? plain : hashed
           const size = rec.end - rec.start + 1
-          if (buffers[key].length > 0 && bufferedBytes[key] + size > bodyBudget) {
-            const batch = buffers[key]
-            buffers[key] = []
-            bufferedBytes[key] = 0
-            yield* dispatch(batches, batch, sizer)
-          }
+          if (buffers[key].length > 0 && bufferedBytes[key] + size > bodyBudget) yield* flush(batches, key, sizer)
           buffers[key].push(rec)
           bufferedBytes[key] += size
-          if (buffers[key].length >= sizer.current) {
-            const batch = buffers[key]
-            buffers[key] = []
-            bufferedBytes[key] = 0
-            yield* dispatch(batches, batch, sizer)
-          }
+          if (buffers[key].length >= sizer.current) yield* flush(batches, key, sizer)
         }
         yield* tally.progress(false)
       })
     const pump = Effect.gen(function*() {
       const batches = yield* FiberSet.make<void>()
       yield* Stream.runForEachChunk(prepared, acceptChunk(batches)).pipe(Effect.zipRight(tally.progress(false)))
-      if (buffers.hashed.length > 0) yield* dispatch(batches, buffers.hashed.splice(0), hashed)
-      if (buffers.plain.length > 0) yield* dispatch(batches, buffers.plain.splice(0), plain)
+      if (buffers.hashed.length > 0) yield* flush(batches, "hashed", hashed)
+      if (buffers.plain.length > 0) yield* flush(batches, "plain", plain)
       yield* FiberSet.awaitEmpty(batches)
     })
 

@@ -224,8 +224,7 @@ export class SandboxCore {
       // Go's body limit errors only where a handler reads the body; it then closes the connection.
       const answer = bodyLimitAnswers[op.name]
       // decoderx looks at the Content-Type before it reads: the handler refuses a wrong one as usual
-      const readsBody = answer !== undefined && (!answer.decoderx || decoderxAccepts(req.headers["content-type"]))
-      if (answer !== undefined && readsBody) {
+      if (answer !== undefined && (!answer.decoderx || decoderxAccepts(req.headers["content-type"]))) {
         const { decoderx: _decoderx, status, ...fields } = answer
         return err(status, { ...fields, headers: { connection: "close" } })
       }

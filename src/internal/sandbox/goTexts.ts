@@ -53,6 +53,9 @@ export const decoderx = {
 /** Go's `*http.MaxBytesError`: a handler read past the server's 5 MiB body limit. @internal */
 export const bodyTooLarge = "http: request body too large"
 
+/** decoderx's refusal of a body it could not read whole (PUT and the recovery endpoints). */
+const decoderxTooLarge = { status: 400, reason: `Unable to read HTTP POST body: ${bodyTooLarge}`, decoderx: true }
+
 /**
  * How each handler that reads a body reports a body over the limit (Kratos v26.2.0, recorded): the
  * strict decoders pass Go's text as the message (the batch's body `code` is herodot's 500 for a bare
@@ -72,9 +75,9 @@ export const bodyLimitAnswers: Readonly<
 > = {
   createIdentity: { status: 400, message: bodyTooLarge },
   batchPatchIdentities: { status: 400, message: bodyTooLarge, bodyCode: 500 },
-  updateIdentity: { status: 400, reason: `Unable to read HTTP POST body: ${bodyTooLarge}`, decoderx: true },
-  createRecoveryLinkForIdentity: { status: 400, reason: `Unable to read HTTP POST body: ${bodyTooLarge}`, decoderx: true },
-  createRecoveryCodeForIdentity: { status: 400, reason: `Unable to read HTTP POST body: ${bodyTooLarge}`, decoderx: true },
+  updateIdentity: decoderxTooLarge,
+  createRecoveryLinkForIdentity: decoderxTooLarge,
+  createRecoveryCodeForIdentity: decoderxTooLarge,
   patchIdentity: { status: 500, message: bodyTooLarge }
 }
 
