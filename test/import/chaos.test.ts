@@ -5,25 +5,18 @@
  * input edited and lines prepended between a crash and its resume. The last run must leave exactly
  * the input as it is then on the server (each record once, edited ones as edited) and say so.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as Sandbox from "../../src/Sandbox.js"
 import { binPath } from "../support/bin.js"
+import { sandboxPerFile } from "../support/sandbox.js"
 import { record, records, tmpDir, writeJsonl } from "./helpers.js"
 
-let scope: Scope.CloseableScope
 let sb: Sandbox.SandboxService
-
-beforeAll(async () => {
-  scope = Effect.runSync(Scope.make())
-  sb = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
-})
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
+sandboxPerFile({ hashCost: 4 }, (s) => {
+  sb = s
 })
 
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)

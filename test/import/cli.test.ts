@@ -2,28 +2,22 @@
  * `kratos-admin identities import` and `identities create --file` as users run them: the binary as
  * a child process against a sandbox on loopback.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
 import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
 import { binPath } from "../support/bin.js"
+import { sandboxPerFile } from "../support/sandbox.js"
 import { record, records, tmpDir, writeJsonl } from "./helpers.js"
 
-let scope: Scope.CloseableScope
 let url = ""
 let sandbox: Sandbox.SandboxService
 
-beforeAll(async () => {
-  scope = Effect.runSync(Scope.make())
-  sandbox = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
-  url = sandbox.url
-})
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
+sandboxPerFile({ hashCost: 4 }, (s) => {
+  sandbox = s
+  url = s.url
 })
 
 interface Result {

@@ -1,25 +1,18 @@
 /** `identities diff` and `identities apply` as users run them, the sandbox's request log as witness. */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
 import { binPath } from "../support/bin.js"
+import { sandboxPerFile } from "../support/sandbox.js"
 import { fullRecord, hashOf, readJsonl, tmpDir } from "./helpers.js"
 
-let scope: Scope.CloseableScope
 let sb: Sandbox.SandboxService
-
-beforeAll(async () => {
-  scope = Effect.runSync(Scope.make())
-  sb = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
+sandboxPerFile({ hashCost: 4 }, async (s) => {
+  sb = s
   await Effect.runPromise(sb.insertIdentities(Array.from({ length: 10 }, (_, k) => fullRecord(k + 1, hashOf("pw")))))
-})
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
 })
 
 const cli = (args: ReadonlyArray<string>) =>

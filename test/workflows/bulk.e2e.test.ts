@@ -2,28 +2,22 @@
  * Bulk changes through `kratos-admin` as users run it: child processes against a loopback sandbox,
  * its request log as the witness of what was written.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
 import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
 import { binPath } from "../support/bin.js"
+import { sandboxPerFile } from "../support/sandbox.js"
 import { fullRecord, hashOf, tmpDir } from "./helpers.js"
 
-let scope: Scope.CloseableScope
 let sb: Sandbox.SandboxService
 const org = "5f4b0c1e-6a57-4c3b-9d45-0a1b2c3d4e5f"
 const hash = hashOf("pw")
 
-beforeAll(async () => {
-  scope = Effect.runSync(Scope.make())
-  sb = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
-})
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
+sandboxPerFile({ hashCost: 4 }, (s) => {
+  sb = s
 })
 
 const run = <A>(e: Effect.Effect<A>) => Effect.runPromise(e)

@@ -2,30 +2,26 @@
  * `kratos-admin identities export` as users run it: a child process against a loopback sandbox,
  * its file re-imported by `identities import`, Ctrl-C (SIGINT) in the middle of a JSON export.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
 import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
 import { binPath } from "../support/bin.js"
+import { sandboxPerFile } from "../support/sandbox.js"
 import { fullRecord, hashOf, readJsonl, tmpDir } from "./helpers.js"
 
-let scope: Scope.CloseableScope
 let source: Sandbox.SandboxService
 let target: Sandbox.SandboxService
 
-beforeAll(async () => {
-  scope = Effect.runSync(Scope.make())
-  source = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
-  target = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
+sandboxPerFile({ hashCost: 4 }, async (s) => {
+  source = s
   const hash = hashOf("known-password")
   await Effect.runPromise(source.insertIdentities(Array.from({ length: 300 }, (_, k) => fullRecord(k + 1, hash))))
 })
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
+sandboxPerFile({ hashCost: 4 }, (s) => {
+  target = s
 })
 
 const cli = (url: string, args: ReadonlyArray<string>) =>

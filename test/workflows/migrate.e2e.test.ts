@@ -1,25 +1,18 @@
 /** `identities import --from auth0|firebase` as users run it, against a loopback sandbox. */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as bcrypt from "@node-rs/bcrypt"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Sandbox from "../../src/Sandbox.js"
 import { binPath } from "../support/bin.js"
+import { sandboxPerFile } from "../support/sandbox.js"
 import { tmpDir } from "./helpers.js"
 
-let scope: Scope.CloseableScope
 let sb: Sandbox.SandboxService
-
-beforeAll(async () => {
-  scope = Effect.runSync(Scope.make())
-  sb = await Effect.runPromise(Scope.extend(Sandbox.make({ hashCost: 4 }), scope))
-})
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
+sandboxPerFile({ hashCost: 4 }, (s) => {
+  sb = s
 })
 
 const cli = (args: ReadonlyArray<string>) =>
