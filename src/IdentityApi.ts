@@ -36,7 +36,7 @@ import { compile } from "./internal/client/interpreter.js"
 import * as KratosHttpClient from "./KratosHttpClient.js"
 import type * as Operation from "./Operation.js"
 import { type ListOperationName, operations, type Operations } from "./Operations.js"
-import type { Page } from "./Pagination.js"
+import type { Page, StreamOptions } from "./Pagination.js"
 
 export {
   /** @since 0.1.0 */
@@ -103,14 +103,14 @@ export type EncodedMethod<Op> = Operation.InputEncodedOptional<Op> extends true
 export type EncodedMethods = { readonly [K in keyof Operations]: EncodedMethod<Operations[K]> }
 
 /**
- * A stream over every page of a list operation.
+ * A stream over every page of a list operation (`options.readAhead`: fetch the next page while this one is consumed).
  *
  * @since 0.1.0
  * @category models
  */
 export type StreamMethod<Op> = Operation.InputOptional<Op> extends true
-  ? (input?: Operation.Input<Op>) => Stream.Stream<Operation.Item<Op>, Operation.Failure<Op>>
-  : (input: Operation.Input<Op>) => Stream.Stream<Operation.Item<Op>, Operation.Failure<Op>>
+  ? (input?: Operation.Input<Op>, options?: StreamOptions) => Stream.Stream<Operation.Item<Op>, Operation.Failure<Op>>
+  : (input: Operation.Input<Op>, options?: StreamOptions) => Stream.Stream<Operation.Item<Op>, Operation.Failure<Op>>
 
 /**
  * @since 0.1.0

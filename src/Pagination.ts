@@ -21,6 +21,23 @@ export interface Page<A> {
 }
 
 /**
+ * How a list stream (`IdentityApi`'s `…Stream` methods) fetches its pages.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamOptions {
+  /**
+   * Requests the next page as soon as a page's headers (and so its `Link`) arrive, before its body
+   * is decoded, so the server works on page k+1 while page k is decoded and consumed: the pace of
+   * the list endpoint for consumers that do real work per page (exports, bulk changes). At most one
+   * page is in flight ahead; a consumer that stops early has sent that one request for nothing.
+   * Off by default.
+   */
+  readonly readAhead?: boolean
+}
+
+/**
  * A link of the `Link` header: its URL (relative, as Kratos sends it) and query parameters.
  *
  * @since 0.1.0

@@ -14,6 +14,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -29,7 +30,7 @@ import {
   TransportError
 } from "../../KratosError.js"
 import * as Operation from "../../Operation.js"
-import { nextPageToken, type Page } from "../../Pagination.js"
+import { nextPageToken, type Page, type StreamOptions } from "../../Pagination.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import { lazyWireCheck } from "../lazyWireCheck.js"
 import { isPlainValidation } from "../plainValidation.js"
@@ -41,6 +42,12 @@ import { formatParseError } from "../parseIssues.js"
 import { classifyTransport, isDeadline } from "./transport.js"
 
 type AnyEffect = Effect.Effect<unknown, KratosError>
+/** What a call does with its response once the headers arrived (by default: `dispatch`). */
+type Handle = (
+  response: HttpClientResponse.HttpClientResponse,
+  call: CallContext,
+  traced: Span.OpenSpan | undefined
+) => AnyEffect
 
 /** One line per issue, `path: complaint`, rather than the whole schema's tree. */
 
@@ -68,7 +75,15 @@ export interface Compiled {
   /** The same call for an input already in its wire form: no schema encoding. */
   readonly callEncoded: (input: unknown) => AnyEffect
   /** For list operations: the stream of items following `Link rel="next"`. */
-  readonly stream?: (input: unknown) => Stream.Stream<unknown, KratosError>
+  readonly stream?: (input: unknown, options?: StreamOptions) => Stream.Stream<unknown, KratosError>
+}
+
+/** A page whose headers arrived: the next page's token at once, its items when read. */
+interface PageHead {
+  readonly next: Option.Option<string>
+  readonly page: Effect.Effect<Page<unknown>, KratosError>
+  /** Reads and drops the body of a page nobody will read, so its connection is free again. */
+  readonly discard: Effect.Effect<void>
 }
 
 const transportError = (op: string, call: CallContext, error: HttpClientError.HttpClientError): KratosError => {
@@ -206,6 +221,19 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       : decodeBody
   }
 
+  // the span ends when the body is decoded (or failed to), so it covers what the caller waits for
+  const settled = <A>(effect: Effect.Effect<A, KratosError>, span: Span.OpenSpan): Effect.Effect<A, KratosError> =>
+    Effect.matchCauseEffect(effect, {
+      onFailure: (cause) => {
+        Span.end(span, Exit.failCause(cause))
+        return Effect.failCause(cause)
+      },
+      onSuccess: (value) => {
+        Span.end(span, Exit.succeed(value))
+        return Effect.succeed(value)
+      }
+    })
+
   const dispatch = (response: HttpClientResponse.HttpClientResponse, call: CallContext): AnyEffect => {
     // matchStatus over the declared success statuses; everything else becomes the typed error
     const handler = cases[response.status]
@@ -259,15 +287,15 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
 
   const client = http.client
   const pathParams = op.params.path
-  const callWire = (encoded: Record<string, unknown>): AnyEffect => {
+  const callWire = (encoded: Record<string, unknown>, handle?: Handle): AnyEffect => {
     // serialized text is the caller's to keep within the limits (the server refuses it otherwise)
     const refused = bodyParam !== undefined && encoded[bodyParam] instanceof Operation.JsonText
       ? undefined
       : op.check?.(encoded)
     if (refused !== undefined) return Effect.fail(new InvalidInput({ operation: name, message: refused }))
-    return sendRequest(buildRequest(encoded))
+    return sendRequest(buildRequest(encoded), handle)
   }
-  const sendRequest = (request: HttpClientRequest.HttpClientRequest): AnyEffect =>
+  const sendRequest = (request: HttpClientRequest.HttpClientRequest, handle?: Handle): AnyEffect =>
     // one uninterruptible region opens and ends the call however it goes: the context and the span
     Effect.uninterruptibleMask((restore) =>
       Effect.withFiberRuntime((fiber) => {
@@ -275,15 +303,15 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
         const traced = Span.open(fiber, spanName, "client", spanAttributes)
         const now = clock.unsafeCurrentTimeMillis()
         const { ctx, fresh } = enterCall(fiber, labels, op.safety, now, now + deadlineMillis, traced?.span)
-        return send(request, ctx, fresh, traced, clock, restore, ctx.observer?.responded)
+        return send(request, ctx, fresh, traced, clock, restore, ctx.observer?.responded, handle)
       })
     )
-  const call = (input: unknown): AnyEffect =>
+  const call = (input: unknown, handle?: Handle): AnyEffect =>
     Effect.suspend(() => {
       const encoded = encodeInput(input ?? {})
       return Either.isLeft(encoded)
         ? Effect.fail(new InvalidInput({ operation: name, message: formatParseError(encoded.left) }))
-        : callWire(encoded.right as Record<string, unknown>)
+        : callWire(encoded.right as Record<string, unknown>, handle)
     })
   // The caller vouches for the wire form (the server validates it); only what would make a wrong
   // URL is checked here.
@@ -317,20 +345,9 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
     traced: Span.OpenSpan | undefined,
     clock: Clock.Clock,
     restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
-    listener: ((status: number) => Effect.Effect<void>) | undefined
+    listener: ((status: number) => Effect.Effect<void>) | undefined,
+    handle: Handle | undefined
   ): AnyEffect => {
-    // the span ends when the body is decoded (or failed to), so it covers what the caller waits for
-    const settled = (effect: AnyEffect, span: Span.OpenSpan): AnyEffect =>
-      Effect.matchCauseEffect(effect, {
-        onFailure: (cause) => {
-          Span.end(span, Exit.failCause(cause))
-          return Effect.failCause(cause)
-        },
-        onSuccess: (value) => {
-          Span.end(span, Exit.succeed(value))
-          return Effect.succeed(value)
-        }
-      })
     const http = fresh ? Effect.zipRight(FiberRef.set(currentCall, ctx), client.execute(request)) : client.execute(request)
     return Effect.matchCauseEffect(restore(http), {
       onFailure: (cause) => {
@@ -344,6 +361,11 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       onSuccess: (response) => {
         ctx.responded(response.status, contentLength(response))
         ctx.finish(response.status, clock.unsafeCurrentTimeMillis())
+        if (handle !== undefined) {
+          return restore(listener === undefined
+            ? handle(response, ctx, traced)
+            : Effect.zipRight(listener(response.status), Effect.suspend(() => handle(response, ctx, traced))))
+        }
         const handled = listener === undefined
           ? dispatch(response, ctx)
           : Effect.zipRight(listener(response.status), Effect.suspend(() => dispatch(response, ctx)))
@@ -352,26 +374,93 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
     })
   }
 
-  const stream = paginated
-    ? (input: unknown) =>
-      Stream.paginateChunkEffect(
+  /** The input of the page after `current`: its token, unless the link goes nowhere new. */
+  const following = (current: Record<string, unknown>, token: Option.Option<string>) =>
+    Option.map(Option.filter(token, (t) => t !== current["page_token"]), (t) => {
+      // the link carries the token; a legacy page number would fight it
+      const { page: _page, ...rest } = current
+      return { ...rest, page_token: t }
+    })
+
+  // A list page as soon as its headers are in, for streams that read ahead. Errors and redirects
+  // are answered as `dispatch` answers them; the span ends when the body is decoded or dropped.
+  const pageHead: Handle = (response, ctx, traced) => {
+    const handler = cases[response.status]
+    if (handler === undefined) {
+      const answered = Effect.map(dispatch(response, ctx), (result): PageHead => {
+        const page = result as Page<unknown>
+        return { next: page.nextPageToken, page: Effect.succeed(page), discard: Effect.void }
+      })
+      return traced === undefined ? answered : settled(answered, traced)
+    }
+    const page = handler(response, ctx) as Effect.Effect<Page<unknown>, KratosError>
+    return Effect.succeed<PageHead>({
+      next: nextPageToken(response.headers["link"]),
+      page: traced === undefined ? page : settled(page, traced),
+      discard: Effect.zipRight(
+        Effect.ignore(response.text),
+        Effect.sync(() => traced !== undefined && Span.end(traced, Exit.void))
+      )
+    })
+  }
+
+  const plainStream = (input: unknown) =>
+    Stream.paginateChunkEffect(
+      (input ?? {}) as Record<string, unknown>,
+      (current) =>
+        Effect.map(call(current), (result) => {
+          const page = result as Page<unknown>
+          return [
+            Chunk.unsafeFromArray(page.items as Array<unknown>),
+            page.items.length === 0 ? Option.none() : following(current, page.nextPageToken)
+          ] as const
+        })
+    )
+
+  // The next page is requested before this one's body is read, so the server's work on it overlaps
+  // the decoding here; one page at most is in flight ahead, and whatever is ahead when the stream
+  // ends (early exit, failure, interruption) is interrupted, its body drained.
+  const readAheadStream = (input: unknown) =>
+    Stream.unwrapScoped(Effect.map(Effect.scope, (scope) => {
+      const head = (params: Record<string, unknown>) => call(params, pageHead) as Effect.Effect<PageHead, KratosError>
+      let ahead: Fiber.RuntimeFiber<PageHead, KratosError> | undefined
+      const dropAhead = Effect.suspend(() => {
+        const fiber = ahead
+        ahead = undefined
+        return fiber === undefined
+          ? Effect.void
+          : Effect.flatMap(Fiber.interrupt(fiber), (exit) => Exit.isSuccess(exit) ? exit.value.discard : Effect.void)
+      })
+      const pages = Stream.paginateChunkEffect(
         (input ?? {}) as Record<string, unknown>,
         (current) =>
-          Effect.map(call(current), (result) => {
-            const page = result as Page<unknown>
-            const next = page.items.length === 0
-              ? Option.none()
-              : Option.filter(page.nextPageToken, (token) => token !== current["page_token"])
-            return [
-              Chunk.unsafeFromArray(page.items as Array<unknown>),
-              Option.map(next, (token) => {
-                // the link carries the token; a legacy page number would fight it
-                const { page: _page, ...rest } = current
-                return { ...rest, page_token: token }
-              })
-            ] as const
-          })
+          Effect.suspend(() => {
+            const fiber = ahead
+            ahead = undefined
+            return fiber === undefined ? head(current) : Fiber.join(fiber)
+          }).pipe(
+            Effect.flatMap((h) => {
+              const next = following(current, h.next)
+              const started = Option.isSome(next)
+                ? Effect.map(Effect.forkIn(head(next.value), scope), (fiber) => {
+                  ahead = fiber
+                })
+                : Effect.void
+              return Effect.zipRight(started, h.page)
+            }),
+            Effect.flatMap((page) => {
+              if (page.items.length > 0) {
+                return Effect.succeed([Chunk.unsafeFromArray(page.items as Array<unknown>), following(current, page.nextPageToken)] as const)
+              }
+              return Effect.as(dropAhead, [Chunk.empty<unknown>(), Option.none()] as const)
+            })
+          )
       )
+      return Stream.ensuring(pages, dropAhead)
+    }))
+
+  const stream = paginated
+    ? (input: unknown, options?: StreamOptions) => options?.readAhead === true ? readAheadStream(input) : plainStream(input)
     : undefined
 
   return stream === undefined ? { op, call, callEncoded } : { op, call, callEncoded, stream }

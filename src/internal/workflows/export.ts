@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type { Identity, IdentityId } from "../../Identity.js"
 import type { KratosError } from "../../KratosError.js"
+import type { StreamOptions } from "../../Pagination.js"
 import { type ExportableCredential, exportableCredentials, toCreateBody } from "./createBody.js"
 import type { TextSink, WorkflowError } from "./sink.js"
 
@@ -36,7 +37,8 @@ export interface ExportOptions {
 
 /** The listed identities, narrowed by `wherePage`. */
 const listed = (client: ExportClient, options: ExportOptions): Stream.Stream<Identity, KratosError | WorkflowError> => {
-  const all = client.listIdentitiesStream(listInput(options))
+  // an export does real work per page (decode, render, write): the next page is fetched meanwhile
+  const all = client.listIdentitiesStream(listInput(options), { readAhead: true })
   const where = options.wherePage
   return where === undefined ? all : Stream.mapChunksEffect(all, (page) => {
     const items = Chunk.toReadonlyArray(page)
@@ -54,7 +56,7 @@ export interface ExportClient {
     readonly preview_credentials_identifier_similar?: string
     readonly organization_id?: string
     readonly include_credential?: ReadonlyArray<ExportableCredential>
-  }) => Stream.Stream<Identity, KratosError>
+  }, options?: StreamOptions) => Stream.Stream<Identity, KratosError>
 }
 
 /** @since 0.1.0 @category models */
