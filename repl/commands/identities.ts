@@ -25,7 +25,7 @@ const list = fromOperation("list", Ops.listIdentities, {
   flags: { all },
   run: ({ all, query }, { api, decode, format }) =>
     Effect.flatMap(decode(query), (input) =>
-      printList("identity", "identities", all, format, api.listIdentities(input), api.listIdentitiesStream(input)))
+      printList("identity", "identities", all, format, api.listIdentities(input), api.listIdentitiesStream(input, { readAhead: true })))
 })
 
 const get = fromOperation("get", Ops.getIdentity, {
@@ -180,7 +180,7 @@ const sessions = fromOperation("sessions", Ops.listIdentitySessions, {
   flags: { all, id: idArg("id", "Identity id") },
   run: ({ all, id, query }, { api, decode, format }) =>
     Effect.flatMap(decode({ id, ...query }), (input) =>
-      printList("session", "sessions", all, format, api.listIdentitySessions(input), api.listIdentitySessionsStream(input)))
+      printList("session", "sessions", all, format, api.listIdentitySessions(input), api.listIdentitySessionsStream(input, { readAhead: true })))
 })
 
 const deleteSessions = fromOperation("delete-sessions", Ops.deleteIdentitySessions, {

@@ -17,7 +17,7 @@ const list = fromOperation("list", Ops.listSessions, {
   flags: { all },
   run: ({ all, query }, { api, decode, format }) =>
     Effect.flatMap(decode(query), (input) =>
-      printList("session", "sessions", all, format, api.listSessions(input), api.listSessionsStream(input)))
+      printList("session", "sessions", all, format, api.listSessions(input), api.listSessionsStream(input, { readAhead: true })))
 })
 
 const get = fromOperation("get", Ops.getSession, {

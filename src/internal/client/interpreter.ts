@@ -32,6 +32,7 @@ import {
 import * as Operation from "../../Operation.js"
 import { nextPageToken, type Page, type StreamOptions } from "../../Pagination.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
+import { handOff } from "../eventLoop.js"
 import { lazyWireCheck } from "../lazyWireCheck.js"
 import { isPlainValidation } from "../plainValidation.js"
 import { type CallContext, currentCall, enterCall } from "./context.js"
@@ -441,9 +442,13 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
           }).pipe(
             Effect.flatMap((h) => {
               const next = following(current, h.next)
+              // the hand-off lets the forked call reach the socket before this page's body is
+              // parsed (undici writes it on the next turn of the event loop), and lets a pending
+              // minor GC run while the previous page is already garbage
               const started = Option.isSome(next)
-                ? Effect.map(Effect.forkIn(head(next.value), scope), (fiber) => {
+                ? Effect.flatMap(Effect.forkIn(head(next.value), scope), (fiber) => {
                   ahead = fiber
+                  return handOff
                 })
                 : Effect.void
               return Effect.zipRight(started, h.page)

@@ -268,7 +268,7 @@ export const plan = (
     const items = yield* Effect.forEach(desired, planOne, { concurrency: options.concurrency ?? 4 })
     const out: Array<PlannedItem> = [...items]
     if (options.prune === true) {
-      yield* Stream.runForEach(client.listIdentitiesStream({ page_size: 500 }), (i) =>
+      yield* Stream.runForEach(client.listIdentitiesStream({ page_size: 500 }, { readAhead: true }), (i) =>
         Effect.sync(() => {
           if (!matched.has(i.id)) out.push({ _tag: "Delete", id: i.id, key: i.external_id ?? identifierOf(i.traits) ?? i.id })
         }))

@@ -87,7 +87,8 @@ export const select = (
       Stream.flatMap(Stream.fromIterable(idChunks(unique)), (chunk) => client.listIdentitiesStream({ ids: chunk, page_size: 500 }))
     )
   }
-  return narrowed(client.listIdentitiesStream({ ...(selector.filter ?? {}), page_size: pageSize }))
+  // bulk changes do a write per identity: the next page is fetched meanwhile
+  return narrowed(client.listIdentitiesStream({ ...(selector.filter ?? {}), page_size: pageSize }, { readAhead: true }))
 }
 
 /** Reads ids from text: one a line (or separated by commas or spaces), `#` comments ignored. */
