@@ -293,6 +293,25 @@ describe("retry", () => {
       yield* api.getIdentity({ id: g.identityId })
       expect(heard).toEqual(["status 404"])
     }).pipe(Effect.provide(env())))
+
+  it.effect("a long wait is told again each second with what is left (a progress line counts down)", () =>
+    Effect.gen(function*() {
+      const api = yield* IdentityApi
+      const sb = yield* Sandbox.Sandbox
+      const heard: Array<number> = []
+      yield* sb.script("listIdentities", [{ status: 429, retryAfter: 3 }])
+      const fiber = yield* Effect.fork(Effect.locally(api.listIdentities(), currentCallObserver, {
+        waiting: (millis) => Effect.sync(() => heard.push(millis))
+      }))
+      for (let i = 0; i < 4; i++) {
+        yield* settle
+        yield* TestClock.adjust("1 second")
+      }
+      yield* settle
+      yield* Fiber.join(fiber)
+      expect(heard).toEqual([3000, 2000, 1000])
+      expect(yield* sent("listIdentities")).toBe(2)
+    }).pipe(Effect.provide(env({ retry: { jitter: "none" } }))))
 })
 
 describe("Ory Network write rules", () => {

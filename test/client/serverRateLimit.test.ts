@@ -1,7 +1,7 @@
 /**
  * The server's own rate-limit headers pace the client: a response that leaves its bucket empty
- * (`x-ratelimit-remaining: 0`) holds the next request to that method and path until a token is
- * back at the rate `x-ratelimit-limit` states. Against the sandbox's Ory Network emulation, a
+ * (`x-ratelimit-remaining: 0`) holds the next request that draws from that bucket (whatever its
+ * method and path) until a token is back at the rate `x-ratelimit-limit` states. Against the sandbox's Ory Network emulation, a
  * stream of batch writes then meets no 429; without the limiter, the same stream does.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -35,7 +35,30 @@ const limited = (limiter: boolean) =>
     return { statuses, stored: (yield* sandbox.identities).length }
   }).pipe(Effect.provide(NodeHttpClient.layerUndici))
 
+/** Writes of two operations of one bucket (a create, then a batch), alternated. */
+const alternated = Effect.gen(function*() {
+  const sandbox = yield* Sandbox.make({
+    hashCost: 4,
+    rateLimit: { retryAfter: true, buckets: { "kratos-admin-high": { burst: 2, perSecond: 20 } } }
+  })
+  const api = yield* IdentityApi.make({ baseUrl: sandbox.url, retry: { base: "10 millis", cap: "50 millis" } })
+  for (let k = 0; k < 5; k++) {
+    yield* api.encoded.createIdentity({ body: { schema_id: "default", traits: { email: `alt-${k}@example.com` } } })
+    yield* api.encoded.batchPatchIdentities(batch(`alt-${k}`, 2))
+  }
+  const writes = (yield* sandbox.requests).filter((r) => r.operation === "createIdentity" || r.operation === "batchPatchIdentities")
+  return { statuses: writes.map((r) => r.status), stored: (yield* sandbox.identities).length }
+}).pipe(Effect.provide(NodeHttpClient.layerUndici))
+
 describe("server rate-limit headers", () => {
+  it.scopedLive("an empty bucket holds every operation that draws from it, not only the one that emptied it", () =>
+    Effect.gen(function*() {
+      const { statuses, stored } = yield* alternated
+      expect(stored).toBe(15)
+      expect(statuses.filter((s) => s === 429)).toEqual([])
+      expect(statuses.length).toBe(10)
+    }))
+
   it("x-ratelimit-limit: the slowest window's rate sets when a token is back", () => {
     expect(refillMillis("5, 5;w=1, 120;w=60")).toBe(500)
     expect(refillMillis("10;w=1")).toBe(100)

@@ -330,7 +330,7 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       return callWire(wire)
     })
 
-  const labels = new OperationLabels(name)
+  const labels = new OperationLabels(name, op.bucket)
   const spanAttributes = [
     ["kratos.operation", name],
     ["http.request.method", op.method],

@@ -54,7 +54,11 @@ export class OperationLabels {
   private readonly byOutcome = new Map<string | number, ReadonlyArray<MetricLabel.MetricLabel>>()
   private readonly byReason = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
 
-  constructor(readonly operation: string) {
+  constructor(
+    readonly operation: string,
+    /** The Ory Network rate-limit bucket the operation draws from (see `Operation.Bucket`). */
+    readonly bucket?: string
+  ) {
     this.base = [MetricLabel.make("operation", operation)]
   }
 

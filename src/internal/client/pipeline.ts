@@ -84,12 +84,21 @@ export const refillMillis = (limit: string | undefined): number | undefined => {
   return Number.isFinite(rate) && rate > 0 ? Math.ceil(1000 / rate) : undefined
 }
 
-/** A wait before the next attempt, told to the call's observer first. */
+/**
+ * A wait before the next attempt, told to the call's observer first and again each second with
+ * what is left, so a progress line counts down a long wait instead of freezing on its start.
+ */
 const pause = (call: CallContext | undefined, millis: number, reason: string): Effect.Effect<void> => {
   const told = call?.observer?.waiting
-  return told === undefined
-    ? Effect.sleep(Duration.millis(millis))
-    : Effect.zipRight(told(millis, reason), Effect.sleep(Duration.millis(millis)))
+  if (told === undefined) return Effect.sleep(Duration.millis(millis))
+  const step = (left: number): Effect.Effect<void> =>
+    Effect.zipRight(
+      told(left, reason),
+      left > 1000
+        ? Effect.zipRight(Effect.sleep(Duration.millis(1000)), Effect.suspend(() => step(left - 1000)))
+        : Effect.sleep(Duration.millis(left))
+    )
+  return step(millis)
 }
 
 /** The shared admission state of `withAttempt`. */
@@ -143,10 +152,14 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
     )
   }
   // The server's word on its bucket: a response that left no request (`x-ratelimit-remaining: 0`)
-  // holds the next one to the same method and path until a token is back at the rate it states, so
-  // a rate-limited server (Ory Network) is not asked in vain and answers no 429.
+  // holds the next request that draws from the same bucket until a token is back at the rate it
+  // states, so a rate-limited server (Ory Network) is not asked in vain and answers no 429. The
+  // bucket is the operation's (Ory Network counts every operation of a bucket together); a request
+  // made outside an operation is keyed by its method and path.
   const holds = new Map<string, number>()
-  const holdKey = (request: HttpClientRequest.HttpClientRequest): string => {
+  const holdKey = (request: HttpClientRequest.HttpClientRequest, call: CallContext | undefined): string => {
+    const bucket = call?.labels.bucket
+    if (bucket !== undefined) return bucket
     let path: string
     try {
       path = new URL(request.url).pathname
@@ -155,10 +168,15 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
     }
     return `${request.method} ${path}`
   }
-  const noteLimit = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse, now: number) => {
+  const noteLimit = (
+    request: HttpClientRequest.HttpClientRequest,
+    call: CallContext | undefined,
+    response: HttpClientResponse.HttpClientResponse,
+    now: number
+  ) => {
     if (response.headers["x-ratelimit-remaining"] !== "0") return
     const millis = refillMillis(response.headers["x-ratelimit-limit"])
-    if (millis !== undefined) holds.set(holdKey(request), now + millis)
+    if (millis !== undefined) holds.set(holdKey(request, call), now + millis)
   }
   return HttpClient.transform(client, (effect, request) =>
     Effect.withFiberRuntime((fiber) => {
@@ -184,7 +202,7 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
         > => {
           const now = clock.unsafeCurrentTimeMillis()
           if (limiter !== undefined && holds.size > 0) {
-            const key = holdKey(request)
+            const key = holdKey(request, call)
             const until = holds.get(key)
             if (until !== undefined && until > now) {
               if (call !== undefined) call.rateLimitWait(until - now)
@@ -221,7 +239,7 @@ export const withAttempt = (admission: Admission & { readonly timeout: Duration.
             return Effect.failCause(cause)
           },
           onSuccess: (response) => {
-            if (limiter !== undefined) noteLimit(request, response, clock.unsafeCurrentTimeMillis())
+            if (limiter !== undefined) noteLimit(request, call, response, clock.unsafeCurrentTimeMillis())
             settle(response.status === 429)
             return Effect.succeed(response)
           }
