@@ -1,14 +1,16 @@
 /**
- * The `kratos-admin` executable (bundled into dist/bin/kratos-admin.js). It sets what must be set
- * before the CLI loads, in this process: signals sent to the PID a user sees reach the command.
+ * The `kratos-admin` executable (built into dist/bin/kratos-admin.js, a small ES module beside the
+ * CLI's bundle dist/bin/main.cjs). It sets what must be set before the CLI loads, in this process:
+ * signals sent to the PID a user sees reach the command; then it runs the bundle through V8's code
+ * cache (./CodeCache.ts).
  */
-import * as nodeModule from "node:module"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import * as v8 from "node:v8"
+import * as CodeCache from "./CodeCache.js"
 
-// V8's code cache for the CLI's modules, kept in the OS's temporary directory (never inside the
-// installed package). Node 22.1 and later; older versions compile from source every time.
-const compileCache = nodeModule as unknown as { readonly enableCompileCache?: () => unknown }
-compileCache.enableCompileCache?.()
+/** The bundle's content hash, set by the build (scripts/build.mjs). */
+declare const KRATOS_ADMIN_BUNDLE_ID: string
 
 // A bulk import streams records through at 100k/s while its live heap stays flat (its key tables
 // are typed arrays outside it). V8 sizes the next heap from how fast the program allocates, up to
@@ -16,9 +18,31 @@ compileCache.enableCompileCache?.()
 // factor makes it collect instead: a million-line import stays under 200 MB of RSS. Set only for
 // an import (other commands may hold more), and not when the user chose heap flags.
 const args = process.argv.slice(2)
-const heapFlag = (a: string) => a.startsWith("--max-old-space-size") || a.startsWith("--heap-growing-percent")
-const heapChosen = process.execArgv.some(heapFlag) || (process.env.NODE_OPTIONS ?? "").split(/\s+/).some(heapFlag)
+const userFlags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]
+const chosen = (...prefixes: ReadonlyArray<string>) => userFlags.some((a) => prefixes.some((p) => a.startsWith(p)))
 const isImport = args.some((a, i) => a === "identities" && args[i + 1] === "import")
-if (isImport && !heapChosen) v8.setFlagsFromString("--heap-growing-percent=20")
+const v8Flags: Array<string> = []
+if (isImport && !chosen("--max-old-space-size", "--heap-growing-percent")) v8Flags.push("--heap-growing-percent=20")
+// undici parses HTTP with llhttp compiled to WebAssembly. V8 runs it from its baseline compiler
+// and, once a function has run enough, recompiles it with its optimizing compiler on a background
+// thread; llhttp's parser is one very large function, and that compilation takes more CPU than
+// the rest of a one-shot command, which then waits for it to finish before it can exit. Fifty
+// times V8's default budget keeps a command that reads a few responses on the baseline code, while
+// a long import or export still gets the optimized parser.
+if (!chosen("--wasm-tiering-budget", "--liftoff", "--no-liftoff", "--wasm-tier-up", "--no-wasm-tier-up")) {
+  v8Flags.push("--wasm-tiering-budget=90000000")
+}
+for (const flag of v8Flags) v8.setFlagsFromString(flag)
 
-await import("./main.js")
+// what the code cache records as seen: the command's first words (a flag's value is skipped when
+// it does not look like a command word, such as a URL; an odd one only costs a cache rewrite)
+const help = args.includes("--help") || args.includes("-h")
+const command = help ? "help" : args.filter((a) => /^[a-z][a-z-]*$/.test(a)).slice(0, 2).join(" ")
+
+CodeCache.run({
+  bundle: path.join(path.dirname(fileURLToPath(import.meta.url)), "main.cjs"),
+  bundleId: KRATOS_ADMIN_BUNDLE_ID,
+  v8Flags,
+  command,
+  env: process.env
+})

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The package build. `node scripts/build.mjs` builds everything the tarball ships:
 // - dist/*.js, *.d.ts and their maps: the library, one ES module per source module (tsc);
-// - dist/bin/: the `kratos-admin` binary, repl/bin.ts bundled with its dependencies by esbuild
-//   (one file per lazily loaded part), so the CLI starts from a few files instead of hundreds.
+// - dist/bin/: the `kratos-admin` binary: repl/main.ts bundled with its dependencies by esbuild
+//   into main.cjs, and the launcher kratos-admin.js (repl/bin.ts) that runs it from V8's code cache.
 // `--bin` builds only the binary; `--if-stale` skips what is newer than every input.
 import { spawnSync } from "node:child_process"
-import { chmodSync, existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs"
+import { createHash } from "node:crypto"
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -53,26 +54,45 @@ const buildBin = async () => {
   const out = join(root, "dist", "bin")
   // built beside, then swapped in: a binary that is running keeps its files
   const temp = join(root, "dist", `.bin-${process.pid}`)
+  // The CLI is one CommonJS bundle run through a `vm.Script` with V8's code cache (see
+  // repl/CodeCache.ts): Node 20 caches no compiled ES modules, and an ES module cannot be run from
+  // a code cache. The parts a command may not need (the REPL, the sandbox, the importer,
+  // OpenTelemetry, jq) stay lazy: esbuild turns their `import()` into a `require` of a module
+  // that is evaluated on first use only.
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { main: "repl/main.ts" },
+    outdir: temp,
+    outExtension: { ".js": ".cjs" },
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    supported: { "dynamic-import": false },
+    // a native addon stays a dependency, loaded from node_modules
+    external: ["@node-rs/bcrypt"],
+    sourcemap: "linked",
+    sourcesContent: false,
+    legalComments: "linked",
+    plugins: [undiciAgentOnly],
+    logLevel: "warning"
+  })
+  const bundle = readFileSync(join(temp, "main.cjs"))
+  // read as latin1 by the launcher, which decodes ASCII alone the same as utf8 (and faster)
+  const nonAscii = bundle.findIndex((b) => b > 0x7f)
+  if (nonAscii !== -1) {
+    throw new Error(`dist/bin/main.cjs: a non-ASCII byte at offset ${nonAscii}: ${bundle.subarray(Math.max(0, nonAscii - 60), nonAscii + 20)}`)
+  }
   await esbuild.build({
     absWorkingDir: root,
     entryPoints: { "kratos-admin": "repl/bin.ts" },
     outdir: temp,
     bundle: true,
-    splitting: true,
     format: "esm",
     platform: "node",
     target: "node20",
-    chunkNames: "chunks/[name]-[hash]",
-    // a native addon stays a dependency, loaded from node_modules
-    external: ["@node-rs/bcrypt"],
-    // bundled CommonJS dependencies call `require`
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
-    },
-    sourcemap: "linked",
-    sourcesContent: false,
-    legalComments: "linked",
-    plugins: [undiciAgentOnly],
+    define: { KRATOS_ADMIN_BUNDLE_ID: JSON.stringify(createHash("sha256").update(bundle).digest("hex").slice(0, 16)) },
+    banner: { js: "#!/usr/bin/env node" },
     logLevel: "warning"
   })
   chmodSync(join(temp, "kratos-admin.js"), 0o755)

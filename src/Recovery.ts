@@ -19,8 +19,9 @@ const unitNanos: Readonly<Record<string, number>> = {
   h: 3600e9
 }
 
-const goDuration = /^(?:[0-9]*\.?[0-9]*(?:ns|us|µs|μs|ms|s|m|h))+$/
-const goDurationPart = /([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h)/g
+// the micro signs written as escapes: the CLI's bundle is ASCII only (see scripts/build.mjs)
+const goDuration = /^(?:[0-9]*\.?[0-9]*(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/
+const goDurationPart = /([0-9]*\.?[0-9]*)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g
 
 /**
  * Parses a Go `time.ParseDuration` string ("1h", "1m30s", "1.5h", "500ms"). A negative duration
