@@ -6,11 +6,14 @@
 import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as KratosError from "../src/KratosError.js"
 import { UsageError } from "./Errors.js"
@@ -19,6 +22,11 @@ import * as Help from "./Help.js"
 import * as Render from "./Render.js"
 import * as Tree from "./Tree.js"
 import { normalizeOptionalValueFlags } from "./commands/workflowOptions.js"
+
+// What @effect/cli asks of its platform (CliApp.Environment), and no more: NodeContext.layer would
+// also build a worker pool manager and a process executor that no command uses, and load their
+// modules at every start-up.
+const cliEnvironment = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)
 
 /**
  * Exit codes, as the README's table documents them: 0 success; 1 the API or the network failed
@@ -168,7 +176,7 @@ export const make = <Name extends string, R, E, A>(
       const exit = yield* cli(["node", options.name, ...Tree.flagsFirst(tree, normalizeOptionalValueFlags(tokens))]).pipe(
         ioConsole,
         Effect.provideService(CliConfig.CliConfig, config),
-        Effect.provide(NodeContext.layer),
+        Effect.provide(cliEnvironment),
         Effect.exit
       )
       if (Exit.isSuccess(exit)) return ExitCode.ok

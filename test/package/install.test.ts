@@ -82,6 +82,7 @@ describe("the packed package", () => {
     expect(files).toContain("dist/index.d.ts.map")
     expect(files).toContain("dist/IdentityApi.js.map")
     expect(files).toContain("dist/bin/kratos-admin.js")
+    expect(files).toContain("dist/bin/main.cjs")
   })
 
   it("runs from plain Node ESM: the client against the sandbox, no native addon loaded by the client", async () => {
