@@ -61,6 +61,51 @@ const undiciAgentOnly = {
   }
 }
 
+// Dependencies a command loads only on demand and that share nothing with the rest of the CLI
+// (no Effect inside): OpenTelemetry's SDK and exporters, jq's WebAssembly build, the YAML printer.
+// They are bundled into files of their own, dist/bin/vendor/<group>.cjs, loaded by `require` when
+// first used, which keeps them out of main.cjs: that file is read, and its line ends are indexed by
+// V8 for the first stack trace, at every start-up, and their megabytes would double it.
+const vendorGroup = (specifier) =>
+  /^@opentelemetry\//.test(specifier) ? "opentelemetry" : /^(jq-wasm|yaml)(\/|$)/.test(specifier) ? specifier.split("/")[0] : undefined
+
+/** Sends vendored imports to their group's file, and records which ones the CLI uses. */
+const vendorSplit = (used) => ({
+  name: "vendor-split",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/vendor\// }, (args) => ({ path: args.path, external: true }))
+    build.onResolve({ filter: /^[@a-z]/ }, (args) => {
+      const group = vendorGroup(args.path)
+      if (group === undefined || args.namespace === "vendor") return undefined
+      ;(used[group] ??= new Set()).add(args.path)
+      return { path: args.path, namespace: "vendor", pluginData: group }
+    })
+    build.onLoad({ filter: /.*/, namespace: "vendor" }, (args) => ({
+      contents: `module.exports = require("./vendor/${args.pluginData}.cjs")[${JSON.stringify(args.path)}]`,
+      loader: "js"
+    }))
+  }
+})
+
+/** One vendor file: every specifier of its group the CLI imports, by name. */
+const buildVendor = (esbuild, outdir, group, specifiers) =>
+  esbuild.build({
+    absWorkingDir: root,
+    stdin: {
+      contents: `module.exports = {\n${[...specifiers].sort().map((s) => `  ${JSON.stringify(s)}: require(${JSON.stringify(s)})`).join(",\n")}\n}\n`,
+      resolveDir: root,
+      sourcefile: `vendor/${group}.cjs`,
+      loader: "js"
+    },
+    outfile: join(outdir, "vendor", `${group}.cjs`),
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    legalComments: "linked",
+    logLevel: "warning"
+  })
+
 const buildBin = async () => {
   const esbuild = await import("esbuild")
   const out = join(root, "dist", "bin")
@@ -71,6 +116,7 @@ const buildBin = async () => {
   // a code cache. The parts a command may not need (the REPL, the sandbox, the importer,
   // OpenTelemetry, jq) stay lazy: esbuild turns their `import()` into a `require` of a module
   // that is evaluated on first use only.
+  const used = {}
   await esbuild.build({
     absWorkingDir: root,
     entryPoints: { main: "repl/main.ts" },
@@ -86,9 +132,10 @@ const buildBin = async () => {
     sourcemap: "linked",
     sourcesContent: false,
     legalComments: "linked",
-    plugins: [undiciAgentOnly],
+    plugins: [undiciAgentOnly, vendorSplit(used)],
     logLevel: "warning"
   })
+  for (const [group, specifiers] of Object.entries(used)) await buildVendor(esbuild, temp, group, specifiers)
   const bundle = readFileSync(join(temp, "main.cjs"))
   // read as latin1 by the launcher, which decodes ASCII alone the same as utf8 (and faster)
   const nonAscii = bundle.findIndex((b) => b > 0x7f)
