@@ -138,7 +138,7 @@ export const disabled = (env: NodeJS.ProcessEnv): boolean => {
 }
 
 /**
- * Runs the bundle as a CommonJS module (its `require` resolves from its own directory), from the
+ * Runs the bundle (a CommonJS module, its `require` resolving from its own directory) from the
  * code cache when there is a usable one; schedules the cache's (re)writing at exit when it was
  * missing, rejected or without this command.
  */
@@ -149,7 +149,8 @@ export const run = (options: Options): void => {
   const dir = useCache ? directory(options.env) : ""
   const file = useCache ? fileName(options) : ""
   const entry = useCache ? read(dir, file) : undefined
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  // the bundle is a function expression, CommonJS' module wrapper (the build writes it so)
+  const script = new vm.Script(source, {
     filename: options.bundle,
     ...(entry !== undefined ? { cachedData: entry.data } : {})
   })

@@ -17,7 +17,6 @@ import * as Option from "effect/Option"
 import { formatParseError } from "../src/internal/parseIssues.js"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -132,8 +131,14 @@ export const checkKeyFile = (file: string): Effect.Effect<void, UsageError> =>
     return Effect.void
   })
 
-/** Runs a key command (`sh -c`), its stdout the key; stdin closed, 30 s at most. */
+/**
+ * Runs a key command (`sh -c`), its stdout the key; stdin closed, 30 s at most. `child_process` is
+ * loaded here, when a key command runs, not at every start-up (it loads `dgram` and more with it).
+ */
 const runKeyCommand = (command: string): Effect.Effect<string, string> =>
+  Effect.flatMap(Effect.promise(() => import("node:child_process")), ({ execFile }) => keyCommand(execFile, command))
+
+const keyCommand = (execFile: typeof import("node:child_process").execFile, command: string): Effect.Effect<string, string> =>
   Effect.async<string, string>((resume) => {
     const child = execFile("/bin/sh", ["-c", command], { timeout: 30_000, maxBuffer: 64 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
       if (error === null) return resume(Effect.succeed(stdout))
