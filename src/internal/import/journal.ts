@@ -26,6 +26,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as readline from "node:readline"
+import { ByteWriter } from "./bytes.js"
 import type { Digest } from "./digest.js"
 import { LineSet } from "./keys.js"
 
@@ -72,8 +73,11 @@ export class WriteFailed extends Error {
 }
 
 /** Appends `text` whole or throws `WriteFailed` (a short write is retried from where it stopped). */
-export const writeWhole = (files: Files, fd: number, path: string, text: string): void => {
-  const bytes = Buffer.from(text, "utf8")
+export const writeWhole = (files: Files, fd: number, path: string, text: string): void =>
+  writeWholeBytes(files, fd, path, Buffer.from(text, "utf8"))
+
+/** Appends `bytes` whole or throws `WriteFailed`, as `writeWhole`. */
+export const writeWholeBytes = (files: Files, fd: number, path: string, bytes: Uint8Array): void => {
   let at = 0
   while (at < bytes.length) {
     let n: number
@@ -402,6 +406,33 @@ export const load = async (path: string): Promise<JournalState> => {
   return state()
 }
 
+const sentOpen = Buffer.from("{\"t\":\"sent\",\"b\":\"")
+const sentLines = Buffer.from("\",\"lines\":[")
+const sentDigests = Buffer.from("],\"d\":[")
+const sentKeys = Buffer.from("],\"k\":[")
+const sentClose = Buffer.from("]}\n")
+const commaByte = Buffer.from(",")
+
+const numbers = (w: ByteWriter, xs: ArrayLike<number>): void => {
+  for (let i = 0; i < xs.length; i++) {
+    if (i > 0) w.constant(commaByte)
+    w.decimal(xs[i])
+  }
+}
+
+/** A `sent` entry as `JournalWriter.sent` writes it, built as text: the plain form its bytes equal. */
+export const sentEntryText = (
+  batch: string,
+  lines: ArrayLike<number>,
+  digests?: ArrayLike<number>,
+  keys?: ArrayLike<number>
+): string => {
+  const join = (xs: ArrayLike<number>) => Array.from(xs).join(",")
+  const d = digests === undefined ? "" : `,"d":[${join(digests)}]`
+  const k = keys === undefined ? "" : `,"k":[${join(keys)}]`
+  return `{"t":"sent","b":"${batch}","lines":[${join(lines)}]${d}${k}}\n`
+}
+
 /** Whether a file ends with a newline (an entry torn by a crash or a full disk does not). */
 const endsTorn = (path: string): boolean => {
   let fd: number | undefined
@@ -425,6 +456,9 @@ const endsTorn = (path: string): boolean => {
  */
 export class JournalWriter {
   private constructor(private readonly files: Files, private readonly fd: number, readonly path: string) {}
+
+  // `sent` entries are written here (see `sent`), the buffer kept from one batch to the next
+  private readonly entry = new ByteWriter(16 * 1024)
 
   /** Opens for appending (`truncate`: a fresh journal), owner-only; a torn last entry is closed off first. */
   static open(path: string, options: { readonly files?: Files; readonly truncate?: boolean } = {}): JournalWriter {
@@ -453,10 +487,26 @@ export class JournalWriter {
    * `digests`: two int32s per line (the importer's records); without them the entry is by line only.
    * `keys`: two int32s per line, the digests of the records' keys.
    */
-  sent(batch: string, lines: ReadonlyArray<number>, digests?: ReadonlyArray<number>, keys?: ReadonlyArray<number>): void {
-    const d = digests === undefined ? "" : `,"d":[${digests.join(",")}]`
-    const k = keys === undefined ? "" : `,"k":[${keys.join(",")}]`
-    this.write(`{"t":"sent","b":"${batch}","lines":[${lines.join(",")}]${d}${k}}\n`)
+  sent(batch: string, lines: ArrayLike<number>, digests?: ArrayLike<number>, keys?: ArrayLike<number>): void {
+    // Written as bytes, number by number (`sentEntryText` is the same entry as text): a batch's
+    // entry holds five numbers a record, and as strings each would be one more allocation.
+    const w = this.entry
+    w.reset()
+    w.constant(sentOpen)
+    // batch ids are the importer's own (run and counter), nothing JSON escapes
+    w.text(batch)
+    w.constant(sentLines)
+    numbers(w, lines)
+    if (digests !== undefined) {
+      w.constant(sentDigests)
+      numbers(w, digests)
+    }
+    if (keys !== undefined) {
+      w.constant(sentKeys)
+      numbers(w, keys)
+    }
+    w.constant(sentClose)
+    writeWholeBytes(this.files, this.fd, this.path, w.bytes)
   }
 
   /**

@@ -132,9 +132,10 @@ export const makeSender = (deps: SendDeps) => {
       const failure = yield* Effect.gen(function*() {
         const batchId = nextBatchId()
         if (journal !== undefined) {
+          // int32 digests in typed arrays: no heap number each
           const lines = new Array<number>(recs.length)
-          const digests = new Array<number>(recs.length * 2)
-          const keys = new Array<number>(recs.length * 2)
+          const digests = new Int32Array(recs.length * 2)
+          const keys = new Int32Array(recs.length * 2)
           for (let i = 0; i < recs.length; i++) {
             lines[i] = recs[i].line
             digests[2 * i] = recs[i].da
