@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { ByteWriter } from "../../src/internal/import/bytes.js"
+import { digestKey, digestText } from "../../src/internal/import/digest.js"
 import { JournalWriter, sentEntryText } from "../../src/internal/import/journal.js"
 import { tmpDir } from "./helpers.js"
 
@@ -64,5 +65,34 @@ describe("journal sent entry", () => {
     journal.close()
     expect(fs.readFileSync(file, "utf8")).toBe(cases.map((c) => sentEntryText(...c)).join(""))
     for (const line of fs.readFileSync(file, "utf8").trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow()
+  })
+})
+
+describe("digests", () => {
+  it("are the values journals already hold (a resume matches records by them)", () => {
+    const d = { a: 0, b: 0 }
+    const pinned: Array<[string, number, number]> = [
+      ["", -2128831035, 544388495],
+      ["e\0user-1", -1045956511, 285311147],
+      ['{"external_id":"x","traits":{"email":"a@b.c"}}', 680360789, 739010299],
+      ["ünïcödé 🙂", -32419267, -1010682672]
+    ]
+    for (const [text, a, b] of pinned) {
+      digestText(text, d)
+      expect([d.a, d.b]).toEqual([a, b])
+    }
+  })
+
+  it("digestKey equals digestText of the key string it stands for", () => {
+    const keys = ["", "a", "user-1", "user1@example.com", "ünïcödé-ключ-鍵", "🙂 surrogate", "x".repeat(1000), ...int32s(500).map(String)]
+    const fast = { a: 0, b: 0 }
+    const plain = { a: 0, b: 0 }
+    for (const key of keys) {
+      for (const prefix of ["e", "i"]) {
+        digestKey(prefix.charCodeAt(0), key, fast)
+        digestText(`${prefix}\0${key}`, plain)
+        expect(fast).toEqual(plain)
+      }
+    }
   })
 })

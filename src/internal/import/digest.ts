@@ -11,19 +11,38 @@ export interface Digest {
   b: number
 }
 
-/** The digest of `text`, written into `out` (reused by the caller: nothing allocated). */
-export const digestText = (text: string, out: Digest): void => {
-  let h1 = 0x811c9dc5 | 0
-  let h2 = Math.imul(0x01000193 ^ text.length, 0x5bd1e995)
+const fnvPrime = 0x01000193
+const mixPrime = 0x5bd1e995
+
+/** Folds the characters of `text` into the two halves, then writes them to `out`. */
+const fold = (text: string, h1: number, h2: number, out: Digest): void => {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    h1 = Math.imul(h1 ^ c, 0x01000193)
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995)
+    h1 = Math.imul(h1 ^ c, fnvPrime)
+    h2 = Math.imul(h2 ^ c, mixPrime)
     h2 ^= h2 >>> 15
   }
   // 0 marks an empty slot in the tables that hold digests
   out.a = h1 | 0 || 1
   out.b = h2 | 0
+}
+
+/** The digest of `text`, written into `out` (reused by the caller: nothing allocated). */
+export const digestText = (text: string, out: Digest): void =>
+  fold(text, 0x811c9dc5 | 0, Math.imul(fnvPrime ^ text.length, mixPrime), out)
+
+/**
+ * The digest of a record's key, `digestText(prefix + "\0" + key)`, without building that string
+ * (once a record): `prefix` is a character code, `e` for an external_id, `i` for an identifier.
+ */
+export const digestKey = (prefix: number, key: string, out: Digest): void => {
+  let h1 = Math.imul((0x811c9dc5 | 0) ^ prefix, fnvPrime)
+  let h2 = Math.imul(Math.imul(fnvPrime ^ (key.length + 2), mixPrime) ^ prefix, mixPrime)
+  h2 ^= h2 >>> 15
+  h1 = Math.imul(h1, fnvPrime)
+  h2 = Math.imul(h2, mixPrime)
+  h2 ^= h2 >>> 15
+  fold(key, h1, h2, out)
 }
 
 /** The digest of a whole input, folded from its records' digests in order. */

@@ -18,7 +18,7 @@ import { wireCheck } from "../wireCheck.js"
 import { errorReason } from "./attempts.js"
 import { comma, externalIdOf, noBytes, patchIdField, sourceRecord, writeItem } from "./batchBytes.js"
 import { ByteWriter } from "./bytes.js"
-import { type Digest, digestText, InputDigest } from "./digest.js"
+import { type Digest, digestKey, digestText, InputDigest } from "./digest.js"
 import { unwrapFailureLine } from "./failures.js"
 import * as Journal from "./journal.js"
 import { KeyKind, KeyTable } from "./keys.js"
@@ -45,6 +45,9 @@ const validateBody = (raw: unknown): CreateIdentityBodyEncoded | ParseResult.Par
   const decoded = Either.flatMap(decodeBody(raw), encodeBody)
   return Either.isRight(decoded) ? decoded.right : decoded.left
 }
+
+/** What a key digest starts with: `e` (external_id) or `i` (identifier). */
+const keyPrefix = { externalId: 101, identifier: 105 } as const
 
 /** A source text that is not JSON, and why. */
 class Unparsable {
@@ -214,9 +217,10 @@ export const makePreparer = (deps: PrepareDeps) => {
           )
         }
       }
-      const key = externalId !== undefined ? `e\0${externalId}` : identifiers.length > 0 ? `i\0${ids[0]}` : undefined
-      if (key === undefined || !journaled) keyDigest.a = keyDigest.b = 0
-      else digestText(key, keyDigest)
+      // the digest of `e\0<external_id>`, else `i\0<first identifier>`
+      if (!journaled || (externalId === undefined && identifiers.length === 0)) keyDigest.a = keyDigest.b = 0
+      else if (externalId !== undefined) digestKey(keyPrefix.externalId, externalId, keyDigest)
+      else digestKey(keyPrefix.identifier, ids[0], keyDigest)
       // Resume: a record an earlier run finished (the same text, wherever its line is now) counts
       // as it ended then; one sent without a result is looked up before it is sent again, and so is
       // one edited since an earlier run sent it (found by its key): its earlier version may be on
