@@ -23,7 +23,7 @@ const int32s = (n: number, seed = 0x9e3779b9): Array<number> => {
   return out
 }
 
-const edges = [0, -0, 1, -1, 9, 10, 11, 99, 100, 101, 2147483647, -2147483648, 4294967295, 2 ** 32, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1e15, 999999999999999]
+const edges = [0, -0, 1, -1, 9, 10, 11, 99, 100, 101, 999, 1000, 2147483647, -2147483648, 2147483648, -2147483649, 4294967295, 2 ** 32, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1e15, 999999999999999]
 
 describe("ByteWriter fast paths", () => {
   it("decimal writes what String does (edges, random int32s, non-integers)", () => {

@@ -1,5 +1,8 @@
 const empty = Buffer.alloc(0)
 
+/** "00" to "99", two bytes each. */
+const digitPairs = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0")).join(""), "latin1")
+
 /**
  * A growing buffer that text and bytes are appended to as UTF-8: records waiting for a batch, and
  * the batch bodies built from them, live here rather than as strings on the JS heap.
@@ -73,10 +76,25 @@ export class ByteWriter {
     let digits = 1
     for (let p = 10; p <= n; p *= 10) digits++
     const end = at + digits
-    for (let i = end - 1; i >= at; i--) {
+    let i = end
+    // two digits a step while they fit in int32 arithmetic (digests, line numbers), one otherwise
+    while (n >= 0x80000000) {
       const q = Math.floor(n / 10)
-      buf[i] = 48 + (n - q * 10)
+      buf[--i] = 48 + (n - q * 10)
       n = q
+    }
+    while (n >= 100) {
+      const q = (n / 100) | 0
+      const r = (n - q * 100) << 1
+      buf[--i] = digitPairs[r + 1]
+      buf[--i] = digitPairs[r]
+      n = q
+    }
+    if (n >= 10) {
+      buf[--i] = digitPairs[(n << 1) + 1]
+      buf[--i] = digitPairs[n << 1]
+    } else {
+      buf[--i] = 48 + n
     }
     this.at = end
   }
