@@ -139,6 +139,22 @@ const streamNames: { readonly [K in ListOperationName]: `${K}Stream` } = {
   listIdentitySchemas: "listIdentitySchemasStream"
 }
 
+/** A property whose value is computed on its first read, then kept as a plain data property. */
+const lazyProperty = (target: Record<string, unknown>, key: string, value: () => unknown): void => {
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      const v = value()
+      Object.defineProperty(target, key, { configurable: true, enumerable: true, writable: true, value: v })
+      return v
+    },
+    set: (v: unknown) => {
+      Object.defineProperty(target, key, { configurable: true, enumerable: true, writable: true, value: v })
+    }
+  })
+}
+
 /**
  * Interprets every declaration of `Operations` against a built client.
  *
@@ -148,11 +164,17 @@ const streamNames: { readonly [K in ListOperationName]: `${K}Stream` } = {
 export const fromHttpClient = (http: KratosHttpClient.Service): Service => {
   const encoded: Record<string, unknown> = {}
   const service: Record<string, unknown> = { status: http.status, encoded }
+  // An operation is compiled (its decoders, status table and metric labels built) on the first
+  // read of one of its methods, not here: a command calls one or two of the table's operations,
+  // and compiling all of them was a start-up cost of every command. The getter replaces itself
+  // with the method it read, so each method is one function, read like a plain property after.
   for (const op of Object.values(operations) as ReadonlyArray<Operation.Operation>) {
-    const compiled = compile(op, http)
-    service[op.name] = compiled.call
-    encoded[op.name] = compiled.callEncoded
-    if (compiled.stream !== undefined) service[streamNames[op.name as ListOperationName]] = compiled.stream
+    let compiled: ReturnType<typeof compile> | undefined
+    const compiledOp = () => (compiled ??= compile(op, http))
+    lazyProperty(service, op.name, () => compiledOp().call)
+    lazyProperty(encoded, op.name, () => compiledOp().callEncoded)
+    // the same test as the compiled operation's (`stream` is there exactly for paginated ones)
+    if (op.pagination !== undefined) lazyProperty(service, streamNames[op.name as ListOperationName], () => compiledOp().stream)
   }
   // One typed view of the record the loop filled from the table; `Service` is derived from the same table.
   return service as unknown as Service

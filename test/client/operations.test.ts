@@ -47,6 +47,24 @@ describe.each([
   ["fetch", FetchHttpClient.layer]
 ] as const)("operations over %s", (_, transport) => {
   layer(Env(transport), { excludeTestServices: true })((it) => {
+    // IdentityApi.fromHttpClient compiles an operation on the first read of its method: the service
+    // still has every method an eager build had, each read the same function each time
+    it.effect("the service has every operation's methods, each one function however often read", () =>
+      Effect.gen(function*() {
+        const api = yield* IdentityApi
+        const record = api as unknown as Record<string, unknown>
+        const lists = names.filter((n) => (operations[n] as Operation.Operation).pagination !== undefined)
+        expect(Object.keys(api).sort()).toEqual(
+          ["status", "encoded", ...names, ...lists.map((n) => `${n}Stream`)].sort()
+        )
+        expect(Object.keys(api.encoded).sort()).toEqual([...names].sort())
+        for (const key of Object.keys(api).filter((k) => k !== "status" && k !== "encoded")) {
+          const first = record[key]
+          expect(first, key).toBeTypeOf("function")
+          expect(record[key], key).toBe(first)
+        }
+      }))
+
     it.effect("every operation succeeds with its declared result shape", () =>
       Effect.gen(function*() {
         const api = yield* IdentityApi
