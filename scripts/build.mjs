@@ -9,6 +9,7 @@ import { createHash } from "node:crypto"
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { lazyBuiltinsPlugin } from "./lazy-builtins.mjs"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const args = process.argv.slice(2)
@@ -38,7 +39,7 @@ const mtime = (p) => {
     return -1
   }
 }
-const common = ["package.json", "package-lock.json", "tsconfig.json", "scripts/build.mjs"]
+const common = ["package.json", "package-lock.json", "tsconfig.json", "scripts/build.mjs", "scripts/lazy-builtins.mjs"]
 const binStale = () => mtime("dist/bin/kratos-admin.js") < newest(["src", "repl", ...common])
 const libStale = () => mtime("dist/index.d.ts") < newest(["src", "tsconfig.build.json", ...common])
 
@@ -136,7 +137,7 @@ const buildBin = async () => {
     sourcemap: "linked",
     sourcesContent: false,
     legalComments: "linked",
-    plugins: [undiciAgentOnly, vendorSplit(used)],
+    plugins: [undiciAgentOnly, vendorSplit(used), lazyBuiltinsPlugin],
     logLevel: "warning"
   })
   for (const [group, specifiers] of Object.entries(used)) await buildVendor(esbuild, temp, group, specifiers)

@@ -156,6 +156,10 @@ describe("keys", () => {
     expect(ids.is(ids.of(7).toUpperCase(), 7)).toBe(false)
   })
 
+  it("the default namespace is the UUIDv5 of the URL namespace and effect-kratos/import", () => {
+    expect(defaultNamespace).toBe(uuidV5("6ba7b811-9dad-11d1-80b4-00c04fd430c8", "effect-kratos/import"))
+  })
+
   it("uuidV5 is RFC 9562's", () => {
     // Python: uuid.uuid5(uuid.NAMESPACE_DNS, "python.org")
     expect(uuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org")).toBe("886313e1-3b8a-5372-9b90-0c9aee199e5d")

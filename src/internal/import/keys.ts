@@ -210,5 +210,9 @@ export class PatchIds {
   }
 }
 
-/** The default namespace of import patch ids (UUIDv5 of the URL namespace and "effect-kratos/import"). */
-export const defaultNamespace = uuidV5("6ba7b811-9dad-11d1-80b4-00c04fd430c8", "effect-kratos/import")
+/**
+ * The default namespace of import patch ids: the UUIDv5 of the URL namespace and
+ * "effect-kratos/import", written out rather than computed when this module loads, which would
+ * load `node:crypto` for every command whose modules import this one (a test checks the value).
+ */
+export const defaultNamespace = "ce173416-f541-55dc-bf5d-6eeadada12b5"
