@@ -55,13 +55,19 @@ const errorOutcome = (e: unknown): string => {
   return `${tag}${reason !== "" ? ` (${reason})` : ""}`
 }
 
+/**
+ * Milliseconds on a monotonic clock, for durations: `process.hrtime` rather than
+ * `performance.now()`, whose global makes Node load perf_hooks at a command's first request.
+ */
+const monotonicMillis = (): number => Number(process.hrtime.bigint()) / 1e6
+
 /** The transport with the watchers around each request; unchanged when there are none. */
 export const watch = (transport: HttpClient.HttpClient, watchers: Watchers): HttpClient.HttpClient => {
   const { debug, waiting } = watchers
   if (debug === undefined && waiting === undefined) return transport
   const wrapped = HttpClient.transform(transport, (effect, request) =>
     Effect.gen(function*() {
-      const started = performance.now()
+      const started = monotonicMillis()
       const attempt = yield* Effect.withFiberRuntime<number | undefined>((fiber) => Effect.succeed(activeCall(fiber)?.attempts))
       const host = new URL(request.url).host
       let shown = false
@@ -69,7 +75,7 @@ export const watch = (transport: HttpClient.HttpClient, watchers: Watchers): Htt
         Effect.repeat(
           Effect.suspend(() => {
             shown = true
-            const s = Math.round((performance.now() - started) / 1000)
+            const s = Math.round((monotonicMillis() - started) / 1000)
             return waiting(`waiting for ${host} (${request.method} ${new URL(request.url).pathname}) ${s}s… Ctrl-C to stop`)
           }),
           Schedule.spaced(Duration.seconds(1))
@@ -84,7 +90,7 @@ export const watch = (transport: HttpClient.HttpClient, watchers: Watchers): Htt
           url: request.url,
           query: UrlParams.toString(request.urlParams),
           outcome,
-          millis: performance.now() - started,
+          millis: monotonicMillis() - started,
           attempt,
           headers,
           authorization: request.headers["authorization"] !== undefined

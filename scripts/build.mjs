@@ -9,6 +9,7 @@ import { createHash } from "node:crypto"
 import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { dependencyPatchesPlugin } from "./dependency-patches.mjs"
 import { lazyBuiltinsPlugin } from "./lazy-builtins.mjs"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
@@ -39,7 +40,7 @@ const mtime = (p) => {
     return -1
   }
 }
-const common = ["package.json", "package-lock.json", "tsconfig.json", "scripts/build.mjs", "scripts/lazy-builtins.mjs"]
+const common = ["package.json", "package-lock.json", "tsconfig.json", "scripts/build.mjs", "scripts/lazy-builtins.mjs", "scripts/dependency-patches.mjs"]
 const binStale = () => mtime("dist/bin/kratos-admin.js") < newest(["src", "repl", ...common])
 const libStale = () => mtime("dist/index.d.ts") < newest(["src", "tsconfig.build.json", ...common])
 
@@ -137,7 +138,7 @@ const buildBin = async () => {
     sourcemap: "linked",
     sourcesContent: false,
     legalComments: "linked",
-    plugins: [undiciAgentOnly, vendorSplit(used), lazyBuiltinsPlugin],
+    plugins: [undiciAgentOnly, vendorSplit(used), lazyBuiltinsPlugin, dependencyPatchesPlugin],
     logLevel: "warning"
   })
   for (const [group, specifiers] of Object.entries(used)) await buildVendor(esbuild, temp, group, specifiers)
