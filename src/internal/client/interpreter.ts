@@ -1,7 +1,8 @@
 /**
  * The one interpreter of operation declarations: encode (and so validate) the input, build the
  * request, send it through the shared client inside the call's context, dispatch on the status.
- * Everything per operation (decoders, the status table) is compiled once, when the client is built.
+ * Everything per operation (decoders, the status table) is compiled once, on the operation's first
+ * use (IdentityApi.fromHttpClient).
  */
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
