@@ -363,15 +363,10 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       onSuccess: (response) => {
         ctx.responded(response.status, contentLength(response))
         ctx.finish(response.status, clock.unsafeCurrentTimeMillis())
-        if (handle !== undefined) {
-          return restore(listener === undefined
-            ? handle(response, ctx, traced)
-            : Effect.zipRight(listener(response.status), Effect.suspend(() => handle(response, ctx, traced))))
-        }
-        const handled = listener === undefined
-          ? dispatch(response, ctx)
-          : Effect.zipRight(listener(response.status), Effect.suspend(() => dispatch(response, ctx)))
-        return traced === undefined ? restore(handled) : settled(restore(handled), traced)
+        const run = handle === undefined ? () => dispatch(response, ctx) : () => handle(response, ctx, traced)
+        const handled = listener === undefined ? run() : Effect.zipRight(listener(response.status), Effect.suspend(run))
+        // a handle ends the span itself (a read-ahead page: when its body is read or dropped)
+        return traced === undefined || handle !== undefined ? restore(handled) : settled(restore(handled), traced)
       }
     })
   }
@@ -452,13 +447,10 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
                   return handOff
                 })
                 : Effect.void
-              return Effect.zipRight(started, h.page)
-            }),
-            Effect.flatMap((page) => {
-              if (page.items.length > 0) {
-                return Effect.succeed([Chunk.unsafeFromArray(page.items as Array<unknown>), following(current, page.nextPageToken)] as const)
-              }
-              return Effect.as(dropAhead, [Chunk.empty<unknown>(), Option.none()] as const)
+              return Effect.flatMap(Effect.zipRight(started, h.page), (page) =>
+                page.items.length > 0
+                  ? Effect.succeed([Chunk.unsafeFromArray(page.items as Array<unknown>), next] as const)
+                  : Effect.as(dropAhead, [Chunk.empty<unknown>(), Option.none()] as const))
             })
           )
       )
