@@ -9,12 +9,13 @@ import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as http from "node:http"
-import type { AddressInfo } from "node:net"
 import * as IdentityApi from "../../src/IdentityApi.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
+import { loopbackServer } from "../support/loopback.js"
 
 const identity = (n: number) => ({
   id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
@@ -44,43 +45,33 @@ interface Scripted {
 }
 
 /** Pages keyed by token (`first` for none); each links to the next token unless told otherwise. */
-const scripted = (pages: Record<string, PageAnswer>) =>
-  Effect.acquireRelease(
-    Effect.async<Scripted & { readonly close: () => void }>((resume) => {
-      const seen: Array<string> = []
-      const waiters = new Map<number, () => void>()
-      const s = http.createServer((req, res) => {
-        const token = new URL(req.url ?? "/", "http://x").searchParams.get("page_token") ?? "first"
-        seen.push(token)
-        waiters.get(seen.length)?.()
-        const answer = pages[token]
-        if (answer === undefined || answer === "hang") return
-        if ("status" in answer) {
-          res.writeHead(answer.status, { "content-type": "application/json" })
-          res.end(JSON.stringify({ error: { code: answer.status, status: "Internal Server Error", message: "the page broke" } }))
-          return
-        }
-        const headers: Record<string, string> = { "content-type": "application/json" }
-        if (answer.next !== undefined) {
-          headers.link = `</admin/identities?page_size=2&page_token=${answer.next}>; rel="next"`
-        }
-        res.writeHead(200, headers)
-        res.end(JSON.stringify(answer.items.map(identity)))
-      })
-      s.listen(0, "127.0.0.1", () =>
-        resume(Effect.succeed({
-          url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`,
-          seen,
-          arrived: (n) =>
-            seen.length >= n ? Promise.resolve() : new Promise<void>((done) => waiters.set(n, done)),
-          close: () => {
-            s.closeAllConnections()
-            s.close()
-          }
-        })))
-    }),
-    (s) => Effect.sync(s.close)
-  )
+const scripted = (pages: Record<string, PageAnswer>): Effect.Effect<Scripted, never, Scope.Scope> => {
+  const seen: Array<string> = []
+  const waiters = new Map<number, () => void>()
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const token = new URL(req.url ?? "/", "http://x").searchParams.get("page_token") ?? "first"
+    seen.push(token)
+    waiters.get(seen.length)?.()
+    const page = pages[token]
+    if (page === undefined || page === "hang") return
+    if ("status" in page) {
+      res.writeHead(page.status, { "content-type": "application/json" })
+      res.end(JSON.stringify({ error: { code: page.status, status: "Internal Server Error", message: "the page broke" } }))
+      return
+    }
+    const headers: Record<string, string> = { "content-type": "application/json" }
+    if (page.next !== undefined) {
+      headers.link = `</admin/identities?page_size=2&page_token=${page.next}>; rel="next"`
+    }
+    res.writeHead(200, headers)
+    res.end(JSON.stringify(page.items.map(identity)))
+  }
+  return Effect.map(loopbackServer(answer), (url) => ({
+    url,
+    seen,
+    arrived: (n: number) => seen.length >= n ? Promise.resolve() : new Promise<void>((done) => waiters.set(n, done))
+  }))
+}
 
 const apiFor = (url: string) => IdentityApi.make({ baseUrl: url, retry: false })
 

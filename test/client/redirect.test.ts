@@ -9,9 +9,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as http from "node:http"
-import type { AddressInfo } from "node:net"
 import { IdentityApi } from "../../src/IdentityApi.js"
 import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
+import { loopbackServer } from "../support/loopback.js"
 import { unknownId } from "./helpers.js"
 
 interface Seen {
@@ -21,26 +21,16 @@ interface Seen {
 }
 
 /** A loopback server answering with `handler`, recording what it was sent; closed with the scope. */
-const server = (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) =>
-  Effect.acquireRelease(
-    Effect.async<{ readonly url: string; readonly seen: Array<Seen>; readonly close: () => void }>((resume) => {
-      const seen: Array<Seen> = []
-      const s = http.createServer((req, res) => {
-        seen.push({ method: req.method ?? "", url: req.url ?? "", authorization: req.headers.authorization })
-        handler(req, res)
-      })
-      s.listen(0, "127.0.0.1", () =>
-        resume(Effect.succeed({
-          url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`,
-          seen,
-          close: () => {
-            s.closeAllConnections()
-            s.close()
-          }
-        })))
+const server = (handler: http.RequestListener) => {
+  const seen: Array<Seen> = []
+  return Effect.map(
+    loopbackServer((req, res) => {
+      seen.push({ method: req.method ?? "", url: req.url ?? "", authorization: req.headers.authorization })
+      handler(req, res)
     }),
-    (s) => Effect.sync(s.close)
+    (url) => ({ url, seen })
   )
+}
 
 const schemaBody = JSON.stringify([{ id: "default", schema: { type: "object" } }])
 

@@ -21,26 +21,13 @@ import * as IdentityApiModule from "../../src/IdentityApi.js"
 import { IdentityApi } from "../../src/IdentityApi.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
+import { loopbackServer } from "../support/loopback.js"
 import { clientFor, fixture } from "./helpers.js"
-
-/** A loopback server for the scope; `handler` answers every request. */
-const server = (handler: http.RequestListener) =>
-  Effect.acquireRelease(
-    Effect.async<http.Server>((resume) => {
-      const s = http.createServer(handler)
-      s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
-    }),
-    (s) =>
-      Effect.async<void>((resume) => {
-        s.closeAllConnections()
-        s.close(() => resume(Effect.void))
-      })
-  ).pipe(Effect.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`))
 
 describe("UndiciHttpClient", () => {
   it.scoped("the response: status, lowercase headers, body reads, cookies, inspection", () =>
     Effect.gen(function*() {
-      const url = yield* server((req, res) => {
+      const url = yield* loopbackServer((req, res) => {
         let body = ""
         req.on("data", (c) => (body += c))
         req.on("end", () => {
@@ -77,7 +64,7 @@ describe("UndiciHttpClient", () => {
 
   it.scoped("empty and non-JSON bodies; a streamed request body", () =>
     Effect.gen(function*() {
-      const url = yield* server((req, res) => {
+      const url = yield* loopbackServer((req, res) => {
         let body = ""
         req.on("data", (c) => (body += c))
         req.on("end", () => {
@@ -109,7 +96,7 @@ describe("UndiciHttpClient", () => {
     Effect.gen(function*() {
       const received = yield* Deferred.make<void>()
       const closed = yield* Deferred.make<void>()
-      const url = yield* server((_req, res) => {
+      const url = yield* loopbackServer((_req, res) => {
         // never answers; the client going away closes the connection
         res.on("close", () => Deferred.unsafeDone(closed, Effect.void))
         Deferred.unsafeDone(received, Effect.void)
@@ -131,7 +118,7 @@ describe("UndiciHttpClient", () => {
           Effect.flatMap((count) => Effect.sync(() => expect(count).toBe(n)))
         )
       const received = yield* Deferred.make<void>()
-      const url = yield* server((_req, res) => {
+      const url = yield* loopbackServer((_req, res) => {
         res.on("close", () => closed++)
         Deferred.unsafeDone(received, Effect.void)
       })
@@ -151,7 +138,7 @@ describe("UndiciHttpClient", () => {
   it.scoped("no trace headers to the server; the platform's attempt span only with attemptSpans", () =>
     Effect.gen(function*() {
       const seen: Array<string | undefined> = []
-      const url = yield* server((req, res) => {
+      const url = yield* loopbackServer((req, res) => {
         seen.push(req.headers["traceparent"] as string | undefined)
         res.writeHead(200, { "content-type": "application/json" })
         res.end(JSON.stringify([]))
