@@ -35,16 +35,20 @@ export interface ExportOptions {
   readonly wherePage?: (identities: ReadonlyArray<Identity>) => Effect.Effect<ReadonlyArray<boolean>, WorkflowError>
 }
 
-/** The listed identities, narrowed by `wherePage`. */
-const listed = (client: ExportClient, options: ExportOptions): Stream.Stream<Identity, KratosError | WorkflowError> => {
-  // an export does real work per page (decode, render, write): the next page is fetched meanwhile
-  const all = client.listIdentitiesStream(listInput(options), { readAhead: true })
-  const where = options.wherePage
-  return where === undefined ? all : Stream.mapChunksEffect(all, (page) => {
+/** Keeps the identities `wherePage` answers `true` for, asking it once a page (the export's and the selector's). */
+export const keepWhere = <E>(
+  identities: Stream.Stream<Identity, E>,
+  wherePage: ((identities: ReadonlyArray<Identity>) => Effect.Effect<ReadonlyArray<boolean>, WorkflowError>) | undefined
+): Stream.Stream<Identity, E | WorkflowError> =>
+  wherePage === undefined ? identities : Stream.mapChunksEffect(identities, (page) => {
     const items = Chunk.toReadonlyArray(page)
-    return Effect.map(where(items), (keep) => Chunk.unsafeFromArray(items.filter((_, i) => keep[i] === true)))
+    return Effect.map(wherePage(items), (keep) => Chunk.unsafeFromArray(items.filter((_, i) => keep[i] === true)))
   })
-}
+
+/** The listed identities, narrowed by `wherePage`. */
+const listed = (client: ExportClient, options: ExportOptions): Stream.Stream<Identity, KratosError | WorkflowError> =>
+  // an export does real work per page (decode, render, write): the next page is fetched meanwhile
+  keepWhere(client.listIdentitiesStream(listInput(options), { readAhead: true }), options.wherePage)
 
 /** What an export needs of the client (`IdentityApi` provides it). @since 0.1.0 @category models */
 export interface ExportClient {

@@ -2,14 +2,13 @@
  * Which identities a workflow acts on: every identity, one list filter, or a list of ids, each
  * narrowed by an optional client-side predicate over the identity JSON.
  */
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { type Identity, IdentityId } from "../../Identity.js"
 import type { KratosError } from "../../KratosError.js"
-import type { ExportClient, ExportFilter } from "./export.js"
+import { type ExportClient, type ExportFilter, keepWhere } from "./export.js"
 import { WorkflowError } from "./sink.js"
 
 /** @since 0.1.0 @category models */
@@ -68,13 +67,8 @@ export const select = (
     return Stream.fail(new WorkflowError({ message: "select identities with exactly one of: all, a list filter, ids" }))
   }
   const { where, wherePage } = selector
-  const narrowed = (s: Stream.Stream<Identity, KratosError | WorkflowError>) => {
-    const kept = where === undefined ? s : Stream.filter(s, where)
-    return wherePage === undefined ? kept : Stream.mapChunksEffect(kept, (page) => {
-      const items = Chunk.toReadonlyArray(page)
-      return Effect.map(wherePage(items), (keep) => Chunk.unsafeFromArray(items.filter((_, i) => keep[i] === true)))
-    })
-  }
+  const narrowed = (s: Stream.Stream<Identity, KratosError | WorkflowError>) =>
+    keepWhere(where === undefined ? s : Stream.filter(s, where), wherePage)
   if (selector.ids !== undefined) {
     const ids: Array<IdentityId> = []
     for (const raw of selector.ids) {
