@@ -17,7 +17,9 @@
  * latency and with `latency` (default 2 ms per request, modelling a LAN round trip to a self-hosted
  * Kratos; Ory Network's are higher, which favours batching more). With `taskset` the sandbox runs on
  * CPU 1 and this process on CPU 0, so they do not fight over a core. Ours and (b) run alternately
- * (ABBA, repeated) on a freshly reset sandbox, and the medians are reported.
+ * (ABBA, repeated) on a freshly reset sandbox, and the medians are reported. The box's speed drifts
+ * within minutes, so each of our runs is also set against the ideal run beside it (median and range),
+ * and the sandbox's CPU time per run (from /proc) shows whether the server or the client was the limit.
  *
  * Env: BENCH_IMPORT_N (100000), BENCH_IMPORT_SINGLE_N (5000), BENCH_IMPORT_DRY_N (1000000),
  * BENCH_IMPORT_LATENCY_MS (2), BENCH_IMPORT_ROUNDS (3; 1 ABBA round = 2 runs of each),
@@ -128,6 +130,8 @@ const countIdentities = async (url: string): Promise<number> => {
 }
 
 const rate = (n: number, ms: number) => Math.round((n * 1000) / ms)
+const pct = (x: number) => `${Math.round(x * 100)}%`
+const perK = (ms: number) => (Number.isNaN(ms) ? "n/a" : String(Math.round((ms * 1000) / N)))
 const median = (xs: ReadonlyArray<number>): number => {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
@@ -230,10 +234,27 @@ interface RowSet {
   readonly idealMs: number
   readonly idealCpu: number
   readonly singleMs: number
+  /** ideal / ours of each run beside its neighbour (ABBA: a round gives two pairs) */
+  readonly pairs: ReadonlyArray<number>
+  readonly oursServerCpu: number
+  readonly idealServerCpu: number
+}
+
+/**
+ * The sandbox child's CPU time (user + system, ms) from /proc: whether a slow run was the server's
+ * doing or ours. `NaN` where there is no /proc.
+ */
+const childCpuMs = (pid: number | undefined): number => {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return Number.NaN
+  }
 }
 
 /** Ours, (a) and (b) against one sandbox (one latency setting). */
-const measure = async (url: string, latencyMs: number, file: string): Promise<RowSet> => {
+const measure = async (url: string, latencyMs: number, file: string, serverPid: number | undefined): Promise<RowSet> => {
   const transport = TRANSPORT === "node" ? NodeHttpClient.layerUndici : UndiciHttpClient.layer()
   // The client the CLI builds for a self-hosted Kratos (BENCH_IMPORT_SERIALIZE=1: for Ory Network)
   const importClient = IdentityApi.layer({ baseUrl: url, serializeWritesPerPath: SERIALIZE }).pipe(Layer.provide(transport))
@@ -254,22 +275,25 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
   await resetSandbox(url)
   await ideal(url, 5_000)
 
-  const oursRuns: Array<{ ms: number; cpuMs: number }> = []
-  const idealRuns: Array<{ ms: number; cpuMs: number }> = []
+  const oursRuns: Array<{ ms: number; cpuMs: number; serverMs: number }> = []
+  const idealRuns: Array<{ ms: number; cpuMs: number; serverMs: number }> = []
   const runIdeal = async () => {
     await resetSandbox(url)
+    const server0 = childCpuMs(serverPid)
     const ms = await ideal(url, N)
-    idealRuns.push({ ms, cpuMs: idealCpuMs })
+    idealRuns.push({ ms, cpuMs: idealCpuMs, serverMs: childCpuMs(serverPid) - server0 })
     if (VERBOSE) console.error(`  +${latencyMs} ms ideal: ${rate(N, ms)} rec/s, client CPU ${Math.round(idealCpuMs)} ms`)
   }
   const runOurs = async () => {
     await resetSandbox(url)
     cleanJournal()
     collect()
+    const server0 = childCpuMs(serverPid)
     const r = await run(ours(file, importOptions))
+    const serverMs = childCpuMs(serverPid) - server0
     const stored = await countIdentities(url)
     if (stored !== N || r.report.created !== N) throw new Error(`ours: ${stored} stored, ${r.report.created} created`)
-    oursRuns.push(r)
+    oursRuns.push({ ms: r.ms, cpuMs: r.cpuMs, serverMs })
     if (VERBOSE) console.error(`  +${latencyMs} ms ours: ${rate(N, r.ms)} rec/s, client CPU ${Math.round(r.cpuMs)} ms`)
   }
   // ABBA: a drift of the shared box over time hits both sides alike.
@@ -299,6 +323,10 @@ const measure = async (url: string, latencyMs: number, file: string): Promise<Ro
     oursCpu: median(oursRuns.map((r) => r.cpuMs)),
     idealMs: median(idealRuns.map((r) => r.ms)),
     idealCpu: median(idealRuns.map((r) => r.cpuMs)),
+    // runs 4k, 4k+1 are ideal, ours and 4k+2, 4k+3 ours, ideal (ABBA)
+    pairs: oursRuns.map((r, i) => idealRuns[i].ms / r.ms),
+    oursServerCpu: median(oursRuns.map((r) => r.serverMs)),
+    idealServerCpu: median(idealRuns.map((r) => r.serverMs)),
     singleMs
   }
 }
@@ -331,7 +359,7 @@ const main = async () => {
     const file = path.join(dir, "import.jsonl")
     writeFile(file, N, "ours")
     const sets: Array<RowSet> = []
-    for (const [i, sb] of sandboxes.entries()) sets.push(await measure(sb.url, i === 0 ? 0 : LATENCY_MS, file))
+    for (const [i, sb] of sandboxes.entries()) sets.push(await measure(sb.url, i === 0 ? 0 : LATENCY_MS, file, sb.child.pid))
 
     let ory: { ms: number; requests: number; limited: number; batches: number } | undefined
     if (ORY_N > 0) {
@@ -364,6 +392,9 @@ const main = async () => {
         [`  client-process CPU per 1000 records: ours / ideal`, `${Math.round((set.oursCpu * 1000) / N)} / ${Math.round((set.idealCpu * 1000) / N)} ms`, hasTaskset ? "(client on CPU 0, sandbox on CPU 1)" : "(no taskset: cores shared with the sandbox)"],
         [`(a) createIdentity per record, ${SINGLE_N} records`, `${singleRate} rec/s`, `ours = ${(oursRate / singleRate).toFixed(1)}× (target ≥ 20×; median of 3)`],
         [`(b) ideal: raw undici, pre-serialized 1000-batches`, `${idealRate} rec/s`, `ours = ${Math.round((oursRate / idealRate) * 100)}% (target ≥ 90%; median of ${2 * ROUNDS})`],
+        // the box's speed drifts within minutes: each run against the ideal run beside it
+        [`  ours / ideal, each run against its neighbour`, `${pct(median(set.pairs))} median`, `range ${pct(Math.min(...set.pairs))}–${pct(Math.max(...set.pairs))}`],
+        [`  sandbox CPU per 1000 records: ours / ideal`, `${perK(set.oursServerCpu)} / ${perK(set.idealServerCpu)} ms`, hasTaskset ? "(the sandbox's own work, on CPU 1)" : "(the sandbox's own work)"],
         // what batching itself is worth on this server: no importer gets further above (a)
         [`  (b) / (a): the most any batch importer reaches here`, `${(idealRate / singleRate).toFixed(1)}×`, ""]
       )
