@@ -6,6 +6,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Export from "../../src/Export.js"
 import * as Import from "../../src/Import.js"
+import * as OwnPages from "../../src/internal/client/ownPages.js"
 import { byExternalId, http, fullRecord, hashOf, readJsonl, sandboxWithClient, tmpDir } from "./helpers.js"
 
 const serverFields = ["id", "schema_url", "created_at", "updated_at", "state_changed_at"]
@@ -62,6 +63,35 @@ describe("Export", () => {
       ))
       expect(one.length).toBe(1)
       expect(one[0].credentials).toEqual({ oidc: { config: { providers: [{ provider: "google", subject: "g-7" }, { provider: "github", subject: "h-7" }] } } })
+    }).pipe(Effect.provide(http)))
+
+  it.scopedLive("the client's own pages are let go as rendered; a caller's stream is only read; both write the same file", () =>
+    Effect.gen(function*() {
+      const a = yield* sandboxWithClient()
+      yield* a.sandbox.insertIdentities(Array.from({ length: 120 }, (_, k) => fullRecord(k + 1, hashOf("pw"))))
+      const dir = tmpDir()
+      const include = ["password", "oidc", "saml"] as const
+      // the fast path: the interpreter's own stream function, whose pages the export clears
+      expect(OwnPages.isOwn(a.api.listIdentitiesStream)).toBe(true)
+      const own = path.join(dir, "own.jsonl")
+      yield* Stream.runDrain(Export.toFileWith(a.api, own, { includeCredentials: include, pageSize: 50 }))
+
+      // the plain path: a caller's stream over an array the caller keeps (Chunk.fromIterable shares it)
+      const held = Chunk.toArray(yield* Stream.runCollect(
+        a.api.listIdentitiesStream({ page_size: 500, include_credential: [...include] })
+      ))
+      const before = JSON.stringify(held)
+      const theirs: Export.ExportClient = { listIdentitiesStream: () => Stream.fromChunk(Chunk.fromIterable(held)) }
+      expect(OwnPages.isOwn(theirs.listIdentitiesStream)).toBe(false)
+      const bound: Export.ExportClient = { listIdentitiesStream: a.api.listIdentitiesStream.bind(a.api) }
+      expect(OwnPages.isOwn(bound.listIdentitiesStream)).toBe(false)
+      const plain = path.join(dir, "plain.jsonl")
+      yield* Stream.runDrain(Export.toFileWith(theirs, plain, { includeCredentials: include }))
+
+      expect(held.length).toBe(120)
+      expect(JSON.stringify(held)).toBe(before)
+      expect(fs.readFileSync(plain, "utf8")).toBe(fs.readFileSync(own, "utf8"))
+      expect(readJsonl(own).length).toBe(120)
     }).pipe(Effect.provide(http)))
 
   it.scopedLive("JSON format: an interrupted export leaves a valid array of what was written", () =>

@@ -34,6 +34,7 @@ import * as Operation from "../../Operation.js"
 import { nextPageToken, type Page, type StreamOptions } from "../../Pagination.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import { handOff } from "../eventLoop.js"
+import * as OwnPages from "./ownPages.js"
 import { lazyWireCheck } from "../lazyWireCheck.js"
 import { isPlainValidation } from "../plainValidation.js"
 import { type CallContext, currentCall, enterCall } from "./context.js"
@@ -457,8 +458,9 @@ export const compile = (op: Operation.Operation, http: HttpService): Compiled =>
       return Stream.ensuring(pages, dropAhead)
     }))
 
+  // each page a fresh array decoded from its response, for one consumer (see ownPages.ts)
   const stream = paginated
-    ? (input: unknown, options?: StreamOptions) => options?.readAhead === true ? readAheadStream(input) : plainStream(input)
+    ? OwnPages.register((input: unknown, options?: StreamOptions) => options?.readAhead === true ? readAheadStream(input) : plainStream(input))
     : undefined
 
   return stream === undefined ? { op, call, callEncoded } : { op, call, callEncoded, stream }

@@ -5,6 +5,7 @@ import * as Stream from "effect/Stream"
 import type { Identity, IdentityId } from "../../Identity.js"
 import type { KratosError } from "../../KratosError.js"
 import type { StreamOptions } from "../../Pagination.js"
+import * as OwnPages from "../client/ownPages.js"
 import { type ExportableCredential, exportableCredentials, toCreateBody } from "./createBody.js"
 import type { TextSink, WorkflowError } from "./sink.js"
 
@@ -149,10 +150,18 @@ export const run = (
     // array is open follows what was written, never what was only rendered.
     const separator = format === "jsonl" ? "" : ",\n"
     const terminator = format === "jsonl" ? "\n" : ""
+    // A page of the client's own list stream is ours alone (ownPages.ts): each identity is let go
+    // once rendered, so a minor GC during the page copies only those still to render. A page of
+    // any other client is only read.
+    const clearRendered = OwnPages.isOwn(client.listIdentitiesStream)
     const render = (page: Chunk.Chunk<Identity>): Piece => {
+      const items = Chunk.toReadonlyArray(page)
       const parts: Array<string> = []
-      for (const identity of page) parts.push(separator, JSON.stringify(toCreateBody(identity, include)), terminator)
-      return { text: parts.join(""), count: page.length }
+      for (let i = 0; i < items.length; i++) {
+        parts.push(separator, JSON.stringify(toCreateBody(items[i], include)), terminator)
+        if (clearRendered) (items as Array<Identity | undefined>)[i] = undefined
+      }
+      return { text: parts.join(""), count: items.length }
     }
     const write = (text: string) => {
       if (format === "jsonl" || text === "") return sink(text)
