@@ -146,6 +146,12 @@ const creates: Array<Step> = [
     capture: capture("oidc")
   },
   {
+    name: "create: one oidc provider twice",
+    method: "POST",
+    path: "/admin/identities",
+    json: { traits: { email: email("oidctwice") }, credentials: { oidc: { config: { providers: [{ provider: "google", subject: "t-1" }, { provider: "google", subject: "t-1" }] } } } }
+  },
+  {
     name: "create: oidc provider without subject",
     method: "POST",
     path: "/admin/identities",
@@ -275,6 +281,14 @@ const puts: Array<Step> = [
     json: { traits: { email: email("oidc") }, credentials: { oidc: { config: { providers: [{ provider: "apple", subject: "a-1" }] } } } }
   },
   { name: "put: get oidc after append", path: (v) => `/admin/identities/${v.oidc}?include_credential=oidc` },
+  {
+    // Kratos appends a PUT's providers without looking: one the identity has repeats its identifier
+    name: "put: an oidc provider already there",
+    method: "PUT",
+    path: (v) => `/admin/identities/${v.oidc}`,
+    json: { traits: { email: email("oidc") }, credentials: { oidc: { config: { providers: [{ provider: "apple", subject: "a-1" }] } } } }
+  },
+  { name: "put: get oidc after the refused append", path: (v) => `/admin/identities/${v.oidc}?include_credential=oidc` },
   { name: "put: email change moves identifier", method: "PUT", path: (v) => `/admin/identities/${v.b64}`, json: { traits: { email: email("b64new") } } },
   { name: "put: get after email change", path: (v) => `/admin/identities/${v.b64}` }
 ]

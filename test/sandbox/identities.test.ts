@@ -225,6 +225,36 @@ layer(Sandbox.layer())("sandbox identities", (it) => {
       expect((yield* call(u, "DELETE", "/admin/identities/garbage")).status).toBe(404)
     }))
 
+  // Kratos v26.2.0 (identity/handler_import.go) appends every provider of a PUT to the stored ones
+  // without looking, so a provider the identity already has repeats its identifier and the
+  // identifier table's unique index answers 409; a create naming one provider twice fails the same way.
+  it.effect("PUT appends OIDC/SAML providers; a provider already there (or twice in a create) is Kratos' 409", () =>
+    Effect.gen(function*() {
+      yield* reset
+      const u = yield* url
+      const providers = [{ provider: "google", subject: "1" }]
+      const created = yield* call(u, "POST", "/admin/identities", {
+        json: person("p@b.co", { credentials: { oidc: { config: { providers } }, saml: { config: { providers } } } })
+      })
+      const id = created.body.id
+      const put = (credentials: object) => call(u, "PUT", `/admin/identities/${id}`, { json: { schema_id: "default", traits: { email: "p@b.co" }, credentials } })
+      for (const type of ["oidc", "saml"]) {
+        const again = yield* put({ [type]: { config: { providers } } })
+        expect(again.status).toBe(409)
+        expect(again.body.error.message).toBe("Unable to insert or update resource because a resource with that value exists already")
+      }
+      expect((yield* put({ oidc: { config: { providers: [{ provider: "github", subject: "2" }] } } })).status).toBe(200)
+      const got = yield* call(u, "GET", `/admin/identities/${id}?include_credential=oidc`)
+      // identifiers come back sorted (as Kratos reads them), providers in the order they were added
+      expect(got.body.credentials.oidc.identifiers).toEqual(["github:2", "google:1"])
+      expect(got.body.credentials.oidc.config.providers.map((p: { subject: string }) => p.subject)).toEqual(["1", "2"])
+      const twice = yield* call(u, "POST", "/admin/identities", {
+        json: person("q@b.co", { credentials: { oidc: { config: { providers: [...providers, ...providers] } } } })
+      })
+      expect(twice.status).toBe(409)
+      expect(twice.body.error.reason).toBe("This identity conflicts with another identity that already exists.")
+    }))
+
   it.effect("schemas: list with X-Total-Count, get by id and base64url id, 404", () =>
     Effect.gen(function*() {
       const u = yield* url

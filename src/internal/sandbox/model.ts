@@ -88,7 +88,8 @@ export const mergeCredentials = (
     const prevProviders = ((prev?.config.providers as Array<Record<string, unknown>> | undefined) ?? [])
     const all = [...prevProviders, ...providers.map((p) => ({ ...p }))]
     out[type] = prev
-      ? { ...prev, identifiers: [...new Set([...[...prev.identifiers].sort(), ...providerIds(providers)])], config: { ...prev.config, providers: all }, updated_at: now }
+      // Kept even when repeated: a provider the identity already has is the store's 409, as in Kratos.
+      ? { ...prev, identifiers: [...[...prev.identifiers].sort(), ...providerIds(providers)], config: { ...prev.config, providers: all }, updated_at: now }
       : credential(type, providerIds(providers), { providers: all }, now)
   }
   return out

@@ -208,6 +208,11 @@ export class Store {
   /** The first identity (other than `i`) that holds one of `i`'s unique values. */
   conflictOf(i: StoredIdentity): string | undefined {
     if (repeats(i.verifiable_addresses) || repeats(i.recovery_addresses)) return i.id
+    // Kratos' identifier table is unique per type too: a provider twice in one credential is a 409.
+    for (const type of ["oidc", "saml"]) {
+      const ids = i.credentials[type]?.identifiers
+      if (ids !== undefined && new Set(ids).size !== ids.length) return i.id
+    }
     let found: string | undefined
     this.eachUnique(i, (under, kind, value) => {
       found = this.ownerOf(under, kind, value, i.id)
