@@ -85,6 +85,26 @@ describe("Apply", () => {
       expect(second.unchanged).toBe(1)
     }).pipe(Effect.provide(http)))
 
+  // Kratos appends the providers of a PUT to the stored ones and answers 409 for one already there,
+  // so an exported record (every provider) with a new hash must send only what the identity lacks.
+  it.scopedLive("updateCredentials on an exported record sends only the credentials the identity lacks", () =>
+    Effect.gen(function*() {
+      const { api, sandbox } = yield* sandboxWithClient()
+      yield* sandbox.insertIdentities([fullRecord(1, hashOf("old"))])
+      const [exported] = Chunk.toArray(yield* Stream.runCollect(Export.wireBodiesWith(api, { includeCredentials: ["password", "oidc", "saml"] }))) as Array<Record<string, any>>
+      const newHash = hashOf("new")
+      const providers = [...exported.credentials.oidc.config.providers, { provider: "gitlab", subject: "l-1" }]
+      const desired = [{ ...exported, credentials: { password: { config: { hashed_password: newHash } }, oidc: { config: { providers } } } }]
+      const plan = yield* Apply.planWith(api, desired, { updateCredentials: true })
+      expect(plan.updates).toBe(1)
+      const report = yield* Apply.report(Apply.runWith(api, plan))
+      expect(report.failures).toEqual([])
+      const [back] = Chunk.toArray(yield* Stream.runCollect(Export.wireBodiesWith(api, { includeCredentials: ["password", "oidc"] })))
+      expect(back.credentials?.password?.config?.hashed_password).toBe(newHash)
+      expect(back.credentials?.oidc?.config?.providers?.map((p) => `${p.provider}:${p.subject}`).sort()).toEqual(["github:h-1", "gitlab:l-1", "google:g-1"])
+      expect((yield* Apply.planWith(api, desired, { updateCredentials: true })).unchanged).toBe(1)
+    }).pipe(Effect.provide(http)))
+
   it.scopedLive("organization_id and the verification of existing addresses are applied; a second plan is unchanged", () =>
     Effect.gen(function*() {
       const { api, sandbox } = yield* sandboxWithClient()

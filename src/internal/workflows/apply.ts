@@ -53,7 +53,7 @@ export type PlannedItem =
     readonly key: string
     readonly id: IdentityId
     readonly changes: ReadonlyArray<Change>
-    /** Credentials differ and `updateCredentials` is on: sent with PUT. */
+    /** Credentials differ and `updateCredentials` is on: sent with PUT (`body.credentials` holds only those the identity lacks). */
     readonly credentials: boolean
     readonly body: CreateIdentityBodyEncoded
   }
@@ -186,29 +186,39 @@ export const changesOf = (current: CreateIdentityBodyEncoded, desired: CreateIde
   return [...fields, ...addressChanges(current, desired)]
 }
 
-const sortedProviders = (c: unknown) =>
-  (isObject(c) && isObject(c.config) && Array.isArray(c.config.providers) ? c.config.providers : [])
-    .map((p) => (isObject(p) ? `${String(p.provider)}:${String(p.subject)}` : ""))
-    .sort()
+const providerId = (p: unknown) => (isObject(p) ? `${String(p.provider)}:${String(p.subject)}` : "")
 
-/** Desired credentials the identity lacks: another password hash, a provider it does not have. */
-const credentialsDiffer = (current: CreateIdentityBodyEncoded, desired: CreateIdentityBodyEncoded): boolean => {
+const providersOf = (c: unknown): ReadonlyArray<unknown> =>
+  isObject(c) && isObject(c.config) && Array.isArray(c.config.providers) ? c.config.providers : []
+
+type Credentials = NonNullable<CreateIdentityBodyEncoded["credentials"]>
+
+/**
+ * The desired credentials the identity lacks (another password hash, the providers it does not
+ * have), or `undefined` when it lacks none. Only these go into the PUT: Kratos appends every
+ * provider of an update to the stored ones, and one already there is a 409 (its identifier index
+ * is unique), so a record naming all of an identity's providers could never be applied whole.
+ */
+const lackingCredentials = (current: CreateIdentityBodyEncoded, desired: CreateIdentityBodyEncoded): Credentials | undefined => {
   const want = desired.credentials
-  if (want === undefined) return false
+  if (want === undefined) return undefined
   const have = current.credentials
+  const out: { -readonly [K in keyof Credentials]: Credentials[K] } = {}
   const pw = want.password?.config
   if (pw !== undefined) {
     const havePw = have?.password?.config
-    if (pw.hashed_password !== undefined && pw.hashed_password !== havePw?.hashed_password) return true
-    if (pw.password !== undefined) return true
-    if (pw.use_password_migration_hook === true && havePw?.use_password_migration_hook !== true) return true
+    if (
+      (pw.hashed_password !== undefined && pw.hashed_password !== havePw?.hashed_password) ||
+      pw.password !== undefined ||
+      (pw.use_password_migration_hook === true && havePw?.use_password_migration_hook !== true)
+    ) out.password = want.password
   }
   for (const t of ["oidc", "saml"] as const) {
-    const wanted = sortedProviders(want[t])
-    const present = new Set(sortedProviders(have?.[t]))
-    if (wanted.some((p) => !present.has(p))) return true
+    const present = new Set(providersOf(have?.[t]).map(providerId))
+    const missing = providersOf(want[t]).filter((p) => !present.has(providerId(p)))
+    if (missing.length > 0) out[t] = { ...want[t], config: { ...want[t]?.config, providers: missing } } as Credentials[typeof t]
   }
-  return false
+  return Object.keys(out).length > 0 ? out : undefined
 }
 
 const statusOf = (e: KratosError): number | undefined => ("status" in e && typeof e.status === "number" ? e.status : undefined)
@@ -260,9 +270,11 @@ export const plan = (
         matched.add(found.id)
         const current = toCreateBody(found, all)
         const changes = changesOf(current, body)
-        const credentials = options.updateCredentials === true && credentialsDiffer(current, body)
-        if (changes.length === 0 && !credentials) return { _tag: "Unchanged", index, key, id: found.id }
-        return { _tag: "Update", index, key, id: found.id, changes, credentials, body }
+        const lacking = options.updateCredentials === true ? lackingCredentials(current, body) : undefined
+        if (changes.length === 0 && lacking === undefined) return { _tag: "Unchanged", index, key, id: found.id }
+        return lacking === undefined
+          ? { _tag: "Update", index, key, id: found.id, changes, credentials: false, body }
+          : { _tag: "Update", index, key, id: found.id, changes, credentials: true, body: { ...body, credentials: lacking } }
       })
     }
     const items = yield* Effect.forEach(desired, planOne, { concurrency: options.concurrency ?? 4 })
