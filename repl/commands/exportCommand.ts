@@ -107,11 +107,16 @@ export const exportCommand = Command.make(
         ? Export.runWith(api, (text) => io.out(text.endsWith("\n") ? text.slice(0, -1) : text), options)
         : Export.toWritableWith(api, process.stdout, options)
       const progress = progressReporter(io, o.quiet, "export")
+      let named = 0
       const report = yield* events.pipe(
         Stream.runFoldEffect(undefined as Export.ExportReport | undefined, (acc, event) => {
           if (event._tag === "Progress") {
             const p = event.progress
             return Effect.as(progress(`${p.exported} exported, ${p.pages} pages, ${Math.round(p.rate)}/s`), acc)
+          }
+          if (event._tag === "Warning") {
+            named++
+            return Effect.as(io.err(`warning: ${event.message}`), acc)
           }
           return Effect.succeed(event._tag === "Finished" ? event.report : acc)
         }),
@@ -126,6 +131,8 @@ export const exportCommand = Command.make(
             ` in ${(report.durationMs / 1000).toFixed(1)}s`
         )
       }
+      // the export names the first ones; the report's last warning counts the rest
+      if (report !== undefined && report.inexactNumbers > named) yield* io.err(`warning: ${report.warnings.at(-1)}`)
     })
 ).pipe(
   Command.withDescription(

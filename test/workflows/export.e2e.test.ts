@@ -23,6 +23,12 @@ sandboxPerFile({ hashCost: 4 }, async (s) => {
 sandboxPerFile({ hashCost: 4 }, (s) => {
   target = s
 })
+let inexact: Sandbox.SandboxService
+sandboxPerFile({ hashCost: 4 }, async (s) => {
+  inexact = s
+  const hash = hashOf("known-password")
+  await Effect.runPromise(inexact.insertIdentities([{ ...fullRecord(1, hash), metadata_public: { big: 2 ** 60 } }, fullRecord(2, hash)]))
+})
 
 const cli = (url: string, args: ReadonlyArray<string>) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -56,6 +62,16 @@ describe("identities export (child process)", () => {
     const sort = (xs: Array<Record<string, unknown>>) => xs.sort((a, b) => String(a.external_id).localeCompare(String(b.external_id)))
     expect(sort(back.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)))).toEqual(sort(lines))
   }, 180_000)
+
+  it("names on stderr each identity whose numbers JavaScript's JSON cannot keep exactly, and exports every identity", async () => {
+    const file = path.join(tmpDir(), "inexact.jsonl")
+    const out = await cli(inexact.url, ["identities", "export", "--file", file])
+    expect(out.code).toBe(0)
+    expect(out.stderr).toMatch(/warning: identity [0-9a-f-]{36} \(external_id ext-1\): metadata_public\.big holds a number JavaScript's JSON cannot keep exactly/)
+    expect(out.stderr.match(/warning:/g)).toHaveLength(1)
+    expect(out.stderr).toMatch(/exported 2 identities/)
+    expect(readJsonl(file)).toHaveLength(2)
+  }, 60_000)
 
   it("secrets only when asked: no credentials by default, only the types named", async () => {
     const plain = await cli(source.url, ["identities", "export", "--organization-id", "5f4b0c1e-6a57-4c3b-9d45-0a1b2c3d4e5f"])

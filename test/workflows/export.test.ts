@@ -94,6 +94,40 @@ describe("Export", () => {
       expect(readJsonl(own).length).toBe(120)
     }).pipe(Effect.provide(http)))
 
+  it.scopedLive("numbers JavaScript's JSON cannot keep exactly are named, and every identity is still exported", () =>
+    Effect.gen(function*() {
+      const a = yield* sandboxWithClient()
+      yield* a.sandbox.insertIdentities([
+        // 2^60 is served as an integer beyond 2^53: rounded when any page holding it is read
+        { ...fullRecord(1, hashOf("pw")), metadata_public: { big: 2 ** 60, ok: 42, list: [1, -(2 ** 55)] } },
+        fullRecord(2, hashOf("pw")),
+        { ...fullRecord(3, hashOf("pw")), traits: { email: "user3@example.com", name: { first: "U", last: "3" } }, metadata_admin: { n: 2 ** 54 } }
+      ])
+      const file = path.join(tmpDir(), "inexact.jsonl")
+      const events = Chunk.toReadonlyArray(yield* Stream.runCollect(Export.toFileWith(a.api, file)))
+      const warnings = events.flatMap((e) => (e._tag === "Warning" ? [e.message] : []))
+      expect(warnings).toHaveLength(2)
+      expect(warnings.find((w) => w.includes("(external_id ext-1)"))).toMatch(
+        /^identity [0-9a-f-]{36} \(external_id ext-1\): metadata_public\.big, metadata_public\.list\[1\] hold numbers JavaScript's JSON cannot keep exactly/
+      )
+      expect(warnings.find((w) => w.includes("(external_id ext-3)"))).toMatch(/metadata_admin\.n holds a number/)
+      const finished = events.at(-1)
+      expect(finished?._tag === "Finished" && finished.report).toMatchObject({ exported: 3, inexactNumbers: 2 })
+      expect(finished?._tag === "Finished" && finished.report.warnings).toEqual(warnings)
+      expect(readJsonl(file)).toHaveLength(3)
+
+      // past the named ones, the rest are counted
+      const many = yield* sandboxWithClient()
+      yield* many.sandbox.insertIdentities(
+        Array.from({ length: 25 }, (_, k) => ({ ...fullRecord(k + 1, hashOf("pw")), metadata_public: { big: 2 ** 60 } }))
+      )
+      const all = Chunk.toReadonlyArray(yield* Stream.runCollect(Export.toFileWith(many.api, path.join(tmpDir(), "many.jsonl"))))
+      expect(all.filter((e) => e._tag === "Warning")).toHaveLength(20)
+      const last = all.at(-1)
+      expect(last?._tag === "Finished" && last.report.inexactNumbers).toBe(25)
+      expect(last?._tag === "Finished" && last.report.warnings.at(-1)).toBe("… and 5 more identities with such numbers")
+    }).pipe(Effect.provide(http)))
+
   it.scopedLive("JSON format: an interrupted export leaves a valid array of what was written", () =>
     Effect.gen(function*() {
       const a = yield* sandboxWithClient()

@@ -91,3 +91,37 @@ export const toCreateBody = (
   if (credentials !== undefined) body.credentials = credentials
   return body
 }
+
+/**
+ * A number `JSON.parse` cannot have kept exactly: an integer beyond ±2^53 (rounded to the nearest
+ * double) or a value out of a double's range (read as ±Infinity, written back as `null`).
+ */
+const inexact = (n: number): boolean => !Number.isFinite(n) || (Number.isInteger(n) && !Number.isSafeInteger(n))
+
+const holdsInexact = (v: unknown): boolean => {
+  if (typeof v === "number") return inexact(v)
+  if (v === null || typeof v !== "object") return false
+  if (Array.isArray(v)) return v.some(holdsInexact)
+  for (const k in v) if (holdsInexact((v as Record<string, unknown>)[k])) return true
+  return false
+}
+
+const pathsOf = (v: unknown, path: string, out: Array<string>): void => {
+  if (typeof v === "number") {
+    if (inexact(v)) out.push(path)
+  } else if (Array.isArray(v)) v.forEach((x, i) => pathsOf(x, `${path}[${i}]`, out))
+  else if (v !== null && typeof v === "object") for (const k in v) pathsOf((v as Record<string, unknown>)[k], `${path}.${k}`, out)
+}
+
+/**
+ * Where the values an operator set (traits, both metadata) hold a number that was rounded when the
+ * listing was read (JavaScript's JSON has doubles only): what is exported there may differ from
+ * what the server stores. Empty for nearly every body, and found without building a path then.
+ */
+export const inexactNumberPaths = (body: CreateIdentityBodyEncoded): Array<string> => {
+  const out: Array<string> = []
+  if (holdsInexact(body.traits)) pathsOf(body.traits, "traits", out)
+  if (holdsInexact(body.metadata_public)) pathsOf(body.metadata_public, "metadata_public", out)
+  if (holdsInexact(body.metadata_admin)) pathsOf(body.metadata_admin, "metadata_admin", out)
+  return out
+}

@@ -6,7 +6,7 @@ import type { Identity, IdentityId } from "../../Identity.js"
 import type { KratosError } from "../../KratosError.js"
 import type { StreamOptions } from "../../Pagination.js"
 import * as OwnPages from "../client/ownPages.js"
-import { type ExportableCredential, exportableCredentials, toCreateBody } from "./createBody.js"
+import { type ExportableCredential, exportableCredentials, inexactNumberPaths, toCreateBody } from "./createBody.js"
 import type { TextSink, WorkflowError } from "./sink.js"
 
 /** The list filters an export takes; at most one, as Kratos allows. @since 0.1.0 @category models */
@@ -82,12 +82,20 @@ export interface ExportReport {
   readonly target?: string | undefined
   readonly durationMs: number
   readonly identitiesPerSecond: number
+  /**
+   * Identities exported with a number in their traits or metadata that JavaScript's JSON could not
+   * keep exactly (an integer beyond ±2^53, or out of range): their exported value may differ from
+   * the server's. The first ones are named in `warnings`.
+   */
+  readonly inexactNumbers: number
+  readonly warnings: ReadonlyArray<string>
 }
 
 /** @since 0.1.0 @category models */
 export type ExportEvent =
   | { readonly _tag: "Started"; readonly credentials: ReadonlyArray<ExportableCredential>; readonly target?: string | undefined }
   | { readonly _tag: "Progress"; readonly progress: ExportProgress }
+  | { readonly _tag: "Warning"; readonly message: string }
   | { readonly _tag: "Finished"; readonly report: ExportReport }
 
 /** The list input of an export. */
@@ -121,7 +129,11 @@ export const wireBodies = (client: ExportClient, options: ExportOptions) => {
 interface Piece {
   readonly text: string
   readonly count: number
+  readonly warnings: ReadonlyArray<string>
 }
+
+/** Warnings named one by one (as events and in the report); the rest are counted. */
+const warningsListed = 20
 
 /**
  * Runs an export into a sink: each page becomes one write, the next pages are fetched and
@@ -154,14 +166,27 @@ export const run = (
     // once rendered, so a minor GC during the page copies only those still to render. A page of
     // any other client is only read.
     const clearRendered = OwnPages.isOwn(client.listIdentitiesStream)
+    let inexact = 0
+    const warnings: Array<string> = []
     const render = (page: Chunk.Chunk<Identity>): Piece => {
       const items = Chunk.toReadonlyArray(page)
       const parts: Array<string> = []
+      let pageWarnings: Array<string> | undefined
       for (let i = 0; i < items.length; i++) {
-        parts.push(separator, JSON.stringify(toCreateBody(items[i], include)), terminator)
+        const body = toCreateBody(items[i], include)
+        const paths = inexactNumberPaths(body)
+        if (paths.length > 0 && ++inexact <= warningsListed) {
+          const identity = items[i]
+          ;(pageWarnings ??= []).push(
+            `identity ${identity.id}${identity.external_id ? ` (external_id ${identity.external_id})` : ""}: ` +
+              `${paths.join(", ")} ${paths.length > 1 ? "hold numbers" : "holds a number"} JavaScript's JSON cannot keep ` +
+              `exactly (an integer beyond ±2^53, or out of range): the exported value may differ from the server's`
+          )
+        }
+        parts.push(separator, JSON.stringify(body), terminator)
         if (clearRendered) (items as Array<Identity | undefined>)[i] = undefined
       }
-      return { text: parts.join(""), count: items.length }
+      return { text: parts.join(""), count: items.length, warnings: pageWarnings ?? [] }
     }
     const write = (text: string) => {
       if (format === "jsonl" || text === "") return sink(text)
@@ -181,11 +206,14 @@ export const run = (
     const pieces = listed(client, options).pipe(
       Stream.mapChunks((page) => Chunk.of(render(page))),
       Stream.bufferChunks({ capacity: 2 }),
-      Stream.mapEffect((piece) =>
-        Effect.map(piece.text.length > 0 ? write(piece.text) : Effect.void, (): ExportEvent => {
+      Stream.mapConcatEffect((piece) =>
+        Effect.map(piece.text.length > 0 ? write(piece.text) : Effect.void, (): Array<ExportEvent> => {
           exported += piece.count
           pages++
-          return { _tag: "Progress", progress: progress() }
+          const events: Array<ExportEvent> = piece.warnings.map((message) => ({ _tag: "Warning", message }))
+          warnings.push(...piece.warnings)
+          events.push({ _tag: "Progress", progress: progress() })
+          return events
         }).pipe(Effect.withSpan("kratos.export.page", { attributes: { "kratos.export.page.number": pages + 1, "kratos.export.page.identities": piece.count } }))
       )
     )
@@ -200,7 +228,11 @@ export const run = (
           credentials,
           target: options.target,
           durationMs: elapsedMs,
-          identitiesPerSecond: Math.round(rate)
+          identitiesPerSecond: Math.round(rate),
+          inexactNumbers: inexact,
+          warnings: inexact > warnings.length
+            ? [...warnings, `… and ${inexact - warnings.length} more identities with such numbers`]
+            : [...warnings]
         }
       } satisfies ExportEvent)
     }))
