@@ -170,7 +170,7 @@ export const runBulk = (
             return Effect.as(progress(`${p.done}/${p.planned} done (${p.changed} changed, ${p.failed} failed) ${Math.round(p.rate)}/s`), acc)
           }
           case "ItemFailed":
-            return Effect.as(io.err(`failed ${e.failure.id}: ${e.failure.code ?? ""} ${e.failure.reason}`.replace("  ", " ")), acc)
+            return Effect.as(io.err(`failed ${e.failure.id}: ${failureText(e.failure)}`), acc)
           case "Finished":
             return Effect.succeed(e.report)
           default:
@@ -212,8 +212,12 @@ const reportView = (verb: string, r: Bulk.BulkReport) => ({
   ...(r.unknown > 0 ? { unknown: r.unknown } : {}),
   ...(r.resumed > 0 ? { "resumed (done before)": r.resumed } : {}),
   duration: `${(r.durationMs / 1000).toFixed(1)}s`,
-  ...(r.failures.length > 0 ? { failures: r.failures.map((f) => `${f.id}: ${f.code ?? ""} ${f.reason}`.replace("  ", " ")) } : {})
+  ...(r.failures.length > 0 ? { failures: r.failures.map((f) => `${f.id}: ${failureText(f)}`) } : {})
 })
+
+// Kratos' reason is shown as it came: a schema violation's reason is several lines, each
+// indented by two spaces, and no space inside it may be taken for a missing status's gap
+const failureText = (f: Bulk.BulkFailure): string => f.code === undefined ? f.reason : `${f.code} ${f.reason}`
 
 const stateCommand = (name: "deactivate" | "activate", action: Bulk.BulkAction) =>
   Command.make(name, { ...bulkFlags, yes, output }, (flags) =>

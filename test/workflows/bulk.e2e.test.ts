@@ -92,6 +92,28 @@ describe("bulk changes (child process)", () => {
     expect(fs.existsSync(path.join(dir, "kratos-admin-patch.journal.jsonl"))).toBe(true)
   }, 180_000)
 
+  it("a refused patch is reported with Kratos' reason as it came, every line and space of it", async () => {
+    const ids = (await seed(3)).map((i) => i.id)
+    const dir = tmpDir()
+    // the reason Kratos v26.2.0 gives a PATCH that sets /traits/email to "not-an-email"
+    const reason = [
+      `I[#/traits/email] S[#/properties/traits/properties/email] validation failed`,
+      `  I[#/traits/email] S[#/properties/traits/properties/email/format] "not-an-email" is not valid "email"`,
+      `  I[#/traits/email] S[#/properties/traits/properties/email/format] "not-an-email" is not valid "email"`
+    ].join("\n")
+    await run(sb.script("patchIdentity", ids.map(() => ({ status: 400, reason }))))
+    const out = await cli(
+      ["identities", "patch", "--ids-from", "-", "--path", "/traits/email", "--value", "not-an-email", "--yes", "-o", "json"],
+      dir,
+      ids.join("\n") + "\n"
+    )
+    expect(out.code).toBe(1)
+    const report = JSON.parse(out.stdout)
+    expect(report).toMatchObject({ planned: 3, changed: 0, failed: 3 })
+    expect([...report.failures].sort()).toEqual(ids.map((id) => `${id}: 400 ${reason}`).sort())
+    for (const id of ids) expect(out.stderr).toContain(`failed ${id}: 400 ${reason}\n`)
+  }, 180_000)
+
   it("killed mid-run (SIGKILL), --resume finishes the deletes without repeating one", async () => {
     await seed(300)
     const dir = tmpDir()
