@@ -6,6 +6,7 @@
 import { topLevel } from "../wireCheck.js"
 import { Ajv, type ErrorObject, type Plugin, type ValidateFunction } from "ajv"
 import * as AjvFormats from "ajv-formats"
+import { isGoEmail } from "../goEmailFormat.js"
 
 const extension = "ory.sh/kratos"
 
@@ -64,6 +65,8 @@ export const compile = (id: string, document: unknown): CompiledSchema => {
 const compileUncached = (id: string, document: unknown): CompiledSchema => {
   const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false })
   withFormats(ajv)
+  // Kratos' email format, not ajv-formats' stricter regex: a record Kratos takes is never refused here
+  ajv.addFormat("email", isGoEmail)
   const validate = ajv.compile(withoutExtensions(document) as object)
   const identifierPaths: Array<ReadonlyArray<string>> = []
   const traits = (document as { properties?: { traits?: unknown } } | null)?.properties?.traits

@@ -6,6 +6,7 @@
 import Ajv from "ajv"
 import type { ErrorObject, ValidateFunction } from "ajv"
 import addFormats from "ajv-formats"
+import { isGoEmail } from "../goEmailFormat.js"
 import { fail } from "./response.js"
 import { valueAt as at } from "../jsonPointer.js"
 
@@ -39,6 +40,8 @@ const addFormatsFn = ((addFormats as unknown as { default?: AddFormats }).defaul
 
 const ajv = new AjvCtor({ allErrors: true, strict: false, validateSchema: false })
 addFormatsFn(ajv)
+// the addresses Kratos v26.2.0 takes for an email, not ajv-formats' stricter regex
+ajv.addFormat("email", isGoEmail)
 
 const stripExtensions = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(stripExtensions)
