@@ -4,7 +4,7 @@
  * \"email\"" (false).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { isGoEmail } from "../../src/internal/goEmailFormat.js"
+import { isGoEmail, isGoEmailPlain } from "../../src/internal/goEmailFormat.js"
 import { compileSchema, defaultIdentitySchema, validateTraits } from "../../src/internal/sandbox/schemas.js"
 import * as ImportSchema from "../../src/internal/import/schema.js"
 
@@ -56,6 +56,22 @@ const kratos: ReadonlyArray<readonly [string, boolean]> = [
 describe("the email format Kratos v26.2.0 applies", () => {
   it.each(kratos)("%j: Kratos says %s", (email, valid) => {
     expect(isGoEmail(email)).toBe(valid)
+  })
+
+  it("the fast path for common addresses answers as the plain check, on Kratos' table and on generated addresses", () => {
+    for (const [email] of kratos) expect([email, isGoEmail(email)]).toEqual([email, isGoEmailPlain(email)])
+    // generated near the fast path's edges: lengths, hyphens, dots, specials, non-ASCII
+    const pieces = ["a", "Z9", "-", ".", "..", "_", "+", "!", "é", " ", "\"", "@", "x".repeat(63), "y".repeat(64), "1"]
+    let seed = 7
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    const part = () => Array.from({ length: 1 + Math.floor(next() * 4) }, () => pieces[Math.floor(next() * pieces.length)]).join("")
+    for (let i = 0; i < 20_000; i++) {
+      const email = `${part()}@${part()}${next() < 0.5 ? "." + part() : ""}`
+      expect([email, isGoEmail(email)]).toEqual([email, isGoEmailPlain(email)])
+    }
+    for (const email of ["a@" + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(63) + "." + "e".repeat(61), "l".repeat(64) + "@x.io", "l".repeat(65) + "@x.io"]) {
+      expect([email, isGoEmail(email)]).toEqual([email, isGoEmailPlain(email)])
+    }
   })
 
   it("the sandbox takes what Kratos takes and refuses what it refuses", () => {
