@@ -134,9 +134,17 @@ export const runBulk = (
       ? yield* Effect.mapError(Bulk.loadPlan(journal, action), usage)
       : yield* Effect.flatMap(selectorOf(flags), (s) =>
         Bulk.planWith(api, s, action).pipe(Effect.catchTag("WorkflowError", (e) => Effect.fail(usage(e)))))
+    if (plan.notFound.length > 0) {
+      const shown = plan.notFound.slice(0, 5).join(", ")
+      yield* io.err(
+        `warning: ${plan.notFound.length} of the ids given ${plan.notFound.length === 1 ? "matches" : "match"} no identity ` +
+          `(left out): ${shown}${plan.notFound.length > 5 ? `, … and ${plan.notFound.length - 5} more` : ""}`
+      )
+    }
     const summary = {
       [flags.dryRun ? `would ${verb}` : verb]: plan.ids.length,
       ...(plan.unchanged > 0 ? { "already so": plan.unchanged } : {}),
+      ...(plan.notFound.length > 0 ? { "not found": plan.notFound.length } : {}),
       ...(plan.sample.length > 0 ? { sample: plan.sample.map((i) => `${i.id} ${identifierOf(i)}`.trim()) } : {})
     }
     if (flags.dryRun) {

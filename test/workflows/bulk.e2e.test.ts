@@ -152,6 +152,21 @@ describe("bulk changes (child process)", () => {
     expect(deletes.every((d) => d.status === 204)).toBe(true)
   }, 180_000)
 
+  it("ids given that no identity has are named on stderr (left out); the others are deleted", async () => {
+    const ids = (await seed(5)).map((i) => i.id)
+    const unknown = ["0b5e7a4c-0000-4000-8000-00000000aaaa", "0b5e7a4c-0000-4000-8000-00000000bbbb"]
+    const dir = tmpDir()
+    const dry = await cli(["identities", "delete", "--ids-from", "-", "--dry-run", "-o", "json"], dir, [...ids.slice(0, 3), ...unknown].join("\n") + "\n")
+    expect(dry.code).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({ "would delete": 3, "not found": 2 })
+    expect(dry.stderr).toContain(`warning: 2 of the ids given match no identity (left out): ${unknown.join(", ")}`)
+    const out = await cli(["identities", "delete", "--ids-from", "-", "--yes", "-o", "json"], dir, [ids[0].toUpperCase(), unknown[0]].join("\n") + "\n")
+    expect(out.code).toBe(0)
+    expect(out.stderr).toContain(`warning: 1 of the ids given matches no identity (left out): ${unknown[0]}`)
+    expect(JSON.parse(out.stdout)).toMatchObject({ planned: 1, deleted: 1 })
+    expect((await run(sb.identities)).map((i) => i.id).sort()).toEqual(ids.slice(1).sort())
+  }, 120_000)
+
   it("sessions disable and identities delete-sessions over a selector", async () => {
     const ids = (await seed(12)).map((i) => i.id)
     for (const id of ids) {

@@ -32,6 +32,23 @@ describe("Bulk", () => {
       }
     }).pipe(Effect.provide(http)))
 
+  it.scopedLive("a plan names the ids no identity has, not those a predicate left out", () =>
+    Effect.gen(function*() {
+      const { api, sandbox } = yield* sandboxWithClient()
+      const made = yield* sandbox.insertIdentities(Array.from({ length: 4 }, (_, k) => fullRecord(k + 1, hashOf("pw"))))
+      const unknown = "0b5e7a4c-0000-4000-8000-00000000cccc"
+      const where = (i: { readonly external_id?: string }) => i.external_id !== "ext-2"
+      const plan = yield* Bulk.planWith(
+        api,
+        { ids: [made[0].id.toUpperCase(), ` ${made[1].id} `, unknown.toUpperCase(), unknown], where },
+        Bulk.deactivate
+      )
+      expect(plan.ids).toEqual([made[0].id])
+      expect(plan.notFound).toEqual([unknown])
+      const all = yield* Bulk.planWith(api, { all: true }, Bulk.deactivate)
+      expect(all.notFound).toEqual([])
+    }).pipe(Effect.provide(http)))
+
   it.scopedLive("a predicate narrows the selection; failures are reported one by one", () =>
     Effect.gen(function*() {
       const { api, sandbox } = yield* sandboxWithClient()

@@ -18,7 +18,7 @@ import type { KratosJsonPatchDocument } from "../../JsonPatch.js"
 import type { KratosError } from "../../KratosError.js"
 import type { DoneItem } from "../import/journal.js"
 import { JournalWriter, load } from "../import/journal.js"
-import { select, type Selector } from "./selector.js"
+import { select, type Selector, selectorIds } from "./selector.js"
 import { WorkflowError } from "./sink.js"
 
 /** @since 0.1.0 @category models */
@@ -44,6 +44,8 @@ export interface BulkPlan {
   readonly unchanged: number
   /** The first few identities to change, to show before asking. */
   readonly sample: ReadonlyArray<Identity>
+  /** Ids the selector named that no identity has (left out; empty for other selectors and on resume). */
+  readonly notFound: ReadonlyArray<string>
 }
 
 /** @since 0.1.0 @category models */
@@ -121,7 +123,12 @@ export const plan = (
     const ids: Array<IdentityId> = []
     const sample: Array<Identity> = []
     let unchanged = 0
-    return Stream.runForEach(select(client, selector), (identity) =>
+    const found = new Set<string>()
+    const listed = selector.ids === undefined ? undefined : (page: ReadonlyArray<Identity>) => {
+      for (const identity of page) found.add(identity.id.toLowerCase())
+    }
+    const notFound = () => selector.ids === undefined ? [] : selectorIds(selector.ids).filter((id) => !found.has(id))
+    return Stream.runForEach(select(client, selector, 500, listed), (identity) =>
       Effect.sync(() => {
         if (action._tag === "SetState" && identity.state === action.state) {
           unchanged++
@@ -130,7 +137,7 @@ export const plan = (
         ids.push(identity.id)
         if (sample.length < sampleSize) sample.push(identity)
       })).pipe(
-        Effect.map((): BulkPlan => ({ action, ids, unchanged, sample })),
+        Effect.map((): BulkPlan => ({ action, ids, unchanged, sample, notFound: notFound() })),
         Effect.tap((plan) => Effect.annotateCurrentSpan({ "kratos.bulk.planned": plan.ids.length, "kratos.bulk.unchanged": plan.unchanged })),
         Effect.withSpan("kratos.bulk.plan", { attributes: { "kratos.bulk.action": actionName(action) } })
       )
@@ -171,7 +178,8 @@ export const loadPlan = (journal: string, action: BulkAction): Effect.Effect<Bul
         action,
         ids: rest.filter((l) => l !== "") as Array<IdentityId>,
         unchanged: typeof header.unchanged === "number" ? header.unchanged : 0,
-        sample: []
+        sample: [],
+        notFound: []
       })
     })
   )

@@ -2,6 +2,7 @@
  * Which identities a workflow acts on: every identity, one list filter, or a list of ids, each
  * narrowed by an optional client-side predicate over the identity JSON.
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -17,7 +18,7 @@ export interface Selector {
   readonly all?: boolean
   /** One list filter (Kratos combines none). */
   readonly filter?: ExportFilter
-  /** These ids (any number: looked up a list call per `idChunks`; unknown ids are left out). */
+  /** These ids (any number: looked up a list call per `idChunks`; ids no identity has are left out, and a plan names them). */
   readonly ids?: ReadonlyArray<string>
   /** Keeps only the identities it holds for, over the identity as listed. */
   readonly where?: (identity: Identity) => boolean
@@ -56,19 +57,31 @@ export const idChunks = <A extends string>(ids: ReadonlyArray<A>, max = 500): Re
 
 const decodeId = Schema.decodeUnknownEither(IdentityId)
 
-/** The selected identities, streamed: a page at a time. */
+/** The ids a selector names, as `select` looks them up: trimmed, lower-case, each once. */
+export const selectorIds = (ids: ReadonlyArray<string>): ReadonlyArray<string> => [...new Set(ids.map((id) => id.trim().toLowerCase()))]
+
+/**
+ * The selected identities, streamed: a page at a time. `listed` sees each page as listed, before
+ * `where` narrows it (what `ids` found, for telling which ids found nothing).
+ */
 export const select = (
   client: ExportClient,
   selector: Selector,
-  pageSize = 500
+  pageSize = 500,
+  listed?: (page: ReadonlyArray<Identity>) => void
 ): Stream.Stream<Identity, KratosError | WorkflowError> => {
   const kinds = [selector.all === true, selector.filter !== undefined, selector.ids !== undefined].filter(Boolean).length
   if (kinds !== 1) {
     return Stream.fail(new WorkflowError({ message: "select identities with exactly one of: all, a list filter, ids" }))
   }
   const { where, wherePage } = selector
-  const narrowed = (s: Stream.Stream<Identity, KratosError | WorkflowError>) =>
-    keepWhere(where === undefined ? s : Stream.filter(s, where), wherePage)
+  const narrowed = (stream: Stream.Stream<Identity, KratosError | WorkflowError>) => {
+    const s = listed === undefined ? stream : Stream.mapChunks(stream, (page) => {
+      listed(Chunk.toReadonlyArray(page))
+      return page
+    })
+    return keepWhere(where === undefined ? s : Stream.filter(s, where), wherePage)
+  }
   if (selector.ids !== undefined) {
     const ids: Array<IdentityId> = []
     for (const raw of selector.ids) {
@@ -76,7 +89,7 @@ export const select = (
       if (Either.isLeft(id)) return Stream.fail(new WorkflowError({ message: `not an identity id: ${JSON.stringify(raw).slice(0, 60)}` }))
       ids.push(id.right)
     }
-    const unique = [...new Set(ids.map((id) => id.toLowerCase() as IdentityId))]
+    const unique = selectorIds(ids) as ReadonlyArray<IdentityId>
     return narrowed(
       Stream.flatMap(Stream.fromIterable(idChunks(unique)), (chunk) => client.listIdentitiesStream({ ids: chunk, page_size: 500 }))
     )
