@@ -113,15 +113,19 @@ const pathsOf = (v: unknown, path: string, out: Array<string>): void => {
   else if (v !== null && typeof v === "object") for (const k in v) pathsOf((v as Record<string, unknown>)[k], `${path}.${k}`, out)
 }
 
+const noPaths: ReadonlyArray<string> = []
+
 /**
  * Where the values an operator set (traits, both metadata) hold a number that was rounded when the
  * listing was read (JavaScript's JSON has doubles only): what is exported there may differ from
- * what the server stores. Empty for nearly every body, and found without building a path then.
+ * what the server stores. Empty for nearly every body: then one shared empty list, and no path
+ * built (the export asks for every identity).
  */
-export const inexactNumberPaths = (body: CreateIdentityBodyEncoded): Array<string> => {
+export const inexactNumberPaths = (body: CreateIdentityBodyEncoded): ReadonlyArray<string> => {
+  if (!holdsInexact(body.traits) && !holdsInexact(body.metadata_public) && !holdsInexact(body.metadata_admin)) return noPaths
   const out: Array<string> = []
-  if (holdsInexact(body.traits)) pathsOf(body.traits, "traits", out)
-  if (holdsInexact(body.metadata_public)) pathsOf(body.metadata_public, "metadata_public", out)
-  if (holdsInexact(body.metadata_admin)) pathsOf(body.metadata_admin, "metadata_admin", out)
+  pathsOf(body.traits, "traits", out)
+  pathsOf(body.metadata_public, "metadata_public", out)
+  pathsOf(body.metadata_admin, "metadata_admin", out)
   return out
 }
