@@ -19,13 +19,13 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import { IdentityApi } from "./IdentityApi.js"
 import * as Engine from "./internal/import/engine.js"
 import { ImportError, ImportIncomplete } from "./internal/import/model.js"
 import type { ImportClient, ImportEvent, ImportOptions, ImportReport } from "./internal/import/model.js"
+import { FileReader, openFile } from "./internal/import/fileReader.js"
 import { SourceParser, type SourceItem } from "./internal/import/source.js"
 
 export {
@@ -130,41 +130,16 @@ export const readFile = (path: string): Stream.Stream<SourceItem, ImportError> =
 
 const readError = (what: string, cause: unknown) => new ImportError({ message: `cannot read ${what}: ${String(cause)}`, cause })
 
-// Large reads: each is a round trip through the threadpool on the importer's own core.
-const fileChunk = 256 * 1024
-
-/**
- * A file's bytes, read into one buffer: each chunk is valid until the next read, which `readSource`
- * waits for (it decodes a chunk as it gets it). A read stream's fresh buffer per chunk is external
- * memory that piles up between collections (a dry run of a million lines peaked 10-40 MB higher).
- */
+/** A file's bytes, read ahead a chunk at a time (`internal/import/fileReader.ts`). */
 const fileBytes = (path: string): Stream.Stream<Uint8Array, ImportError> =>
   Stream.unwrapScoped(
-    Effect.gen(function*() {
-      const fd = yield* Effect.acquireRelease(
-        Effect.async<number, ImportError>((resume) =>
-          fs.open(path, "r", (e, fd) => resume(e === null ? Effect.succeed(fd) : Effect.fail(readError(path, e))))
-        ),
-        (fd) => Effect.sync(() => fs.close(fd, () => {}))
-      )
-      const buffer = Buffer.allocUnsafe(fileChunk)
-      const next = Effect.async<Uint8Array, Option.Option<ImportError>>((resume) => {
-        let settled = false
-        let onSettled: (() => void) | undefined
-        fs.read(fd, buffer, 0, buffer.length, null, (e, n) => {
-          settled = true
-          onSettled?.()
-          if (e !== null) resume(Effect.fail(Option.some(readError(path, e))))
-          else resume(n > 0 ? Effect.succeed(buffer.subarray(0, n)) : Effect.fail(Option.none()))
-        })
-        // interrupted: the file is closed only once the read in flight is done with it
-        return Effect.async<void>((done) => {
-          if (settled) done(Effect.void)
-          else onSettled = () => done(Effect.void)
-        })
-      })
-      return Stream.repeatEffectOption(next)
-    })
+    Effect.map(
+      Effect.acquireRelease(
+        Effect.map(openFile(path, (e) => readError(path, e)), (fd) => new FileReader(fd, (e) => readError(path, e))),
+        (reader) => reader.close
+      ),
+      (reader) => Stream.repeatEffectOption(reader.next)
+    )
   )
 
 /**
