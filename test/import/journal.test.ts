@@ -6,6 +6,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Import from "../../src/Import.js"
+import { digestKey } from "../../src/internal/import/digest.js"
 import { ImportFiles, type Files } from "../../src/internal/import/journal.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import { countByExternalId, env, record, records, tmpDir, writeJsonl } from "./helpers.js"
@@ -234,5 +235,24 @@ layer(env({}, { rateLimit: false }), { excludeTestServices: true })("journal bou
       const counts = countByExternalId(all)
       expect(all.length).toBe(1000)
       for (const r of input) expect(counts.get(r.external_id)).toBe(1)
+    }))
+  it.effect("each sent record is journaled with the digest of its key: its external_id, else its first identifier", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const dir = tmpDir()
+      const { external_id: _e2, ...byEmail } = record(2)
+      const file = writeJsonl(dir, "keys.jsonl", [record(1), byEmail])
+      expect((yield* Import.report(Import.importFile(file, quick))).created).toBe(2)
+      const sent = fs.readFileSync(`${file}.journal.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.t === "sent")
+      const keyOf = new Map<number, [number, number]>()
+      for (const e of sent) e.lines.forEach((line: number, i: number) => keyOf.set(line, [e.k[2 * i], e.k[2 * i + 1]]))
+      const digest = (prefix: string, key: string) => {
+        const out = { a: 0, b: 0 }
+        digestKey(prefix.charCodeAt(0), key, out)
+        return [out.a, out.b]
+      }
+      expect(keyOf.get(1)).toEqual(digest("e", "ext-1"))
+      expect(keyOf.get(2)).toEqual(digest("i", "user2@example.com"))
     }))
 })

@@ -3,28 +3,14 @@
  * that claimed each key (in-input duplicates), a bitset of lines, and deterministic patch ids.
  */
 import { hash } from "node:crypto"
+import { type Digest, digestKey } from "./digest.js"
 import { formatUuid } from "../uuid.js"
 
-// hash64's result, in two variables rather than a fresh pair per key (int32: no heap number each)
-let hashA = 0
-let hashB = 0
-
-/** Two independent 32-bit FNV-1a variants of `kind` then `s`: a 64-bit fingerprint without allocating. */
-const hash64 = (kind: number, s: string): void => {
-  let h1 = Math.imul(0x811c9dc5 ^ kind, 0x01000193)
-  let h2 = Math.imul(0x01000193 ^ s.length ^ (kind << 24), 0x5bd1e995)
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    h1 = Math.imul(h1 ^ c, 0x01000193)
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995)
-    h2 ^= h2 >>> 15
-  }
-  hashA = h1 | 0 || 1
-  hashB = h2 | 0
-}
-
-/** What a key is: one table holds both kinds without building prefixed strings. */
-export const KeyKind = { externalId: 1, identifier: 2 } as const
+/**
+ * What a key is: the character its digest starts with (`e` external_id, `i` identifier), as the
+ * journal's key digests (`digest.ts`' `digestKey`), so one table holds both kinds.
+ */
+export const KeyKind = { externalId: 101, identifier: 105 } as const
 export type KeyKind = typeof KeyKind[keyof typeof KeyKind]
 
 /**
@@ -42,6 +28,8 @@ export class KeyTable {
   private readonly probedA: Array<number> = []
   private readonly probedB: Array<number> = []
   private probed = 0
+  // the digest of the key being probed (reused: nothing allocated per key)
+  private readonly digest: Digest = { a: 0, b: 0 }
 
   constructor(capacity = 1 << 14) {
     this.h1 = new Int32Array(capacity)
@@ -52,13 +40,15 @@ export class KeyTable {
   /**
    * The line holding `key`, if any. A key not held is remembered: `commit` claims every key probed
    * since the last `commit` or `forget` (a record's keys are all checked before any is claimed).
+   * The key's digest (`digestKey`) is left in `digest` when one is given.
    */
-  probe(kind: KeyKind, key: string): number | undefined {
-    hash64(kind, key)
-    const found = this.lookup(hashA, hashB)
+  probe(kind: KeyKind, key: string, digest: Digest = this.digest): number | undefined {
+    digestKey(kind, key, digest)
+    const { a, b } = digest
+    const found = this.lookup(a, b)
     if (found >= 0) return this.lines[found]
-    this.probedA[this.probed] = hashA
-    this.probedB[this.probed] = hashB
+    this.probedA[this.probed] = a
+    this.probedB[this.probed] = b
     this.probed++
     return undefined
   }

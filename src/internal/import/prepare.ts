@@ -18,7 +18,7 @@ import { wireCheck } from "../wireCheck.js"
 import { errorReason } from "./attempts.js"
 import { comma, externalIdOf, noBytes, patchIdField, sourceRecord, writeItem } from "./batchBytes.js"
 import { ByteWriter } from "./bytes.js"
-import { type Digest, digestKey, digestText, InputDigest } from "./digest.js"
+import { type Digest, digestText, InputDigest } from "./digest.js"
 import { unwrapFailureLine } from "./failures.js"
 import * as Journal from "./journal.js"
 import { KeyKind, KeyTable } from "./keys.js"
@@ -45,9 +45,6 @@ const validateBody = (raw: unknown): CreateIdentityBodyEncoded | ParseResult.Par
   const decoded = Either.flatMap(decodeBody(raw), encodeBody)
   return Either.isRight(decoded) ? decoded.right : decoded.left
 }
-
-/** What a key digest starts with: `e` (external_id) or `i` (identifier). */
-const keyPrefix = { externalId: 101, identifier: 105 } as const
 
 /** A source text that is not JSON, and why. */
 class Unparsable {
@@ -188,11 +185,14 @@ export const makePreparer = (deps: PrepareDeps) => {
       if (typeof schema !== "string") identifiers.read(schema, body.traits)
       const externalId = body.external_id !== undefined && body.external_id.length > 0 ? body.external_id : undefined
       // In-input duplicates: every key checked before any is claimed, so a duplicate claims nothing.
-      let first = externalId === undefined ? undefined : keys.probe(KeyKind.externalId, externalId)
+      // The record's own key (`e\0<external_id>`, else `i\0<first identifier>`, as the journal
+      // knows it) is digested once, by the probe of its first key.
+      keyDigest.a = keyDigest.b = 0
+      let first = externalId === undefined ? undefined : keys.probe(KeyKind.externalId, externalId, keyDigest)
       let same = first === undefined ? undefined : `external_id ${externalId}`
       const ids = identifiers.items
       for (let i = 0; i < identifiers.length && first === undefined; i++) {
-        first = keys.probe(KeyKind.identifier, ids[i])
+        first = keys.probe(KeyKind.identifier, ids[i], i === 0 && externalId === undefined ? keyDigest : undefined)
         if (first !== undefined) same = `identifier ${ids[i]}`
       }
       if (first !== undefined) {
@@ -217,10 +217,7 @@ export const makePreparer = (deps: PrepareDeps) => {
           )
         }
       }
-      // the digest of `e\0<external_id>`, else `i\0<first identifier>`
-      if (!journaled || (externalId === undefined && identifiers.length === 0)) keyDigest.a = keyDigest.b = 0
-      else if (externalId !== undefined) digestKey(keyPrefix.externalId, externalId, keyDigest)
-      else digestKey(keyPrefix.identifier, ids[0], keyDigest)
+      if (!journaled) keyDigest.a = keyDigest.b = 0
       // Resume: a record an earlier run finished (the same text, wherever its line is now) counts
       // as it ended then; one sent without a result is looked up before it is sent again, and so is
       // one edited since an earlier run sent it (found by its key): its earlier version may be on
