@@ -390,7 +390,9 @@ const main = async () => {
         [`— sandbox: ${lat}`, "", ""],
         ["importer (ours), " + N + ` records, 1 batch on the wire${LOOKAHEAD ? " (+1 encoding ahead)" : ""}, ${TRANSPORT === "lean" ? "UndiciHttpClient" : "NodeHttpClient.layerUndici"}`, `${oursRate} rec/s`, `${(set.oursMs / 1000).toFixed(1)} s (median of ${2 * ROUNDS})`],
         [`  client-process CPU per 1000 records: ours / ideal`, `${Math.round((set.oursCpu * 1000) / N)} / ${Math.round((set.idealCpu * 1000) / N)} ms`, hasTaskset ? "(client on CPU 0, sandbox on CPU 1)" : "(no taskset: cores shared with the sandbox)"],
-        [`(a) createIdentity per record, ${SINGLE_N} records`, `${singleRate} rec/s`, `ours = ${(oursRate / singleRate).toFixed(1)}× (target ≥ 20×; median of 3)`],
+        // the issue's ≥ 20× is at a LAN's latency: with none, the in-memory sandbox answers a single
+        // create in well under a millisecond, which no real server does
+        [`(a) createIdentity per record, ${SINGLE_N} records`, `${singleRate} rec/s`, `ours = ${(oursRate / singleRate).toFixed(1)}× (${set.latencyMs >= 2 ? "target ≥ 20×" : "the 20× target is at 2 ms"}; median of 3)`],
         [`(b) ideal: raw undici, pre-serialized 1000-batches`, `${idealRate} rec/s`, `ours = ${Math.round((oursRate / idealRate) * 100)}% (target ≥ 90%; median of ${2 * ROUNDS})`],
         // the box's speed drifts within minutes: each run against the ideal run beside it
         [`  ours / ideal, each run against its neighbour`, `${pct(median(set.pairs))} median`, `range ${pct(Math.min(...set.pairs))}–${pct(Math.max(...set.pairs))}`],
