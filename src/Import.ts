@@ -190,17 +190,29 @@ export const importFile = (path: string, options?: ImportOptions): Stream.Stream
   Stream.unwrap(Effect.map(IdentityApi, (api) => importFileWith(api, path, options)))
 
 /**
- * The default journal and failures paths next to an input file (none for stdin).
+ * The default journal and failures paths next to an input file: none for stdin, nor for a pipe or
+ * device named by a path (`<(zcat users.jsonl.gz)` is `/dev/fd/63`), where nothing can be put and
+ * which is read once.
  *
  * @since 0.1.0
  * @category running
  */
 export const defaultPaths = (path: string): { readonly journal?: string; readonly failures?: string } =>
-  path === "-" ? {} : { journal: `${path}.journal.jsonl`, failures: `${path}.failures.jsonl` }
+  path === "-" || notAFile(path) ? {} : { journal: `${path}.journal.jsonl`, failures: `${path}.failures.jsonl` }
+
+/** Whether `path` exists and is something other than a regular file (a pipe, socket, device or directory). */
+const notAFile = (path: string): boolean => {
+  try {
+    return !fs.statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
 
 /**
  * Imports a file (or stdin, `"-"`): its size drives progress, the journal and failures file default
- * to `<file>.journal.jsonl` / `<file>.failures.jsonl`.
+ * to `<file>.journal.jsonl` / `<file>.failures.jsonl` (a pipe given by its path is read as stdin is:
+ * no size, no journal or failures file unless given).
  *
  * @since 0.1.0
  * @category running
@@ -214,7 +226,7 @@ export const importFileWith = (
     Effect.gen(function*() {
       // An unreadable input stops here, before a journal, lock or failures file is made for it.
       if (path !== "-") yield* checkReadable(path)
-      const size = path === "-" ? undefined : statSize(path)
+      const size = path === "-" ? undefined : fileSize(path)
       return runWith(client, readFile(path), {
         source: path,
         ...defaultPaths(path),
@@ -224,18 +236,22 @@ export const importFileWith = (
     })
   )
 
+// Checked without opening the input: opening and closing a named pipe would hang until a writer
+// comes, and then leave that writer without a reader (it dies of SIGPIPE).
 const checkReadable = (path: string): Effect.Effect<void, ImportError> =>
   Effect.try({
     try: () => {
-      fs.closeSync(fs.openSync(path, "r"))
+      fs.accessSync(path, fs.constants.R_OK)
       if (fs.statSync(path).isDirectory()) throw new Error("EISDIR: it is a directory")
     },
     catch: (cause) => readError(path, cause)
   })
 
-const statSize = (path: string): number | undefined => {
+/** A regular file's size (a pipe's is not known in advance). */
+const fileSize = (path: string): number | undefined => {
   try {
-    return fs.statSync(path).size
+    const stat = fs.statSync(path)
+    return stat.isFile() ? stat.size : undefined
   } catch {
     return undefined
   }

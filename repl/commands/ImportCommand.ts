@@ -46,7 +46,7 @@ const prehashCost = Options.integer("prehash-cost").pipe(
   Options.withDefault(importDefaults.prehashCost)
 )
 const journal = Options.file("journal").pipe(
-  Options.withDescription("Journal path (default <file>.journal.jsonl; stdin: none unless given)"),
+  Options.withDescription("Journal path (default <file>.journal.jsonl; stdin or a pipe: none unless given)"),
   Options.optional
 )
 const resume = Options.boolean("resume").pipe(
@@ -167,7 +167,7 @@ export const importCommand = Command.make(
         }
         let lastPlain = Date.now()
         let lastProgress: Import.ImportProgress | undefined
-        const journaled = Option.isSome(o.journal) || file !== "-"
+        const journaled = Option.isSome(o.journal) || Import.defaultPaths(file).journal !== undefined
         const migrated = yield* migratedImport(Import, api, o, file, options)
         const report = yield* (migrated ?? Import.importFileWith(api, file, options)).pipe(
           Stream.runFoldEffect(undefined as Import.ImportReport | undefined, (acc, event) => {
@@ -196,7 +196,7 @@ export const importCommand = Command.make(
               const resume = o.dryRun
                 ? { none: "dry run: nothing was sent" }
                 : !journaled
-                ? { none: "no journal (stdin): the import cannot be resumed; give --journal to make it resumable" }
+                ? { none: `no journal (${file === "-" ? "stdin" : "a pipe"}): the import cannot be resumed; give --journal to make it resumable` }
                 : resumeCommand(commandLine(), file, {
                   journal: Option.getOrUndefined(o.journal),
                   failures: Option.getOrUndefined(o.failures)

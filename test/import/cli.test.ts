@@ -97,6 +97,24 @@ describe("kratos-admin identities import (child process)", () => {
     expect(JSON.parse(resumed.stdout)).toMatchObject({ created: 30, resumed: 30, batches: 0 })
   })
 
+  it("a pipe as the input (bash's <(…)): imported like stdin, no journal beside it, and it says so", async () => {
+    const dir = tmpDir()
+    const file = writeJsonl(dir, "piped.jsonl", records(40, 3000))
+    const r = await new Promise<Result>((resolve) => {
+      execFile("bash", ["-c", `exec node "$0" identities import <(cat "$1")`, binPath, file], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
+        timeout: 60_000
+      }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }))
+    })
+    expect(r.stderr).not.toContain("cannot")
+    expect(r.code).toBe(0)
+    const report = JSON.parse(r.stdout)
+    expect(report).toMatchObject({ created: 40, complete: true })
+    expect(report.source).toMatch(/^\/dev\/fd\/\d+$/)
+    expect(report.journal).toBeUndefined()
+    expect(fs.readdirSync(dir)).toEqual(["piped.jsonl"])
+  })
+
   it("--resume --retry-failed sends again only the records the journal holds as failed, unchanged lines included", async () => {
     const dir = tmpDir()
     const input = records(40, 2000)

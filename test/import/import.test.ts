@@ -1,7 +1,10 @@
 import { expect, layer } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as path from "node:path"
 import * as Import from "../../src/Import.js"
 import * as Sandbox from "../../src/Sandbox.js"
 import { countByExternalId, env, record, records, tmpDir, writeJsonl } from "./helpers.js"
@@ -11,6 +14,27 @@ const quick = { retryBase: 20 } as const
 // Random 429s would make the client's CUBIC limiter crawl (~10 req/s) through the 2,000 reconciliation
 // lookups; the limiter is exercised by the resume test, so this one turns it off to stay fast.
 layer(env({}, { rateLimit: false }), { excludeTestServices: true })("import", (it) => {
+  it.effect("a named pipe as the input: read as stdin is (no size, nothing written next to it), every record imported", () =>
+    Effect.gen(function*() {
+      const sb = yield* Sandbox.Sandbox
+      yield* sb.reset
+      const dir = tmpDir()
+      const fifo = path.join(dir, "users.fifo")
+      expect(spawnSync("mkfifo", [fifo]).status).toBe(0)
+      const input = records(3_000)
+      // the writer opens the pipe when the importer does, and writes it whole
+      const writer = fs.createWriteStream(fifo)
+      writer.end(input.map((r) => JSON.stringify(r)).join("\n") + "\n")
+      const events = Chunk.toArray(yield* Stream.runCollect(Import.importFile(fifo, quick)))
+      const report = events.find((e) => e._tag === "Finished")!.report
+      expect(report).toMatchObject({ created: 3_000, complete: true })
+      expect(report.journal).toBeUndefined()
+      expect(events.filter((e) => e._tag === "Progress").every((e) => e.progress.totalBytes === undefined)).toBe(true)
+      expect(fs.readdirSync(dir)).toEqual(["users.fifo"])
+      expect(Import.defaultPaths(fifo)).toEqual({})
+      expect((yield* sb.identities).length).toBe(3_000)
+    }))
+
   it.effect("20,000 records through 10% 429/502/503 and 504-after-commit: each imported exactly once", () =>
     Effect.gen(function*() {
       const sb = yield* Sandbox.Sandbox
