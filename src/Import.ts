@@ -25,6 +25,7 @@ import { IdentityApi } from "./IdentityApi.js"
 import * as Engine from "./internal/import/engine.js"
 import { ImportError, ImportIncomplete } from "./internal/import/model.js"
 import type { ImportClient, ImportEvent, ImportOptions, ImportReport } from "./internal/import/model.js"
+import { decompressed, fileCompression, zipRefused } from "./internal/import/compressed.js"
 import { FileReader, openFile } from "./internal/import/fileReader.js"
 import { SourceParser, type SourceItem } from "./internal/import/source.js"
 
@@ -116,19 +117,24 @@ export const readSource = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream
   })
 
 /**
- * Streams the records of a file, or of stdin for `"-"`.
+ * Streams the records of a file, or of stdin for `"-"`. A gzip input (`users.jsonl.gz`) is
+ * decompressed as it is read; a zip archive fails with what to do.
  *
  * @since 0.1.0
  * @category sources
  */
 export const readFile = (path: string): Stream.Stream<SourceItem, ImportError> =>
   readSource(
-    path === "-"
-      ? Stream.fromAsyncIterable(process.stdin as AsyncIterable<Uint8Array>, (cause) => readError("stdin", cause))
-      : fileBytes(path)
+    decompressed(
+      path === "-"
+        ? Stream.fromAsyncIterable(process.stdin as AsyncIterable<Uint8Array>, (cause) => readError("stdin", cause))
+        : fileBytes(path),
+      (reason, cause) => readError(path === "-" ? "stdin" : path, reason, cause)
+    )
   )
 
-const readError = (what: string, cause: unknown) => new ImportError({ message: `cannot read ${what}: ${String(cause)}`, cause })
+const readError = (what: string, reason: unknown, cause: unknown = reason) =>
+  new ImportError({ message: `cannot read ${what}: ${String(reason)}`, cause })
 
 /** A file's bytes, read ahead a chunk at a time (`internal/import/fileReader.ts`). */
 const fileBytes = (path: string): Stream.Stream<Uint8Array, ImportError> =>
@@ -226,7 +232,10 @@ export const importFileWith = (
     Effect.gen(function*() {
       // An unreadable input stops here, before a journal, lock or failures file is made for it.
       if (path !== "-") yield* checkReadable(path)
-      const size = path === "-" ? undefined : fileSize(path)
+      const compression = path === "-" ? undefined : fileCompression(path)
+      if (compression === "zip") return yield* readError(path, zipRefused)
+      // a compressed file's size says nothing of how much text it holds
+      const size = path === "-" || compression !== undefined ? undefined : fileSize(path)
       return runWith(client, readFile(path), {
         source: path,
         ...defaultPaths(path),

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as zlib from "node:zlib"
 import * as Sandbox from "../../src/Sandbox.js"
 import { binPath } from "../support/bin.js"
 import { sandboxPerFile } from "../support/sandbox.js"
@@ -26,7 +27,7 @@ interface Result {
   readonly stderr: string
 }
 
-export const cli = (args: ReadonlyArray<string>, input = "", target = url) =>
+export const cli = (args: ReadonlyArray<string>, input: string | Uint8Array = "", target = url) =>
   new Promise<Result>((resolve) => {
     const child = execFile("node", [binPath, ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: target },
@@ -113,6 +114,26 @@ describe("kratos-admin identities import (child process)", () => {
     expect(report.source).toMatch(/^\/dev\/fd\/\d+$/)
     expect(report.journal).toBeUndefined()
     expect(fs.readdirSync(dir)).toEqual(["piped.jsonl"])
+  })
+
+  it("gzip in a file or on stdin is imported as the text it holds; a zip archive is refused with what to do", async () => {
+    const dir = tmpDir()
+    const text = fs.readFileSync(writeJsonl(dir, "u.jsonl", records(60, 4000)))
+    const gz = path.join(dir, "users.jsonl.gz")
+    fs.writeFileSync(gz, zlib.gzipSync(text.subarray(0, 30 * Math.ceil(text.length / 60))))
+    const fromFile = await cli(["identities", "import", gz])
+    expect(fromFile.stderr).not.toContain("malformed")
+    expect(fromFile.code).toBe(0)
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ records: 30, created: 30, complete: true })
+    const rest = zlib.gzipSync(text.subarray(30 * Math.ceil(text.length / 60)))
+    const fromStdin = await cli(["identities", "import", "-"], rest)
+    expect(fromStdin.code).toBe(0)
+    expect(JSON.parse(fromStdin.stdout)).toMatchObject({ records: 30, created: 30, complete: true })
+    const zip = path.join(dir, "users.zip")
+    fs.writeFileSync(zip, Buffer.concat([Buffer.from("PK\u0003\u0004"), text]))
+    const refused = await cli(["identities", "import", zip])
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain("it is a zip archive: extract the JSON Lines (or JSON) file from it and import that")
   })
 
   it("--resume --retry-failed sends again only the records the journal holds as failed, unchanged lines included", async () => {
