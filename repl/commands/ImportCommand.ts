@@ -200,7 +200,9 @@ export const importCommand = Command.make(
                 : resumeCommand(commandLine(), file, {
                   journal: Option.getOrUndefined(o.journal),
                   failures: Option.getOrUndefined(o.failures)
-                })
+                }) + (file !== "-" && Import.defaultPaths(file).journal === undefined
+                  ? ` (${file} was a pipe: give the same input again in its place)`
+                  : "")
               for (const line of interruptedLines(file, lastProgress, resume)) yield* io.err(line)
             })
           )

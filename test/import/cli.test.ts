@@ -200,6 +200,43 @@ describe("kratos-admin identities import (child process)", () => {
     for (const r of input) expect(all.filter((i) => i.external_id === r.external_id).length).toBe(1)
   })
 
+  it("Ctrl-C on an import from a pipe with --journal: the resume command says to give the same input again", async () => {
+    const dir = tmpDir()
+    const input = records(400, 8000)
+    const file = writeJsonl(dir, "piped-interrupted.jsonl", input)
+    const ours = new Set(input.map((r) => r.external_id))
+    const journal = path.join(dir, "piped.journal.jsonl")
+    await Effect.runPromise(sandbox.setOptions({ latency: "150 millis" }))
+    const child = spawn("bash", ["-c", `exec "$0" "$1" identities import <(cat "$2") --journal "$3" --batch-size 20 -o json`, process.execPath, binPath, file, journal], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
+    child.stdout!.resume()
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+    const created = async () => (await Effect.runPromise(sandbox.identities)).filter((i) => ours.has(i.external_id ?? "")).length
+    while ((await created()) < 40) await new Promise((resolve) => setTimeout(resolve, 20))
+    child.kill("SIGINT")
+    expect(await exited).toBe(130)
+    await Effect.runPromise(sandbox.setOptions({ latency: undefined }))
+    const line = /resume with: (.*)/.exec(stderr)?.[1]
+    expect(line, stderr).toMatch(
+      new RegExp(`^kratos-admin identities import (/dev/fd/\\d+) --journal ${journal} --batch-size 20 -o json --resume \\(\\1 was a pipe: give the same input again in its place\\)$`)
+    )
+    // as it says: the same input through a new pipe, and the journal finishes the import
+    const resumed = await new Promise<Result>((resolve) => {
+      execFile("bash", ["-c", `exec "$0" "$1" identities import <(cat "$2") --journal "$3" --batch-size 20 -o json --resume`, process.execPath, binPath, file, journal], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
+        timeout: 60_000
+      }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }))
+    })
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ complete: true, records: 400, failed: 0, conflicts: 0 })
+    expect(JSON.parse(resumed.stdout).resumed).toBeGreaterThanOrEqual(40)
+    expect(await created()).toBe(400)
+  })
+
   it("malformed lines carry their line number and byte offset, in the failures file and the report", async () => {
     const dir = tmpDir()
     const lines = [
