@@ -38,6 +38,45 @@ export const cli = (args: ReadonlyArray<string>, input: string | Uint8Array = ""
     child.stdin?.end(input)
   })
 
+/** `kratos-admin identities import <(cat file) …args`, run by bash: the input is a pipe, /dev/fd/N. */
+const cliPiped = (file: string, args: ReadonlyArray<string>) =>
+  new Promise<Result>((resolve) => {
+    execFile("bash", ["-c", `exec "$0" "$1" identities import <(cat "$2") "\${@:3}"`, process.execPath, binPath, file, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
+      timeout: 60_000
+    }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }))
+  })
+
+/**
+ * Starts `command args` against a sandbox that answers slowly, sends it SIGINT once `atLeast` of
+ * `externalIds` are on the server, and answers its exit code and stderr.
+ */
+const interruptAfter = async (
+  command: string,
+  args: ReadonlyArray<string>,
+  externalIds: ReadonlySet<string>,
+  atLeast: number
+) => {
+  await Effect.runPromise(sandbox.setOptions({ latency: "150 millis" }))
+  const child = spawn(command, args, {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stderr = ""
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
+  child.stdout!.resume()
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+  while ((await onServer(externalIds)) < atLeast) await new Promise((resolve) => setTimeout(resolve, 20))
+  child.kill("SIGINT")
+  const code = await exited
+  await Effect.runPromise(sandbox.setOptions({ latency: undefined }))
+  return { code, stderr }
+}
+
+/** How many of `externalIds` the sandbox holds. */
+const onServer = async (externalIds: ReadonlySet<string>) =>
+  (await Effect.runPromise(sandbox.identities)).filter((i) => externalIds.has(i.external_id ?? "")).length
+
 // Plausible mistakes in a credentials object, each around a secret that must never be printed.
 const secrets = ["Extr4SecretPW", "S4ltS3cr3tV4lue", "987654321987", "$2a$04$S3CR3THASHS3CR3THASHS3CRuW5GQZQ8fb1qfGx0mJy8j3aO6V2Wy"]
 const leaky = [
@@ -101,12 +140,7 @@ describe("kratos-admin identities import (child process)", () => {
   it("a pipe as the input (bash's <(…)): imported like stdin, no journal beside it, and it says so", async () => {
     const dir = tmpDir()
     const file = writeJsonl(dir, "piped.jsonl", records(40, 3000))
-    const r = await new Promise<Result>((resolve) => {
-      execFile("bash", ["-c", `exec node "$0" identities import <(cat "$1")`, binPath, file], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
-        timeout: 60_000
-      }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }))
-    })
+    const r = await cliPiped(file, [])
     expect(r.stderr).not.toContain("cannot")
     expect(r.code).toBe(0)
     const report = JSON.parse(r.stdout)
@@ -173,20 +207,9 @@ describe("kratos-admin identities import (child process)", () => {
     const dir = tmpDir()
     const input = records(400, 5000)
     const file = writeJsonl(dir, "interrupted.jsonl", input)
-    await Effect.runPromise(sandbox.setOptions({ latency: "150 millis" }))
-    const child = spawn(process.execPath, [binPath, "identities", "import", file, "--batch-size", "20", "--output", "json"], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stderr = ""
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.stdout!.resume()
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
-    const created = async () => (await Effect.runPromise(sandbox.identities)).filter((i) => i.external_id?.startsWith("ext-5")).length
-    while ((await created()) < 60) await new Promise((resolve) => setTimeout(resolve, 20))
-    child.kill("SIGINT")
-    expect(await exited).toBe(130)
-    await Effect.runPromise(sandbox.setOptions({ latency: undefined }))
+    const args = [binPath, "identities", "import", file, "--batch-size", "20", "--output", "json"]
+    const { code, stderr } = await interruptAfter(process.execPath, args, new Set(input.map((r) => r.external_id)), 60)
+    expect(code).toBe(130)
     const summary = /interrupted: .*: (\d+) record\(s\) finished \((\d+) imported, 0 not\) of (\d+) read/.exec(stderr)
     expect(summary, stderr).not.toBeNull()
     expect(Number(summary![1])).toBeGreaterThanOrEqual(40)
@@ -206,35 +229,19 @@ describe("kratos-admin identities import (child process)", () => {
     const file = writeJsonl(dir, "piped-interrupted.jsonl", input)
     const ours = new Set(input.map((r) => r.external_id))
     const journal = path.join(dir, "piped.journal.jsonl")
-    await Effect.runPromise(sandbox.setOptions({ latency: "150 millis" }))
-    const child = spawn("bash", ["-c", `exec "$0" "$1" identities import <(cat "$2") --journal "$3" --batch-size 20 -o json`, process.execPath, binPath, file, journal], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stderr = ""
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.stdout!.resume()
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
-    const created = async () => (await Effect.runPromise(sandbox.identities)).filter((i) => ours.has(i.external_id ?? "")).length
-    while ((await created()) < 40) await new Promise((resolve) => setTimeout(resolve, 20))
-    child.kill("SIGINT")
-    expect(await exited).toBe(130)
-    await Effect.runPromise(sandbox.setOptions({ latency: undefined }))
+    const piped = ["-c", `exec "$0" "$1" identities import <(cat "$2") --journal "$3" --batch-size 20 -o json`, process.execPath, binPath, file, journal]
+    const { code, stderr } = await interruptAfter("bash", piped, ours, 40)
+    expect(code).toBe(130)
     const line = /resume with: (.*)/.exec(stderr)?.[1]
     expect(line, stderr).toMatch(
       new RegExp(`^kratos-admin identities import (/dev/fd/\\d+) --journal ${journal} --batch-size 20 -o json --resume \\(\\1 was a pipe: give the same input again in its place\\)$`)
     )
     // as it says: the same input through a new pipe, and the journal finishes the import
-    const resumed = await new Promise<Result>((resolve) => {
-      execFile("bash", ["-c", `exec "$0" "$1" identities import <(cat "$2") --journal "$3" --batch-size 20 -o json --resume`, process.execPath, binPath, file, journal], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, KRATOS_ADMIN_URL: url },
-        timeout: 60_000
-      }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }))
-    })
+    const resumed = await cliPiped(file, ["--journal", journal, "--batch-size", "20", "-o", "json", "--resume"])
     expect(resumed.code, resumed.stderr).toBe(0)
     expect(JSON.parse(resumed.stdout)).toMatchObject({ complete: true, records: 400, failed: 0, conflicts: 0 })
     expect(JSON.parse(resumed.stdout).resumed).toBeGreaterThanOrEqual(40)
-    expect(await created()).toBe(400)
+    expect(await onServer(ours)).toBe(400)
   })
 
   it("malformed lines carry their line number and byte offset, in the failures file and the report", async () => {
