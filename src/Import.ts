@@ -25,7 +25,7 @@ import { IdentityApi } from "./IdentityApi.js"
 import * as Engine from "./internal/import/engine.js"
 import { ImportError, ImportIncomplete } from "./internal/import/model.js"
 import type { ImportClient, ImportEvent, ImportOptions, ImportReport } from "./internal/import/model.js"
-import { decompressed, fileCompression, zipRefused } from "./internal/import/compressed.js"
+import { asText, fileFormat, refusal } from "./internal/import/inputFormat.js"
 import { FileReader, openFile } from "./internal/import/fileReader.js"
 import { SourceParser, type SourceItem } from "./internal/import/source.js"
 
@@ -118,17 +118,19 @@ export const readSource = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream
 
 /**
  * Streams the records of a file, or of stdin for `"-"`. A gzip input (`users.jsonl.gz`) is
- * decompressed as it is read; a zip archive fails with what to do.
+ * decompressed as it is read and a UTF-16 one converted; a zip, xz, bzip2 or zstd file fails with
+ * what to do.
  *
  * @since 0.1.0
  * @category sources
  */
 export const readFile = (path: string): Stream.Stream<SourceItem, ImportError> =>
   readSource(
-    decompressed(
+    asText(
       path === "-"
         ? Stream.fromAsyncIterable(process.stdin as AsyncIterable<Uint8Array>, (cause) => readError("stdin", cause))
         : fileBytes(path),
+      path,
       (reason, cause) => readError(path === "-" ? "stdin" : path, reason, cause)
     )
   )
@@ -232,10 +234,10 @@ export const importFileWith = (
     Effect.gen(function*() {
       // An unreadable input stops here, before a journal, lock or failures file is made for it.
       if (path !== "-") yield* checkReadable(path)
-      const compression = path === "-" ? undefined : fileCompression(path)
-      if (compression === "zip") return yield* readError(path, zipRefused)
-      // a compressed file's size says nothing of how much text it holds
-      const size = path === "-" || compression !== undefined ? undefined : fileSize(path)
+      const format = path === "-" ? undefined : fileFormat(path)
+      if (format?._tag === "Refused") return yield* readError(path, refusal(format, path))
+      // a compressed or UTF-16 file's size says little of how much text it holds
+      const size = format?._tag === "Text" ? fileSize(path) : undefined
       return runWith(client, readFile(path), {
         source: path,
         ...defaultPaths(path),
