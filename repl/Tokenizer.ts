@@ -9,6 +9,7 @@
  * Unclosed quotes or brackets are not errors: they make the line `Incomplete`, which the REPL
  * answers with a continuation prompt.
  */
+import { shellWord } from "../src/internal/shellWord.js"
 
 /** The result of tokenizing. */
 export type Tokenized =
@@ -111,8 +112,5 @@ const tokenizeEndsInQuote = (buffer: string): boolean => {
   return t._tag === "Incomplete" && t.reason === "quote"
 }
 
-const safeWord = /^[A-Za-z0-9_@%+=:,./-]+$/
-
 /** Quotes a word so that `tokenize` gives it back unchanged. */
-export const quote = (word: string): string =>
-  word === "" ? "''" : safeWord.test(word) ? word : "'" + word.replace(/'/g, "'\\''") + "'"
+export const quote = shellWord

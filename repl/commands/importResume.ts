@@ -3,9 +3,8 @@
  * the import (the user's own command line with `--resume` instead of `--restart`).
  */
 import type * as Import from "../../src/Import.js"
+import { shellWord } from "../../src/internal/shellWord.js"
 
-/** `s` as one shell word (single-quoted unless it is plainly safe). */
-export const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
 
 /**
  * The command that resumes: `argv` (the words after `kratos-admin`, as the user typed them) with

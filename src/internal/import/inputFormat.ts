@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as zlib from "node:zlib"
+import { shellWord } from "../shellWord.js"
 
 export type InputFormat =
   | { readonly _tag: "Text" }
@@ -31,9 +32,6 @@ export const refusal = (format: Extract<InputFormat, { _tag: "Refused" }>, sourc
     ? `it is ${format.what}: extract the JSON Lines (or JSON) file from it and import that`
     : `it is ${format.what}: decompress it on the way in: ` +
       (source === "-" ? `… | ${format.tool} -dc | kratos-admin identities import -` : `${format.tool} -dc ${shellWord(source)} | kratos-admin identities import -`)
-
-/** `s` as one shell word (single-quoted unless it is plainly safe). */
-const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
 
 const startsWith = (head: Uint8Array, magic: ReadonlyArray<number>): boolean =>
   head.length >= magic.length && magic.every((b, i) => head[i] === b)
