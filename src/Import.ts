@@ -25,7 +25,7 @@ import { IdentityApi } from "./IdentityApi.js"
 import * as Engine from "./internal/import/engine.js"
 import { ImportError, ImportIncomplete } from "./internal/import/model.js"
 import type { ImportClient, ImportEvent, ImportOptions, ImportReport } from "./internal/import/model.js"
-import { asText, fileFormat, refusal } from "./internal/import/inputFormat.js"
+import { asText, type InputFormat, refusal, regularFileFormat } from "./internal/import/inputFormat.js"
 import { FileReader, openFile } from "./internal/import/fileReader.js"
 import { SourceParser, type SourceItem } from "./internal/import/source.js"
 
@@ -206,7 +206,9 @@ export const importFile = (path: string, options?: ImportOptions): Stream.Stream
  * @category running
  */
 export const defaultPaths = (path: string): { readonly journal?: string; readonly failures?: string } =>
-  path === "-" || notAFile(path) ? {} : { journal: `${path}.journal.jsonl`, failures: `${path}.failures.jsonl` }
+  path === "-" || notAFile(path) ? {} : pathsBeside(path)
+
+const pathsBeside = (path: string) => ({ journal: `${path}.journal.jsonl`, failures: `${path}.failures.jsonl` })
 
 /** Whether `path` exists and is something other than a regular file (a pipe, socket, device or directory). */
 const notAFile = (path: string): boolean => {
@@ -232,41 +234,36 @@ export const importFileWith = (
 ): Stream.Stream<ImportEvent, ImportError> =>
   Stream.unwrap(
     Effect.gen(function*() {
-      // An unreadable input stops here, before a journal, lock or failures file is made for it.
-      if (path !== "-") yield* checkReadable(path)
-      const format = path === "-" ? undefined : fileFormat(path)
-      if (format?._tag === "Refused") return yield* readError(path, refusal(format, path))
-      // a compressed or UTF-16 file's size says little of how much text it holds
-      const size = format?._tag === "Text" ? fileSize(path) : undefined
+      if (path === "-") return runWith(client, readFile(path), { source: path, ...options })
+      // An unreadable or refused input stops here, before a journal, lock or failures file is made for it.
+      const input = yield* inspect(path)
+      if (input.format?._tag === "Refused") return yield* readError(path, refusal(input.format, path))
       return runWith(client, readFile(path), {
         source: path,
-        ...defaultPaths(path),
-        ...(size !== undefined ? { totalBytes: size } : {}),
+        ...(input.regular ? pathsBeside(path) : {}),
+        // a compressed or UTF-16 file's size says little of how much text it holds
+        ...(input.format?._tag === "Text" ? { totalBytes: input.size } : {}),
         ...options
       })
     })
   )
 
-// Checked without opening the input: opening and closing a named pipe would hang until a writer
-// comes, and then leave that writer without a reader (it dies of SIGPIPE).
-const checkReadable = (path: string): Effect.Effect<void, ImportError> =>
+/**
+ * What an input path is, from one `stat` (and a regular file's first bytes). Nothing else is
+ * opened: opening and closing a named pipe would hang until a writer comes, and then leave that
+ * writer without a reader (it dies of SIGPIPE).
+ */
+const inspect = (path: string): Effect.Effect<{ readonly regular: boolean; readonly size: number; readonly format: InputFormat | undefined }, ImportError> =>
   Effect.try({
     try: () => {
       fs.accessSync(path, fs.constants.R_OK)
-      if (fs.statSync(path).isDirectory()) throw new Error("EISDIR: it is a directory")
+      const stat = fs.statSync(path)
+      if (stat.isDirectory()) throw new Error("EISDIR: it is a directory")
+      const regular = stat.isFile()
+      return { regular, size: stat.size, format: regular ? regularFileFormat(path) : undefined }
     },
     catch: (cause) => readError(path, cause)
   })
-
-/** A regular file's size (a pipe's is not known in advance). */
-const fileSize = (path: string): number | undefined => {
-  try {
-    const stat = fs.statSync(path)
-    return stat.isFile() ? stat.size : undefined
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * The final report of an event stream (progress ignored); fails with `ImportIncomplete` when not

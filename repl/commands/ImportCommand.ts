@@ -167,7 +167,9 @@ export const importCommand = Command.make(
         }
         let lastPlain = Date.now()
         let lastProgress: Import.ImportProgress | undefined
-        const journaled = Option.isSome(o.journal) || Import.defaultPaths(file).journal !== undefined
+        // a pipe named by a path (`<(zcat …)`) has no journal beside it, as stdin has none
+        const piped = file !== "-" && Import.defaultPaths(file).journal === undefined
+        const journaled = Option.isSome(o.journal) || (file !== "-" && !piped)
         const migrated = yield* migratedImport(Import, api, o, file, options)
         const report = yield* (migrated ?? Import.importFileWith(api, file, options)).pipe(
           Stream.runFoldEffect(undefined as Import.ImportReport | undefined, (acc, event) => {
@@ -200,9 +202,7 @@ export const importCommand = Command.make(
                 : resumeCommand(commandLine(), file, {
                   journal: Option.getOrUndefined(o.journal),
                   failures: Option.getOrUndefined(o.failures)
-                }) + (file !== "-" && Import.defaultPaths(file).journal === undefined
-                  ? ` (${file} was a pipe: give the same input again in its place)`
-                  : "")
+                }) + (piped ? ` (${file} was a pipe: give the same input again in its place)` : "")
               for (const line of interruptedLines(file, lastProgress, resume)) yield* io.err(line)
             })
           )

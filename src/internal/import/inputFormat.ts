@@ -60,11 +60,10 @@ export const formatOf = (head: Uint8Array): InputFormat => {
   return text
 }
 
-/** A regular file's format, from its first bytes (`Text` for a pipe: it can't be peeked). */
-export const fileFormat = (path: string): InputFormat => {
+/** A regular file's format, from its first bytes (a pipe can't be peeked: its stream's first chunk tells). */
+export const regularFileFormat = (path: string): InputFormat => {
   let fd: number | undefined
   try {
-    if (!fs.statSync(path).isFile()) return text
     fd = fs.openSync(path, "r")
     const head = Buffer.alloc(6)
     return formatOf(head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)))
