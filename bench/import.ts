@@ -12,6 +12,11 @@
  *    serialised per path). Throughput against what the bucket allows (batches/s × batch size), and
  *    the share of requests answered 429.
  *
+ * 6. A real server, when `BENCH_IMPORT_KRATOS_URL` names one (a Kratos admin API whose default
+ *    identity schema has the sandbox's traits: email, name.first, name.last): ours and (b) ABBA, each
+ *    run with records of its own (nothing is deleted; a server that keeps its data grows by
+ *    2 × BENCH_IMPORT_KRATOS_N × 2 × rounds identities).
+ *
  * Fairness: (a)'s ratio depends on what one request costs. The in-memory sandbox answers a create in
  * ~1 ms, a real Kratos pays a DB transaction and a network round trip, so 1-3 run twice: with no added
  * latency and with `latency` (default 2 ms per request, modelling a LAN round trip to a self-hosted
@@ -27,7 +32,8 @@
  * BENCH_IMPORT_VERBOSE (1: every run's rate on stderr), BENCH_IMPORT_LOOKAHEAD (1, the default:
  * the next batch is encoded while one is on the wire; 0: `lookAhead: false`),
  * BENCH_IMPORT_SERIALIZE (0; 1: the importer's client serialises writes per path, as the CLI's does
- * for Ory Network), BENCH_IMPORT_ORY_N (30000; 0 skips case 5), BENCH_IMPORT_ORY_LATENCY_MS (50).
+ * for Ory Network), BENCH_IMPORT_ORY_N (30000; 0 skips case 5), BENCH_IMPORT_ORY_LATENCY_MS (50),
+ * BENCH_IMPORT_KRATOS_URL (unset: case 6 skipped), BENCH_IMPORT_KRATOS_N (5000).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as bcrypt from "@node-rs/bcrypt"
@@ -69,6 +75,8 @@ const SERIALIZE = process.env.BENCH_IMPORT_SERIALIZE === "1"
 const VERBOSE = process.env.BENCH_IMPORT_VERBOSE === "1"
 const ORY_N = Number(process.env.BENCH_IMPORT_ORY_N ?? 30_000)
 const ORY_LATENCY_MS = Number(process.env.BENCH_IMPORT_ORY_LATENCY_MS ?? 50)
+const KRATOS_URL = process.env.BENCH_IMPORT_KRATOS_URL?.replace(/\/+$/, "")
+const KRATOS_N = Number(process.env.BENCH_IMPORT_KRATOS_N ?? 5_000)
 const root = path.resolve(import.meta.dirname, "..")
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-import-"))
 const hash = bcrypt.hashSync("bench-password", { cost: 4 })
@@ -170,12 +178,12 @@ const single = (n: number, tag: string) =>
 const collect = () => (globalThis as { gc?: () => void }).gc?.()
 
 let idealCpuMs = 0
-const ideal = async (url: string, n: number): Promise<number> => {
+const ideal = async (url: string, n: number, tag = "ideal"): Promise<number> => {
   const bodies: Array<string> = []
   for (let start = 1; start <= n; start += 1000) {
     const items = []
     for (let i = start; i < Math.min(start + 1000, n + 1); i++) {
-      items.push({ create: record(i, "ideal"), patch_id: crypto.randomUUID() })
+      items.push({ create: record(i, tag), patch_id: crypto.randomUUID() })
     }
     bodies.push(JSON.stringify({ identities: items }))
   }
@@ -188,7 +196,7 @@ const ideal = async (url: string, n: number): Promise<number> => {
       body,
       headers: { "content-type": "application/json" }
     })
-    if (r.statusCode !== 200) throw new Error(`ideal: ${r.statusCode}`)
+    if (r.statusCode !== 200) throw new Error(`ideal: ${r.statusCode} ${await r.body.text()}`)
     await r.body.dump()
   }
   const cpu = process.cpuUsage(cpu0)
@@ -352,6 +360,47 @@ const measureOry = async (url: string, file: string, n: number) => {
   return { ms: r.ms, requests, limited: statuses.get(429) ?? 0, batches: r.report.batches }
 }
 
+/**
+ * Case 6: ours and (b) against a real server, ABBA. Nothing is reset there: every run imports
+ * records of its own (its own tag), and ours is checked by its report (every record created).
+ */
+const measureKratos = async (url: string, n: number) => {
+  const probe = await request(`${url}/admin/identities?page_size=1`)
+  await probe.body.dump()
+  if (probe.statusCode !== 200) throw new Error(`BENCH_IMPORT_KRATOS_URL: GET /admin/identities answered ${probe.statusCode}`)
+  const transport = TRANSPORT === "node" ? NodeHttpClient.layerUndici : UndiciHttpClient.layer()
+  const client = IdentityApi.layer({ baseUrl: url }).pipe(Layer.provide(transport))
+  const tag = `k${Date.now().toString(36)}`
+  let runs = 0
+  const oursMs: Array<number> = []
+  const idealMs: Array<number> = []
+  const runOurs = async () => {
+    const file = path.join(dir, `kratos-${runs}.jsonl`)
+    writeFile(file, n, `${tag}o${runs++}`)
+    collect()
+    const r = await Effect.runPromise(Effect.provide(ours(file, { progressInterval: 1000 }), client))
+    if (r.report.created !== n) throw new Error(`kratos: ${r.report.created} created of ${n}`)
+    oursMs.push(r.ms)
+    if (VERBOSE) console.error(`  kratos ours: ${rate(n, r.ms)} rec/s`)
+  }
+  const runIdeal = async () => {
+    const ms = await ideal(url, n, `${tag}i${runs++}`)
+    idealMs.push(ms)
+    if (VERBOSE) console.error(`  kratos ideal: ${rate(n, ms)} rec/s`)
+  }
+  // warm: the server's caches and this process's JIT for this client
+  await runOurs()
+  await runIdeal()
+  oursMs.length = idealMs.length = 0
+  for (let round = 0; round < ROUNDS; round++) {
+    await runIdeal()
+    await runOurs()
+    await runOurs()
+    await runIdeal()
+  }
+  return { oursMs: median(oursMs), idealMs: median(idealMs), pairs: oursMs.map((ms, i) => idealMs[i] / ms) }
+}
+
 const main = async () => {
   const sandboxes = [await startSandbox(0), await startSandbox(LATENCY_MS)]
   sandboxUrl = sandboxes[0].url
@@ -372,6 +421,8 @@ const main = async () => {
         orySandbox.child.kill("SIGKILL")
       }
     }
+
+    const kratos = KRATOS_URL === undefined ? undefined : await measureKratos(KRATOS_URL, KRATOS_N)
 
     const dryFile = path.join(dir, "dry.jsonl")
     writeFile(dryFile, DRY_N, "dry")
@@ -412,6 +463,14 @@ const main = async () => {
         [`importer (ours), ${ORY_N} records, the CLI's client for Ory Network`, `${oursRate} rec/s`, `${(ory.ms / 1000).toFixed(1)} s, ${ory.batches} batches`],
         [`  throughput / what the bucket allows (${Math.round(allowed)} rec/s)`, `${Math.round((oursRate / allowed) * 100)}%`, "target ≥ 90%"],
         [`  requests answered 429`, `${((ory.limited / Math.max(1, ory.requests)) * 100).toFixed(1)}%`, `${ory.limited} of ${ory.requests} (target < 1%)`]
+      )
+    }
+    if (kratos !== undefined) {
+      rows.push(
+        [`— real server: ${KRATOS_URL} (BENCH_IMPORT_KRATOS_URL)`, "", ""],
+        [`importer (ours), ${KRATOS_N} records`, `${rate(KRATOS_N, kratos.oursMs)} rec/s`, `median of ${2 * ROUNDS}`],
+        [`(b) ideal: raw undici, pre-serialized 1000-batches`, `${rate(KRATOS_N, kratos.idealMs)} rec/s`, `ours = ${Math.round((kratos.idealMs / kratos.oursMs) * 100)}% (target ≥ 90%)`],
+        [`  ours / ideal, each run against its neighbour`, `${pct(median(kratos.pairs))} median`, `range ${pct(Math.min(...kratos.pairs))}–${pct(Math.max(...kratos.pairs))}`]
       )
     }
     rows.push(
