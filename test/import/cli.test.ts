@@ -10,6 +10,7 @@ import * as path from "node:path"
 import * as zlib from "node:zlib"
 import * as Sandbox from "../../src/Sandbox.js"
 import { binPath } from "../support/bin.js"
+import { drive, failure } from "../support/pty.js"
 import { sandboxPerFile } from "../support/sandbox.js"
 import { record, records, tmpDir, writeJsonl } from "./helpers.js"
 
@@ -221,6 +222,26 @@ describe("kratos-admin identities import (child process)", () => {
     expect(JSON.parse(resumed.stdout)).toMatchObject({ complete: true, records: 400, failed: 0, conflicts: 0 })
     const all = await Effect.runPromise(sandbox.identities)
     for (const r of input) expect(all.filter((i) => i.external_id === r.external_id).length).toBe(1)
+  })
+
+  it("on a terminal, the progress line's percentage counts finished records, not the bytes read ahead of the server", async () => {
+    const dir = tmpDir()
+    // a small file is read whole at once; each batch of 10 then takes the server ~0.4 s
+    const file = writeJsonl(dir, "progress.jsonl", records(30, 6000))
+    await Effect.runPromise(sandbox.setOptions({ latency: "400 millis" }))
+    try {
+      const r = await drive(
+        [{ expect: "20 done", timeout: 30 }],
+        { KRATOS_ADMIN_URL: url },
+        ["identities", "import", file, "--batch-size", "10"]
+      )
+      expect(r.ok, failure(r)).toBe(true)
+      expect(r.output).toMatch(/\D33%\s+30 read, 10 done/)
+      expect(r.output).toMatch(/\D66%\s+30 read, 20 done/)
+      expect(r.output).not.toMatch(/100%\s+30 read, (10|20) done/)
+    } finally {
+      await Effect.runPromise(sandbox.setOptions({ latency: undefined }))
+    }
   })
 
   it("Ctrl-C on an import from a pipe with --journal: the resume command says to give the same input again", async () => {

@@ -36,10 +36,15 @@ describe("import progress", () => {
   it("the model: an input read ahead of the server counts finished records; the ETA is left records at the finished rate", () => {
     // everything read (100% of the bytes) while 30 of 100 records are finished in 3 s
     const p = progressOf({ records: 100, done: 30, imported: 30, failed: 0, retried: 0, inFlight: 1, bytes: 5000 }, 3000, 5000, 10, undefined)
-    expect(p).toMatchObject({ read: 100, done: 30, fraction: 1, rate: 10, etaSeconds: 7 })
+    expect(p).toMatchObject({ read: 100, done: 30, fraction: 0.3, rate: 10, etaSeconds: 7 })
     // half of the input read, 25 finished in 5 s: 100 records expected, 75 left at 5/s
     expect(progressOf({ records: 50, done: 25, imported: 25, failed: 0, retried: 0, inFlight: 1, bytes: 2500 }, 5000, 5000, 10, undefined))
-      .toMatchObject({ fraction: 0.5, rate: 5, etaSeconds: 15 })
+      .toMatchObject({ fraction: 0.25, rate: 5, etaSeconds: 15 })
+    // nothing read yet: 0%, no ETA; no size known: no share at all
+    expect(progressOf({ records: 0, done: 0, imported: 0, failed: 0, retried: 0, inFlight: 0, bytes: 0 }, 0, 5000, 10, undefined))
+      .toMatchObject({ fraction: 0, etaSeconds: undefined })
+    expect(progressOf({ records: 50, done: 25, imported: 25, failed: 0, retried: 0, inFlight: 1, bytes: 2500 }, 5000, undefined, 10, undefined).fraction)
+      .toBeUndefined()
   })
 
   it.effect("a run under TestClock: each second one batch of 10 finishes; done, rate and ETA follow the finished records", () =>
@@ -72,8 +77,10 @@ describe("import progress", () => {
         expect(p!.elapsedMs).toBe(1000 * k)
         expect(p!.rate).toBeCloseTo(10)
         expect(p!.etaSeconds).toBeCloseTo(10 - k)
+        // the share shown follows the finished records, though every byte was read long before
+        expect(p!.fraction).toBeCloseTo(k / 10)
       }
-      expect(seen.at(-1)).toMatchObject({ done: 100, etaSeconds: 0 })
+      expect(seen.at(-1)).toMatchObject({ done: 100, etaSeconds: 0, fraction: 1 })
       // never more done than finished: no event counted records still on the wire
       for (const p of seen) expect(p.done % 10).toBe(0)
     }))

@@ -170,7 +170,11 @@ export interface ImportProgress {
   readonly rate: number
   readonly bytesRead: number
   readonly totalBytes?: number | undefined
-  /** 0..1 when the input size is known. */
+  /**
+   * 0..1 when the input size is known: the finished records' share of those the input is estimated
+   * to hold (from the records and bytes read so far). Reading runs ahead of the server, so this
+   * follows `done`, not `bytesRead / totalBytes`.
+   */
   readonly fraction?: number | undefined
   readonly etaSeconds?: number | undefined
   readonly elapsedMs: number

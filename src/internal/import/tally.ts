@@ -95,8 +95,13 @@ export const progressOf = (
   waiting: ImportProgress["waiting"]
 ): ImportProgress => {
   const rate = elapsedMs > 0 ? (stats.done * 1000) / elapsedMs : 0
-  const fraction = totalBytes && totalBytes > 0 ? Math.min(1, stats.bytes / totalBytes) : undefined
-  const estimated = fraction && fraction > 0 ? stats.records / fraction : undefined
+  const readShare = totalBytes && totalBytes > 0 ? Math.min(1, stats.bytes / totalBytes) : undefined
+  // the records the whole input holds, extrapolated from those read so far
+  const estimated = readShare && readShare > 0 && stats.records > 0 ? stats.records / readShare : undefined
+  // The share of those records that are finished, not of the bytes read: reading runs ahead of
+  // the server (by a few batches, or by all of a small file), and a bar at 100% with most of the
+  // records still to send tells the user the wrong thing.
+  const fraction = estimated !== undefined ? Math.min(1, stats.done / estimated) : readShare === undefined ? undefined : 0
   const etaSeconds = estimated !== undefined && rate > 0 ? Math.max(0, (estimated - stats.done) / rate) : undefined
   return {
     read: stats.records,
