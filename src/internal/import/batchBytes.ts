@@ -5,6 +5,7 @@
  */
 import { JsonText } from "../../Operation.js"
 import { ByteWriter } from "./bytes.js"
+import { exactObject, hasInexactNumber, parseExact } from "./exactJson.js"
 import type { PatchIds } from "./keys.js"
 import type { PreparedRecord } from "./model.js"
 
@@ -58,8 +59,18 @@ export const batchBody = (recs: ReadonlyArray<PreparedRecord>): JsonText => {
 }
 
 /** The record's create body, read back from its batch item (only on rare paths: lookups, failures, prehash). */
-export const sourceRecord = (rec: PreparedRecord): unknown =>
-  (JSON.parse(rec.bytes.toString("utf8", rec.start, rec.end)) as { create: unknown }).create
+export const sourceRecord = (rec: PreparedRecord): unknown => (JSON.parse(itemText(rec)) as { create: unknown }).create
+
+/**
+ * The same, its numbers as written (`exactJson.ts`), when it holds one `JSON.parse` would round;
+ * `undefined` when `sourceRecord` is exact.
+ */
+export const exactSourceRecord = (rec: PreparedRecord): Record<string, unknown> | undefined => {
+  const text = itemText(rec)
+  return hasInexactNumber(text) ? exactObject(exactObject(parseExact(text))?.create) : undefined
+}
+
+const itemText = (rec: PreparedRecord): string => rec.bytes.toString("utf8", rec.start, rec.end)
 
 export const externalIdOf = (record: unknown): string | undefined => {
   const id = (record as { external_id?: unknown } | null)?.external_id

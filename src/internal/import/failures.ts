@@ -1,5 +1,6 @@
 /** The failures file: one JSON line per record not imported, passwords removed, fit to fix and re-import. */
 import * as fs from "node:fs"
+import { exactObject, stringifyExact } from "./exactJson.js"
 import { errorText, type Files, privateMode, writeWhole, WriteFailed } from "./journal.js"
 import type { ImportFailure } from "./model.js"
 
@@ -19,13 +20,17 @@ export const unwrapFailureLine = (value: unknown): unknown => {
  */
 export const withoutPassword = (record: unknown): { readonly record: unknown; readonly removed: boolean } => {
   const credentials = (record as { credentials?: unknown } | null)?.credentials
-  if (credentials === null || typeof credentials !== "object") return { record, removed: false }
+  if (credentials === null || typeof credentials !== "object" || (!Array.isArray(credentials) && exactObject(credentials) === undefined)) {
+    return { record, removed: false }
+  }
   let removed = false
   const strip = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(strip)
-    if (node === null || typeof node !== "object") return node
+    // (a number of `exactJson.ts`' parse is an object too: kept as it is)
+    const object = exactObject(node)
+    if (object === undefined) return node
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(node)) {
+    for (const [k, v] of Object.entries(object)) {
       if (k === "password") removed = true
       else out[k] = strip(v)
     }
@@ -82,9 +87,10 @@ export class FailureWriter {
   /** The first write that failed: the run stops at its next check of this. */
   failed: WriteFailed | undefined
 
-  write(failure: ImportFailure): void {
+  /** `exactRecord`: the record with its numbers as written, when `failure.record` rounds one. */
+  write(failure: ImportFailure, exactRecord?: unknown): void {
     if (this.fd === undefined) return
-    this.buffer.push(JSON.stringify(failure))
+    this.buffer.push(exactRecord === undefined ? JSON.stringify(failure) : stringifyExact({ ...failure, record: exactRecord }))
     if (this.buffer.length >= 256) this.flush()
   }
 

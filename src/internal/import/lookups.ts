@@ -9,8 +9,10 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type { CreateIdentityBodyEncoded, Identity } from "../../Identity.js"
 import type { KratosError } from "../../KratosError.js"
+import { JsonText } from "../../Operation.js"
 import { errorReason, errorStatus, isAmbiguous, isRetryable, isTimeout, timedOut } from "./attempts.js"
-import { externalIdOf, sourceRecord } from "./batchBytes.js"
+import { exactSourceRecord, externalIdOf, sourceRecord } from "./batchBytes.js"
+import { stringifyExact } from "./exactJson.js"
 import type * as Journal from "./journal.js"
 import { journalStep, writeError } from "./journalRun.js"
 import type { ImportClient, ImportError, PreparedRecord } from "./model.js"
@@ -111,7 +113,11 @@ export const makeReconciler = (deps: LookupDeps) => {
         yield* Effect.mapError(journal.sync, writeError)
       }
       const raw = sourceRecord(rec) as CreateIdentityBodyEncoded
-      const body = { ...raw, state: raw.state ?? "active" }
+      // PUT replaces the identity: a state left out would be kept as it is, not made active
+      const exact = exactSourceRecord(rec)
+      const body = exact !== undefined
+        ? new JsonText(stringifyExact({ ...exact, state: exact.state ?? "active" }))
+        : { ...raw, state: raw.state ?? "active" }
       const result = yield* client.encoded.updateIdentity({ id, body }).pipe(
         Effect.timeoutFail({ duration: requestTimeout, onTimeout: () => timedOut("updateIdentity", requestTimeout) }),
         Effect.retry({ times: 5, while: (e) => isRetryable(e) && !isTimeout(e) }),
@@ -123,7 +129,7 @@ export const makeReconciler = (deps: LookupDeps) => {
       }
       const e = result.left
       // not journaled as done when its outcome is unknown: a resume looks it up again
-      if (isAmbiguous(e)) return yield* fail(rec.line, "unknown", `updating identity ${id} to the edited record: ${errorReason(e)}`, { raw, externalId: externalIdOf(raw) })
+      if (isAmbiguous(e)) return yield* fail(rec.line, "unknown", `updating identity ${id} to the edited record: ${errorReason(e)}`, { raw, externalId: externalIdOf(raw), exact: () => exact })
       return yield* finalFailure(rec, "failed", errorStatus(e) || undefined, `updating identity ${id} (an earlier version of this record) failed: ${errorReason(e)}`)
     })
 

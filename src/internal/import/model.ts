@@ -16,9 +16,12 @@ export interface ImportClient {
     readonly batchPatchIdentities: (
       input: { readonly body: typeof PatchIdentitiesBody.Encoded | JsonText }
     ) => Effect.Effect<BatchPatchIdentitiesResponse, KratosError>
-    /** Replaces an identity an earlier run created from a record edited since. */
+    /**
+     * Replaces an identity an earlier run created from a record edited since (as `JsonText` when
+     * the record holds a number `JSON.parse` would round).
+     */
     readonly updateIdentity: (
-      input: { readonly id: string; readonly body: typeof UpdateIdentityBody.Encoded }
+      input: { readonly id: string; readonly body: typeof UpdateIdentityBody.Encoded | JsonText }
     ) => Effect.Effect<Identity, KratosError>
   }
   readonly getIdentityByExternalID: (input: { readonly externalID: string }) => Effect.Effect<Identity, KratosError>

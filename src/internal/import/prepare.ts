@@ -16,9 +16,10 @@ import { hashChecked, isKnownHashFormat } from "../hashFormats.js"
 import { formatParseError } from "../parseIssues.js"
 import { wireCheck } from "../wireCheck.js"
 import { errorReason } from "./attempts.js"
-import { comma, externalIdOf, noBytes, patchIdField, sourceRecord, writeItem } from "./batchBytes.js"
+import { comma, exactSourceRecord, externalIdOf, noBytes, patchIdField, sourceRecord, writeItem } from "./batchBytes.js"
 import { ByteWriter } from "./bytes.js"
 import { type Digest, digestText, InputDigest } from "./digest.js"
+import { hasInexactNumber, parseExact, stringifyExact } from "./exactJson.js"
 import { unwrapFailureLine } from "./failures.js"
 import * as Journal from "./journal.js"
 import { KeyKind, KeyTable } from "./keys.js"
@@ -136,6 +137,9 @@ export const makePreparer = (deps: PrepareDeps) => {
     const id = (unwrapFailureLine(value) as { schema_id?: unknown } | null)?.schema_id
     return typeof id === "string" && id.length > 0 ? id : defaultSchemaId
   }
+  /** The record of a failure with its numbers as written, when `JSON.parse` rounded one. */
+  const exactOf = (item: SourceItem) => (): unknown =>
+    item._tag === "Text" && hasInexactNumber(item.text) ? unwrapFailureLine(parseExact(item.text)) : undefined
   /** `value` is the item's value, parsed from its text by the caller (`Unparsable` if it is not JSON). */
   const prepare = (item: SourceItem, value: unknown, out: ByteWriter): PreparedRecord | undefined => {
       stats.records++
@@ -148,14 +152,14 @@ export const makePreparer = (deps: PrepareDeps) => {
         }
       }
       if (item._tag === "Malformed" || value instanceof Unparsable) {
-        failSync(item.line, "malformed", item._tag === "Malformed" ? item.reason : (value as Unparsable).reason, { offset: item.offset })
+        failSync(item.line, "malformed", item._tag === "Malformed" ? item.reason : (value as Unparsable).reason, { offset: item.offset, exact: exactOf(item) })
         return undefined
       }
       const raw = unwrapFailureLine(value)
       const rawExternalId = externalIdOf(raw)
       const body = validateBody(raw)
       if (body instanceof ParseResult.ParseError) {
-        failSync(item.line, "invalid", formatParseError(body), { raw, externalId: rawExternalId, offset: item.offset })
+        failSync(item.line, "invalid", formatParseError(body), { raw, externalId: rawExternalId, offset: item.offset, exact: exactOf(item) })
         return undefined
       }
       const schemaId = body.schema_id !== undefined && body.schema_id.length > 0 ? body.schema_id : defaultSchemaId
@@ -163,13 +167,13 @@ export const makePreparer = (deps: PrepareDeps) => {
       const schema = schemas.get(schemaId) ?? `identity schema \`${schemaId}\` was not loaded`
       if (typeof schema === "string") {
         if (validateSchema) {
-          failSync(item.line, "invalid", schema, { raw, externalId: rawExternalId, offset: item.offset })
+          failSync(item.line, "invalid", schema, { raw, externalId: rawExternalId, offset: item.offset, exact: exactOf(item) })
           return undefined
         }
       } else if (validateSchema) {
         const problem = IdSchema.check(schema, body.traits)
         if (problem !== undefined) {
-          failSync(item.line, "invalid", problem, { raw, externalId: rawExternalId, offset: item.offset })
+          failSync(item.line, "invalid", problem, { raw, externalId: rawExternalId, offset: item.offset, exact: exactOf(item) })
           return undefined
         }
       }
@@ -177,7 +181,7 @@ export const makePreparer = (deps: PrepareDeps) => {
       if (dryRun) {
         const hash = hashChecked(body.credentials?.password?.config)
         if (hash !== undefined && !isKnownHashFormat(hash)) {
-          failSync(item.line, "invalid", unknownHashFormat, { raw, externalId: rawExternalId, offset: item.offset })
+          failSync(item.line, "invalid", unknownHashFormat, { raw, externalId: rawExternalId, offset: item.offset, exact: exactOf(item) })
           return undefined
         }
       }
@@ -197,7 +201,7 @@ export const makePreparer = (deps: PrepareDeps) => {
       }
       if (first !== undefined) {
         keys.forget()
-        failSync(item.line, "duplicate", `duplicate of line ${first} (same ${same})`, { raw, externalId, offset: item.offset })
+        failSync(item.line, "duplicate", `duplicate of line ${first} (same ${same})`, { raw, externalId, offset: item.offset, exact: exactOf(item) })
         return undefined
       }
       keys.commit(item.line)
@@ -250,6 +254,7 @@ export const makePreparer = (deps: PrepareDeps) => {
           failSync(item.line, status, was?.[3] ?? "failed in an earlier run", {
             raw,
             externalId,
+            exact: exactOf(item),
             ...(typeof was?.[2] === "number" && was[2] > 0 ? { code: was[2] } : {})
           })
           return undefined
@@ -263,7 +268,7 @@ export const makePreparer = (deps: PrepareDeps) => {
       if (out.at > 0) out.constant(comma)
       const start = out.at
       // the text as read when ajv accepted the value itself (validateBody returned it)
-      writeItem(out, body === value && item._tag === "Text" ? item.text : JSON.stringify(body), item.line, patchId)
+      writeItem(out, body === value && item._tag === "Text" ? item.text : itemJson(item, raw, body), item.line, patchId)
       return {
         line: item.line,
         bytes: noBytes,
@@ -277,6 +282,17 @@ export const makePreparer = (deps: PrepareDeps) => {
         ka: keyDigest.a,
         kb: keyDigest.b
       }
+  }
+
+  /**
+   * A record sent other than as it was read (unwrapped from a failures-file line, or re-encoded by
+   * the schema): serialized again, with its numbers as written when `JSON.parse` rounded one and
+   * the record is the one read (not a form the schema changed).
+   */
+  const itemJson = (item: SourceItem, raw: unknown, body: CreateIdentityBodyEncoded): string => {
+    const json = JSON.stringify(body)
+    if (item._tag !== "Text" || !hasInexactNumber(item.text) || JSON.stringify(raw) !== json) return json
+    return stringifyExact(unwrapFailureLine(parseExact(item.text)))
   }
 
   // one slice's parsed values (reused: a slice at a time)
@@ -320,13 +336,15 @@ export const makePreparer = (deps: PrepareDeps) => {
   // ---- prehash: bcrypt on the libuv threadpool, so records hash in parallel on every core
   const hashRecord = (rec: PreparedRecord): Effect.Effect<PreparedRecord | undefined> => {
     if (prehash === undefined || !rec.plaintext) return Effect.succeed(rec)
-    const body = sourceRecord(rec) as CreateIdentityBodyEncoded
+    // a record with a number JSON.parse would round is rebuilt from its exact form
+    const exact = exactSourceRecord(rec)
+    const body = (exact ?? sourceRecord(rec)) as CreateIdentityBodyEncoded
     const config = body.credentials!.password!.config!
     const password = config.password!
     return Effect.tryPromise(() => bcryptHash(password, { cost: prehash.cost })).pipe(
       Effect.map((hashed) => {
         const { password: _plain, ...others } = config
-        const json = JSON.stringify({
+        const json = (exact !== undefined ? stringifyExact : JSON.stringify)({
           ...body,
           credentials: {
             ...body.credentials,
@@ -343,8 +361,9 @@ export const makePreparer = (deps: PrepareDeps) => {
       }),
       Effect.catchAll((e) =>
         fail(rec.line, "failed", `prehash failed: ${e.error instanceof Error ? e.error.message : String(e.error)}`, {
-          raw: body,
-          externalId: externalIdOf(body)
+          raw: exact !== undefined ? sourceRecord(rec) : body,
+          externalId: externalIdOf(body),
+          exact: () => exact
         }).pipe(Effect.as(undefined))
       )
     )

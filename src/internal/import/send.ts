@@ -10,7 +10,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type { BatchPatchIdentitiesResponse } from "../../BatchPatch.js"
 import { backoff, decide, errorReason, errorStatus, type Sizer, timedOut } from "./attempts.js"
-import { batchBody, externalIdOf, sourceRecord } from "./batchBytes.js"
+import { batchBody, exactSourceRecord, externalIdOf, sourceRecord } from "./batchBytes.js"
 import type * as Journal from "./journal.js"
 import { journalStep, writeError } from "./journalRun.js"
 import type { Reconciler } from "./lookups.js"
@@ -202,6 +202,7 @@ export const makeSender = (deps: SendDeps) => {
             failSync(r.line, "failed", reason, {
               raw,
               externalId: externalIdOf(raw),
+              exact: () => exactSourceRecord(r),
               code: errorStatus(e) || undefined,
               group: `gave up after retries (${e._tag})`
             })

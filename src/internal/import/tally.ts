@@ -7,7 +7,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as MetricLabel from "effect/MetricLabel"
 import { importRecords } from "../client/metrics.js"
-import { externalIdOf, sourceRecord } from "./batchBytes.js"
+import { exactSourceRecord, externalIdOf, sourceRecord } from "./batchBytes.js"
 import type { FailureWriter } from "./failures.js"
 import { withoutPassword } from "./failures.js"
 import type * as Journal from "./journal.js"
@@ -25,6 +25,12 @@ export interface FailureDetails {
   readonly group?: string
   /** The byte offset of the record's line in the input (-1 or absent: not known). */
   readonly offset?: number | undefined
+  /**
+   * The record with its numbers as written (`exactJson.ts`), for the failures file, when `raw`
+   * rounds one of them (`undefined` when it does not): a fixed file imported again must not have
+   * changed them. Called only for the failures file.
+   */
+  readonly exact?: (() => unknown) | undefined
 }
 
 /** A record's outcome as the `kratos.import.records` counter labels it. */
@@ -254,7 +260,8 @@ export class Tally {
       ...(stripped?.removed ? { password_removed: true } : {}),
       ...(stripped !== undefined ? { record: stripped.record } : {})
     }
-    this.failuresOut.write(failure)
+    const exact = stripped === undefined ? undefined : details.exact?.()
+    this.failuresOut.write(failure, exact === undefined ? undefined : withoutPassword(exact).record)
     this.queued.push({ _tag: "RecordFailed", failure })
   }
 
@@ -274,7 +281,7 @@ export class Tally {
   ): Effect.Effect<void> {
     this.finals.push([rec.line, status === "failed" ? "f" : status === "conflict" ? "x" : "u", code ?? 0, reason])
     const raw = sourceRecord(rec)
-    return this.fail(rec.line, status, reason, { raw, externalId: externalIdOf(raw), ...(code ? { code } : {}) })
+    return this.fail(rec.line, status, reason, { raw, externalId: externalIdOf(raw), ...(code ? { code } : {}), exact: () => exactSourceRecord(rec) })
   }
 
   created(rec: PreparedRecord): void {
