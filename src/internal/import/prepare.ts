@@ -152,7 +152,7 @@ export const makePreparer = (deps: PrepareDeps) => {
         }
       }
       if (item._tag === "Malformed" || value instanceof Unparsable) {
-        failSync(item.line, "malformed", item._tag === "Malformed" ? item.reason : (value as Unparsable).reason, { offset: item.offset, exact: exactOf(item) })
+        failSync(item.line, "malformed", item._tag === "Malformed" ? item.reason : (value as Unparsable).reason, { offset: item.offset })
         return undefined
       }
       const raw = unwrapFailureLine(value)
