@@ -33,7 +33,7 @@
  * the next batch is encoded while one is on the wire; 0: `lookAhead: false`),
  * BENCH_IMPORT_SERIALIZE (0; 1: the importer's client serialises writes per path, as the CLI's does
  * for Ory Network), BENCH_IMPORT_ORY_N (30000; 0 skips case 5), BENCH_IMPORT_ORY_LATENCY_MS (50),
- * BENCH_IMPORT_KRATOS_URL (unset: case 6 skipped), BENCH_IMPORT_KRATOS_N (5000).
+ * BENCH_IMPORT_KRATOS_URL (unset: case 6 skipped), BENCH_IMPORT_KRATOS_N (10000).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as bcrypt from "@node-rs/bcrypt"
@@ -76,7 +76,7 @@ const VERBOSE = process.env.BENCH_IMPORT_VERBOSE === "1"
 const ORY_N = Number(process.env.BENCH_IMPORT_ORY_N ?? 30_000)
 const ORY_LATENCY_MS = Number(process.env.BENCH_IMPORT_ORY_LATENCY_MS ?? 50)
 const KRATOS_URL = process.env.BENCH_IMPORT_KRATOS_URL?.replace(/\/+$/, "")
-const KRATOS_N = Number(process.env.BENCH_IMPORT_KRATOS_N ?? 5_000)
+const KRATOS_N = Number(process.env.BENCH_IMPORT_KRATOS_N ?? 10_000)
 const root = path.resolve(import.meta.dirname, "..")
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-import-"))
 const hash = bcrypt.hashSync("bench-password", { cost: 4 })
