@@ -8,6 +8,7 @@
  */
 import type * as Schema from "effect/Schema"
 import type { CommonError, StatusErrorClass } from "./KratosError.js"
+import { keepHiddenClass } from "./internal/hiddenClass.js"
 
 /**
  * @since 0.1.0
@@ -241,3 +242,6 @@ export const pathRenderer = (op: Operation): (values: Readonly<Record<string, un
     return path
   }
 }
+
+// one instance of each class an import makes afresh (see hiddenClass.ts)
+keepHiddenClass(new JsonText(""))

@@ -30,6 +30,7 @@ import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import type * as Tracer from "effect/Tracer"
 import type { Safety } from "../../Operation.js"
+import { keepHiddenClass } from "../hiddenClass.js"
 import * as Metrics from "./metrics.js"
 import type { AttemptTimeout } from "./transport.js"
 
@@ -245,3 +246,6 @@ export const currentCallObserver: FiberRef.FiberRef<CallObserver | undefined> = 
   "effect-kratos/internal/client/currentCallObserver",
   () => FiberRef.unsafeMake<CallObserver | undefined>(undefined)
 )
+
+// one instance of each class an import makes afresh (see hiddenClass.ts)
+keepHiddenClass(new CallContext(new Metrics.OperationLabels("none"), "safe", 0, Infinity, undefined, undefined))

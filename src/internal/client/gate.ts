@@ -5,6 +5,7 @@
  * permit is handed to the first of them. `Effect.Semaphore` costs a region of its own per request.
  */
 import * as Effect from "effect/Effect"
+import { keepHiddenClass } from "../hiddenClass.js"
 
 export class Gate {
   private available: number
@@ -55,3 +56,6 @@ export class Gate {
     else this.available++
   }
 }
+
+// one instance of each class an import makes afresh (see hiddenClass.ts)
+keepHiddenClass(new Gate(1))

@@ -6,6 +6,7 @@
 import * as Duration from "effect/Duration"
 import { type KratosError, TransportError } from "../../KratosError.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
+import { keepHiddenClass } from "../hiddenClass.js"
 
 /** The error of a call (all its attempts) that did not end within `after`: sent, so ambiguous. */
 export const timedOut = (operation: string, after: Duration.Duration) =>
@@ -82,3 +83,6 @@ export class Sizer {
     this.current = Math.min(this.max, this.current + Math.max(1, Math.ceil(this.max / 10)))
   }
 }
+
+// one instance of each class an import makes afresh (see hiddenClass.ts)
+keepHiddenClass(new Sizer(1))

@@ -1,3 +1,4 @@
+import { keepHiddenClass } from "../hiddenClass.js"
 /**
  * Digests that bind a journal to the input's content: a 64-bit fingerprint of each record's text
  * (two independent 32-bit FNV-1a variants, no allocation) and one of the whole input, folded from
@@ -70,3 +71,6 @@ export class InputDigest {
 }
 
 const hex32 = (n: number): string => (n >>> 0).toString(16).padStart(8, "0")
+
+// one instance of each class an import makes afresh (see hiddenClass.ts)
+keepHiddenClass(new InputDigest())

@@ -26,6 +26,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as readline from "node:readline"
+import { keepHiddenClass } from "../hiddenClass.js"
 import { ByteWriter } from "./bytes.js"
 import type { Digest } from "./digest.js"
 import { LineSet } from "./keys.js"
@@ -51,7 +52,7 @@ export interface Files {
   readonly fchmodSync: (fd: number, mode: number) => void
 }
 
-const nodeFiles: Files = {
+export const nodeFiles: Files = {
   openSync: (path, flags, mode) => fs.openSync(path, flags, mode),
   writeSync: (fd, data, offset, length) => fs.writeSync(fd, data, offset, length),
   fsync: (fd, callback) => fs.fsync(fd, callback),
@@ -559,3 +560,6 @@ export class JournalWriter {
     writeWhole(this.files, this.fd, this.path, text)
   }
 }
+
+// one instance of each class an import makes afresh (see hiddenClass.ts)
+keepHiddenClass(new Records())

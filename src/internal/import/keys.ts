@@ -5,6 +5,7 @@
 import { hash } from "node:crypto"
 import { type Digest, digestKey } from "./digest.js"
 import { formatUuid } from "../uuid.js"
+import { keepHiddenClass } from "../hiddenClass.js"
 
 /**
  * What a key is: the character its digest starts with (`e` external_id, `i` identifier), as the
@@ -206,3 +207,8 @@ export class PatchIds {
  * load `node:crypto` for every command whose modules import this one (a test checks the value).
  */
 export const defaultNamespace = "ce173416-f541-55dc-bf5d-6eeadada12b5"
+
+// one instance of each class an import makes afresh (see hiddenClass.ts)
+keepHiddenClass(new KeyTable(8))
+keepHiddenClass(new LineSet())
+keepHiddenClass(new PatchIds("", ""))

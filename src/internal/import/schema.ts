@@ -7,6 +7,7 @@ import { topLevel } from "../wireCheck.js"
 import { Ajv, type ErrorObject, type Plugin, type ValidateFunction } from "ajv"
 import * as AjvFormats from "ajv-formats"
 import { isGoEmail } from "../goEmailFormat.js"
+import { keepHiddenClass } from "../hiddenClass.js"
 
 const extension = "ory.sh/kratos"
 
@@ -132,3 +133,6 @@ export class Identifiers {
     this.length++
   }
 }
+
+// one instance of each class an import makes afresh (see hiddenClass.ts)
+keepHiddenClass(new Identifiers())

@@ -4,6 +4,7 @@
  * record at a time, so memory stays flat however large the input is.
  */
 import { isUtf8 } from "node:buffer"
+import { keepHiddenClass } from "../hiddenClass.js"
 
 /**
  * One record of the source: a value given in memory, a value's JSON text as read (parsed when it
@@ -407,3 +408,6 @@ const balanced = (text: string): boolean => {
   }
   return depth <= 0
 }
+
+// one instance of each class an import makes afresh (see hiddenClass.ts)
+keepHiddenClass(new SourceParser())

@@ -7,10 +7,10 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as MetricLabel from "effect/MetricLabel"
 import { importRecords } from "../client/metrics.js"
+import { keepHiddenClass } from "../hiddenClass.js"
 import { exactSourceRecord, externalIdOf, sourceRecord } from "./batchBytes.js"
-import type { FailureWriter } from "./failures.js"
-import { withoutPassword } from "./failures.js"
-import type * as Journal from "./journal.js"
+import { FailureWriter, withoutPassword } from "./failures.js"
+import * as Journal from "./journal.js"
 import { journalStep, writeError } from "./journalRun.js"
 import type { FailureStatus, ImportEvent, ImportFailure, ImportProgress, ImportReport, PreparedRecord } from "./model.js"
 import { ImportError } from "./model.js"
@@ -365,3 +365,5 @@ export class Tally {
   }
 }
 
+// one instance of each class an import makes afresh (see hiddenClass.ts)
+keepHiddenClass(new Tally(() => Effect.void, 0, 0, undefined, FailureWriter.open(Journal.nodeFiles, undefined), undefined))
