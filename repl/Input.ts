@@ -5,6 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { inexactNumberPath } from "../src/internal/exactJson.js"
 import { formatParseError } from "../src/internal/parseIssues.js"
 import type * as Operation from "../src/Operation.js"
 import { UsageError } from "./Errors.js"
@@ -54,12 +55,28 @@ export const parseAssignments = (
     return out
   })
 
-/** Parses JSON text, failing with a usage error naming where it came from. */
+/**
+ * Parses JSON text, failing with a usage error naming where it came from. A number `JSON.parse`
+ * would round is refused (by its path, never its value: it may sit under `credentials`): sent on,
+ * the server would store the rounded number, which nobody asked for.
+ */
 export const parseJson = (text: string, source: string): Effect.Effect<unknown, UsageError> =>
-  Effect.try({
-    try: () => JSON.parse(text) as unknown,
-    catch: (e) => new UsageError({ message: `${source} is not valid JSON: ${e instanceof Error ? e.message : String(e)}` })
-  })
+  Effect.flatMap(
+    Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (e) => new UsageError({ message: `${source} is not valid JSON: ${e instanceof Error ? e.message : String(e)}` })
+    }),
+    (value) => {
+      const path = inexactNumberPath(text)
+      return path === undefined ? Effect.succeed(value) : Effect.fail(
+        new UsageError({
+          message: `${source}: the number at ${path === "" ? "the top level" : path} has more digits than this tool keeps ` +
+            `(past 2^53, or more than 17 significant digits): the server would store it rounded. Write it as a string, ` +
+            `or create such identities with \`identities import\`, which sends numbers as they are written`
+        })
+      )
+    }
+  )
 
 /** Reads and parses a JSON file (`-` = stdin). */
 export const readJson = (file: string) =>

@@ -13,7 +13,7 @@ import * as fs from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as path from "node:path"
-import { hasInexactNumber, parseExact, stringifyExact } from "../../src/internal/import/exactJson.js"
+import { hasInexactNumber, inexactNumberPath, parseExact, stringifyExact } from "../../src/internal/exactJson.js"
 import { withoutPassword } from "../../src/internal/import/failures.js"
 import { binPath } from "../support/bin.js"
 import { sandboxPerFile } from "../support/sandbox.js"
@@ -163,6 +163,36 @@ describe("numbers JSON.parse would round (child process, recording proxy)", () =
   })
 })
 
+describe("identities create/update/patch: JSON the CLI would send rounded is refused (child process)", () => {
+  it("a --file, --metadata-public or --trait-json holding such a number: usage error (exit 2) naming its path, nothing sent", async () => {
+    const proxy = await recordingProxy()
+    try {
+      const dir = tmpDir()
+      const file = path.join(dir, "one.json")
+      fs.writeFileSync(file, line(6, `{"password":{"config":{"password":"Plain-Secret-6"}}}`))
+      const fromFile = await cli(["identities", "create", "--file", file], proxy.url)
+      expect(fromFile.code).toBe(2)
+      expect(fromFile.stderr).toContain(`${file}: the number at metadata_public.n has more digits than this tool keeps`)
+      expect(fromFile.stderr).toContain("identities import")
+      const flag = await cli(["identities", "create", "--trait", "email=x6@example.com", "--metadata-public", `{"ids":[1,1e400]}`], proxy.url)
+      expect(flag.code).toBe(2)
+      expect(flag.stderr).toContain("--metadata-public: the number at ids[1] has more digits")
+      // the message names a path, never the value (under credentials it could be a secret)
+      const secret = await cli(["identities", "create", "--trait", "email=x7@example.com", "--trait-json", "n=98765432109876543210"], proxy.url)
+      expect(secret.code).toBe(2)
+      expect(secret.stderr).toContain("--trait-json n: the number at the top level")
+      expect(secret.stderr).not.toContain("98765432109876543210")
+      expect(proxy.bodies).toEqual([])
+      // numbers a double holds exactly go through
+      const ok = await cli(["identities", "create", "--trait", "email=x8@example.com", "--metadata-public", `{"n":9007199254740991,"f":0.5}`, "-o", "json"], proxy.url)
+      expect(ok.code, ok.stderr).toBe(0)
+      expect(JSON.parse(ok.stdout)).toMatchObject({ metadata_public: { n: 9007199254740991, f: 0.5 } })
+    } finally {
+      proxy.close()
+    }
+  })
+})
+
 describe("exactJson", () => {
   it("hasInexactNumber: true only for a number JSON.parse would not give back digit for digit", () => {
     expect(hasInexactNumber(`{"n":12345678901234567890}`)).toBe(true)
@@ -174,6 +204,12 @@ describe("exactJson", () => {
     expect(hasInexactNumber(`{"s":"12345678901234567890"}`)).toBe(false)
     // not JSON: nothing to keep
     expect(hasInexactNumber(`{"n":12345678901234567890`)).toBe(false)
+  })
+
+  it("inexactNumberPath: the path of the first such number", () => {
+    expect(inexactNumberPath(`{"a":{"b":[1,2,12345678901234567890]}}`)).toBe("a.b[2]")
+    expect(inexactNumberPath(`1e400`)).toBe("")
+    expect(inexactNumberPath(`{"a":1,"s":"12345678901234567890"}`)).toBeUndefined()
   })
 
   it("a value parsed exactly serializes back to the same text, changed or not; withoutPassword keeps its numbers", () => {

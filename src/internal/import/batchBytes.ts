@@ -5,7 +5,7 @@
  */
 import { JsonText } from "../../Operation.js"
 import { ByteWriter } from "./bytes.js"
-import { exactObject, hasInexactNumber, parseExact } from "./exactJson.js"
+import { exactObject, hasInexactNumber, parseExact } from "../exactJson.js"
 import type { PatchIds } from "./keys.js"
 import type { PreparedRecord } from "./model.js"
 

@@ -1,6 +1,6 @@
 /** The failures file: one JSON line per record not imported, passwords removed, fit to fix and re-import. */
 import * as fs from "node:fs"
-import { exactObject, stringifyExact } from "./exactJson.js"
+import { exactObject, stringifyExact } from "../exactJson.js"
 import { errorText, type Files, privateMode, writeWhole, WriteFailed } from "./journal.js"
 import type { ImportFailure } from "./model.js"
 
