@@ -23,6 +23,7 @@ import * as Stream from "effect/Stream"
 import { IdentityApi } from "./IdentityApi.js"
 import * as Import from "./Import.js"
 import type { KratosError } from "./KratosError.js"
+import { inexactNumberPath } from "./internal/exactJson.js"
 import * as Engine from "./internal/workflows/apply.js"
 import type { ApplyClient, ApplyEvent, ApplyOptions, ApplyPlan, ApplyReport, Change } from "./internal/workflows/apply.js"
 import { WorkflowError } from "./internal/workflows/sink.js"
@@ -101,10 +102,23 @@ export const readDesired = (path: string): Effect.Effect<ReadonlyArray<unknown>,
         case "Value":
           return Effect.succeed(item.value)
         case "Text":
-          return Effect.try({
-            try: () => JSON.parse(item.text) as unknown,
-            catch: () => new WorkflowError({ message: `${path}: line ${item.line} is not JSON` })
-          })
+          return Effect.flatMap(
+            Effect.try({
+              try: () => JSON.parse(item.text) as unknown,
+              catch: () => new WorkflowError({ message: `${path}: line ${item.line} is not JSON` })
+            }),
+            (value) => {
+              // applied, a number JSON.parse rounded would be stored rounded: refused (by its path, not its value)
+              const at = inexactNumberPath(item.text)
+              return at === undefined ? Effect.succeed(value) : Effect.fail(
+                new WorkflowError({
+                  message: `${path}: line ${item.line}: the number at ${at === "" ? "the top level" : at} has more digits than ` +
+                    `this tool keeps (past 2^53, or more than 17 significant digits): applied, it would be stored rounded. ` +
+                    `Write it as a string`
+                })
+              )
+            }
+          )
         case "Malformed":
           return Effect.fail(new WorkflowError({ message: `${path}: line ${item.line}: ${item.reason}` }))
       }

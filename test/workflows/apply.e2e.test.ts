@@ -64,4 +64,21 @@ describe("identities diff / apply (child process)", () => {
     expect(again.stderr).toMatch(/nothing to change \(10 identities/)
     expect(await writesSince(m1)).toEqual([])
   }, 180_000)
+
+  it("a record with a number JSON.parse would round: refused by line and path (never the value), nothing written", async () => {
+    const file = path.join(tmpDir(), "big.jsonl")
+    fs.writeFileSync(
+      file,
+      `{"traits":{"email":"big-a@example.com","name":{"first":"A","last":"B"}}}\n` +
+        `{"traits":{"email":"big-b@example.com","name":{"first":"A","last":"B"}},"metadata_admin":{"legacy":[7,98765432109876543210]}}\n`
+    )
+    const m0 = await mark()
+    for (const args of [["identities", "diff", file], ["identities", "apply", file, "--yes"]]) {
+      const r = await cli(args)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain(`${file}: line 2: the number at metadata_admin.legacy[1] has more digits than this tool keeps`)
+      expect(r.stderr).not.toContain("98765432109876543210")
+    }
+    expect(await writesSince(m0)).toEqual([])
+  })
 })
