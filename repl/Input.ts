@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { inexactNumberPath } from "../src/internal/exactJson.js"
+import { inexactNumberReason } from "../src/internal/exactJson.js"
 import { formatParseError } from "../src/internal/parseIssues.js"
 import type * as Operation from "../src/Operation.js"
 import { UsageError } from "./Errors.js"
@@ -67,11 +67,10 @@ export const parseJson = (text: string, source: string): Effect.Effect<unknown, 
       catch: (e) => new UsageError({ message: `${source} is not valid JSON: ${e instanceof Error ? e.message : String(e)}` })
     }),
     (value) => {
-      const path = inexactNumberPath(text)
-      return path === undefined ? Effect.succeed(value) : Effect.fail(
+      const inexact = inexactNumberReason(text)
+      return inexact === undefined ? Effect.succeed(value) : Effect.fail(
         new UsageError({
-          message: `${source}: the number at ${path === "" ? "the top level" : path} has more digits than this tool keeps ` +
-            `(past 2^53, or more than 17 significant digits): the server would store it rounded. Write it as a string, ` +
+          message: `${source}: ${inexact}: the server would store it rounded. Write it as a string, ` +
             `or create such identities with \`identities import\`, which sends numbers as they are written`
         })
       )

@@ -23,7 +23,7 @@ import * as Stream from "effect/Stream"
 import { IdentityApi } from "./IdentityApi.js"
 import * as Import from "./Import.js"
 import type { KratosError } from "./KratosError.js"
-import { inexactNumberPath } from "./internal/exactJson.js"
+import { inexactNumberReason } from "./internal/exactJson.js"
 import * as Engine from "./internal/workflows/apply.js"
 import type { ApplyClient, ApplyEvent, ApplyOptions, ApplyPlan, ApplyReport, Change } from "./internal/workflows/apply.js"
 import { WorkflowError } from "./internal/workflows/sink.js"
@@ -109,13 +109,9 @@ export const readDesired = (path: string): Effect.Effect<ReadonlyArray<unknown>,
             }),
             (value) => {
               // applied, a number JSON.parse rounded would be stored rounded: refused (by its path, not its value)
-              const at = inexactNumberPath(item.text)
-              return at === undefined ? Effect.succeed(value) : Effect.fail(
-                new WorkflowError({
-                  message: `${path}: line ${item.line}: the number at ${at === "" ? "the top level" : at} has more digits than ` +
-                    `this tool keeps (past 2^53, or more than 17 significant digits): applied, it would be stored rounded. ` +
-                    `Write it as a string`
-                })
+              const inexact = inexactNumberReason(item.text)
+              return inexact === undefined ? Effect.succeed(value) : Effect.fail(
+                new WorkflowError({ message: `${path}: line ${item.line}: ${inexact}: applied, it would be stored rounded. Write it as a string` })
               )
             }
           )

@@ -50,6 +50,16 @@ export const inexactNumberPath = (text: string): string | undefined => {
   return find(parseExact(text), "")
 }
 
+/**
+ * Why `text` (JSON) cannot be sent on as parsed, naming where its first number `JSON.parse` would
+ * round sits (never the number: it may be a secret); `undefined` when it has none.
+ */
+export const inexactNumberReason = (text: string): string | undefined => {
+  const path = inexactNumberPath(text)
+  return path === undefined ? undefined : `the number at ${path === "" ? "the top level" : path} has more digits than this ` +
+    `tool keeps (past 2^53, or more than 17 significant digits)`
+}
+
 /** `text` parsed with each number kept as its source text (a `LosslessNumber`). */
 export const parseExact = (text: string): unknown => parse(text)
 

@@ -52,6 +52,16 @@ const recordingProxy = () =>
       }))
   })
 
+/** Runs `f` with a fresh recording proxy, closed afterwards. */
+const withProxy = async (f: (proxy: Awaited<ReturnType<typeof recordingProxy>>) => Promise<void>) => {
+  const proxy = await recordingProxy()
+  try {
+    await f(proxy)
+  } finally {
+    proxy.close()
+  }
+}
+
 const cli = (args: ReadonlyArray<string>, url: string) =>
   new Promise<{ readonly code: number; readonly stdout: string; readonly stderr: string }>((resolve) => {
     execFile("node", [binPath, ...args], {
@@ -72,9 +82,8 @@ const exactDigits = (text: string) => {
 }
 
 describe("numbers JSON.parse would round (child process, recording proxy)", () => {
-  it("--prehash: the record is sent with a bcrypt hash in place of the password, its numbers as written", async () => {
-    const proxy = await recordingProxy()
-    try {
+  it("--prehash: the record is sent with a bcrypt hash in place of the password, its numbers as written", () =>
+    withProxy(async (proxy) => {
       const dir = tmpDir()
       const file = path.join(dir, "plain.jsonl")
       fs.writeFileSync(file, line(1, `{"password":{"config":{"password":"Plain-Secret-1"}}}`) + "\n")
@@ -85,14 +94,10 @@ describe("numbers JSON.parse would round (child process, recording proxy)", () =
       exactDigits(batch)
       expect(batch).toContain("\"hashed_password\":\"$2")
       expect(batch).not.toContain("Plain-Secret-1")
-    } finally {
-      proxy.close()
-    }
-  })
+    }))
 
-  it("a failures-file line imported again: the record inside it is sent with its numbers as written", async () => {
-    const proxy = await recordingProxy()
-    try {
+  it("a failures-file line imported again: the record inside it is sent with its numbers as written", () =>
+    withProxy(async (proxy) => {
       const dir = tmpDir()
       const file = path.join(dir, "fixed.jsonl")
       const inner = line(2, `{"password":{"config":{"hashed_password":${JSON.stringify(record(2).credentials.password.config.hashed_password)}}}}`)
@@ -103,14 +108,10 @@ describe("numbers JSON.parse would round (child process, recording proxy)", () =
       const batch = proxy.bodies.find((b) => b.includes("exact-2"))!
       exactDigits(batch)
       expect(batch).not.toContain("fixed since")
-    } finally {
-      proxy.close()
-    }
-  })
+    }))
 
-  it("--resume after a record was edited: the identity is replaced (PUT) with its numbers as written", async () => {
-    const proxy = await recordingProxy()
-    try {
+  it("--resume after a record was edited: the identity is replaced (PUT) with its numbers as written", () =>
+    withProxy(async (proxy) => {
       const dir = tmpDir()
       const file = path.join(dir, "edited.jsonl")
       const hashed = `{"password":{"config":{"hashed_password":${JSON.stringify(record(5).credentials.password.config.hashed_password)}}}}`
@@ -123,14 +124,10 @@ describe("numbers JSON.parse would round (child process, recording proxy)", () =
       const put = proxy.bodies.find((b) => b.includes("Edited") && !b.includes("identities"))!
       exactDigits(put)
       expect(put).toContain(`"state":"active"`)
-    } finally {
-      proxy.close()
-    }
-  })
+    }))
 
-  it("the failures file keeps a failed record's numbers as written, and never its password", async () => {
-    const proxy = await recordingProxy()
-    try {
+  it("the failures file keeps a failed record's numbers as written, and never its password", () =>
+    withProxy(async (proxy) => {
       const dir = tmpDir()
       // one identity the server holds already: the same external_id again is a conflict
       const first = path.join(dir, "first.jsonl")
@@ -157,16 +154,12 @@ describe("numbers JSON.parse would round (child process, recording proxy)", () =
       }
       // the events and the summary stay plain JSON values (rounded, as JSON.parse reads them)
       expect(r.stdout).not.toContain("isLosslessNumber")
-    } finally {
-      proxy.close()
-    }
-  })
+    }))
 })
 
 describe("identities create/update/patch: JSON the CLI would send rounded is refused (child process)", () => {
-  it("a --file, --metadata-public or --trait-json holding such a number: usage error (exit 2) naming its path, nothing sent", async () => {
-    const proxy = await recordingProxy()
-    try {
+  it("a --file, --metadata-public or --trait-json holding such a number: usage error (exit 2) naming its path, nothing sent", () =>
+    withProxy(async (proxy) => {
       const dir = tmpDir()
       const file = path.join(dir, "one.json")
       fs.writeFileSync(file, line(6, `{"password":{"config":{"password":"Plain-Secret-6"}}}`))
@@ -187,10 +180,7 @@ describe("identities create/update/patch: JSON the CLI would send rounded is ref
       const ok = await cli(["identities", "create", "--trait", "email=x8@example.com", "--metadata-public", `{"n":9007199254740991,"f":0.5}`, "-o", "json"], proxy.url)
       expect(ok.code, ok.stderr).toBe(0)
       expect(JSON.parse(ok.stdout)).toMatchObject({ metadata_public: { n: 9007199254740991, f: 0.5 } })
-    } finally {
-      proxy.close()
-    }
-  })
+    }))
 })
 
 describe("exactJson", () => {

@@ -87,10 +87,15 @@ export class FailureWriter {
   /** The first write that failed: the run stops at its next check of this. */
   failed: WriteFailed | undefined
 
-  /** `exactRecord`: the record with its numbers as written, when `failure.record` rounds one. */
-  write(failure: ImportFailure, exactRecord?: unknown): void {
+  /**
+   * `exact`: the record with its numbers as written (from `exactJson.ts`' parse), or `undefined`
+   * when `failure.record` rounds none; asked for only when there is a file to write. Its plaintext
+   * passwords are removed as `failure.record`'s were.
+   */
+  write(failure: ImportFailure, exact?: () => unknown): void {
     if (this.fd === undefined) return
-    this.buffer.push(exactRecord === undefined ? JSON.stringify(failure) : stringifyExact({ ...failure, record: exactRecord }))
+    const record = exact?.()
+    this.buffer.push(record === undefined ? JSON.stringify(failure) : stringifyExact({ ...failure, record: withoutPassword(record).record }))
     if (this.buffer.length >= 256) this.flush()
   }
 

@@ -211,4 +211,3 @@ export const defaultNamespace = "ce173416-f541-55dc-bf5d-6eeadada12b5"
 // one instance of each class an import makes afresh (see hiddenClass.ts)
 keepHiddenClass(new KeyTable(8))
 keepHiddenClass(new LineSet())
-keepHiddenClass(new PatchIds("", ""))

@@ -137,8 +137,8 @@ export const makePreparer = (deps: PrepareDeps) => {
     const id = (unwrapFailureLine(value) as { schema_id?: unknown } | null)?.schema_id
     return typeof id === "string" && id.length > 0 ? id : defaultSchemaId
   }
-  /** The record of a failure with its numbers as written, when `JSON.parse` rounded one. */
-  const exactOf = (item: SourceItem) => (): unknown =>
+  /** An item's record with its numbers as written, when `JSON.parse` rounded one (else `undefined`). */
+  const exactRecordOf = (item: SourceItem): unknown =>
     item._tag === "Text" && hasInexactNumber(item.text) ? unwrapFailureLine(parseExact(item.text)) : undefined
   /** `value` is the item's value, parsed from its text by the caller (`Unparsable` if it is not JSON). */
   const prepare = (item: SourceItem, value: unknown, out: ByteWriter): PreparedRecord | undefined => {
@@ -159,7 +159,7 @@ export const makePreparer = (deps: PrepareDeps) => {
       const rawExternalId = externalIdOf(raw)
       const body = validateBody(raw)
       if (body instanceof ParseResult.ParseError) {
-        failSync(item.line, "invalid", formatParseError(body), { raw, externalId: rawExternalId, offset: item.offset, exact: exactOf(item) })
+        failSync(item.line, "invalid", formatParseError(body), { raw, externalId: rawExternalId, offset: item.offset, exact: () => exactRecordOf(item) })
         return undefined
       }
       const schemaId = body.schema_id !== undefined && body.schema_id.length > 0 ? body.schema_id : defaultSchemaId
@@ -167,13 +167,13 @@ export const makePreparer = (deps: PrepareDeps) => {
       const schema = schemas.get(schemaId) ?? `identity schema \`${schemaId}\` was not loaded`
       if (typeof schema === "string") {
         if (validateSchema) {
-          failSync(item.line, "invalid", schema, { raw, externalId: rawExternalId, offset: item.offset, exact: exactOf(item) })
+          failSync(item.line, "invalid", schema, { raw, externalId: rawExternalId, offset: item.offset, exact: () => exactRecordOf(item) })
           return undefined
         }
       } else if (validateSchema) {
         const problem = IdSchema.check(schema, body.traits)
         if (problem !== undefined) {
-          failSync(item.line, "invalid", problem, { raw, externalId: rawExternalId, offset: item.offset, exact: exactOf(item) })
+          failSync(item.line, "invalid", problem, { raw, externalId: rawExternalId, offset: item.offset, exact: () => exactRecordOf(item) })
           return undefined
         }
       }
@@ -181,7 +181,7 @@ export const makePreparer = (deps: PrepareDeps) => {
       if (dryRun) {
         const hash = hashChecked(body.credentials?.password?.config)
         if (hash !== undefined && !isKnownHashFormat(hash)) {
-          failSync(item.line, "invalid", unknownHashFormat, { raw, externalId: rawExternalId, offset: item.offset, exact: exactOf(item) })
+          failSync(item.line, "invalid", unknownHashFormat, { raw, externalId: rawExternalId, offset: item.offset, exact: () => exactRecordOf(item) })
           return undefined
         }
       }
@@ -201,7 +201,7 @@ export const makePreparer = (deps: PrepareDeps) => {
       }
       if (first !== undefined) {
         keys.forget()
-        failSync(item.line, "duplicate", `duplicate of line ${first} (same ${same})`, { raw, externalId, offset: item.offset, exact: exactOf(item) })
+        failSync(item.line, "duplicate", `duplicate of line ${first} (same ${same})`, { raw, externalId, offset: item.offset, exact: () => exactRecordOf(item) })
         return undefined
       }
       keys.commit(item.line)
@@ -254,7 +254,7 @@ export const makePreparer = (deps: PrepareDeps) => {
           failSync(item.line, status, was?.[3] ?? "failed in an earlier run", {
             raw,
             externalId,
-            exact: exactOf(item),
+            exact: () => exactRecordOf(item),
             ...(typeof was?.[2] === "number" && was[2] > 0 ? { code: was[2] } : {})
           })
           return undefined
@@ -291,8 +291,8 @@ export const makePreparer = (deps: PrepareDeps) => {
    */
   const itemJson = (item: SourceItem, raw: unknown, body: CreateIdentityBodyEncoded): string => {
     const json = JSON.stringify(body)
-    if (item._tag !== "Text" || !hasInexactNumber(item.text) || JSON.stringify(raw) !== json) return json
-    return stringifyExact(unwrapFailureLine(parseExact(item.text)))
+    const exact = exactRecordOf(item)
+    return exact === undefined || JSON.stringify(raw) !== json ? json : stringifyExact(exact)
   }
 
   // one slice's parsed values (reused: a slice at a time)

@@ -28,7 +28,7 @@ export interface FailureDetails {
   /**
    * The record with its numbers as written (`exactJson.ts`), for the failures file, when `raw`
    * rounds one of them (`undefined` when it does not): a fixed file imported again must not have
-   * changed them. Called only for the failures file.
+   * changed them. Called only when a failures file is written.
    */
   readonly exact?: (() => unknown) | undefined
 }
@@ -260,8 +260,7 @@ export class Tally {
       ...(stripped?.removed ? { password_removed: true } : {}),
       ...(stripped !== undefined ? { record: stripped.record } : {})
     }
-    const exact = stripped === undefined ? undefined : details.exact?.()
-    this.failuresOut.write(failure, exact === undefined ? undefined : withoutPassword(exact).record)
+    this.failuresOut.write(failure, stripped === undefined ? undefined : details.exact)
     this.queued.push({ _tag: "RecordFailed", failure })
   }
 
